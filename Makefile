@@ -1,0 +1,185 @@
+# offlog - Kafka offset semantics in-process, on LMDB.
+#
+#   make            build the static and shared libraries and the examples
+#   make run        build and run the quickstart on a default store (./offlog-data)
+#   make check      build and run every test and example
+#   make bench      run the benchmarks (BENCH_QUICK=1 for a short run)
+#   make asan       the tests under AddressSanitizer + UndefinedBehaviorSanitizer
+#   make tsan       the threaded tests under ThreadSanitizer
+#   make valgrind   the tests under valgrind memcheck
+#   make lint-man   mandoc -T lint on every man page
+#   make install    PREFIX=/usr/local DESTDIR= (also uninstall)
+#   make deps       install missing build dependencies (Debian: apt-get)
+#
+# CFLAGS, LDFLAGS, CC, PKG_CONFIG, PREFIX, DESTDIR are honoured.
+
+VERSION_MAJOR := 0
+VERSION_MINOR := 1
+VERSION_PATCH := 0
+VERSION := $(VERSION_MAJOR).$(VERSION_MINOR).$(VERSION_PATCH)
+
+PREFIX ?= /usr/local
+EXEC_PREFIX ?= $(PREFIX)
+LIBDIR ?= $(EXEC_PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+BINDIR ?= $(EXEC_PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+
+CC ?= cc
+AR ?= ar
+PKG_CONFIG ?= pkg-config
+INSTALL ?= install
+CFLAGS ?= -O2 -g
+BUILD ?= build
+
+WARN := -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wconversion
+DEFS := -D_XOPEN_SOURCE=700
+LMDB_CFLAGS = $(shell $(PKG_CONFIG) --cflags lmdb 2>/dev/null)
+LMDB_LIBS = $(shell $(PKG_CONFIG) --libs lmdb 2>/dev/null || echo -llmdb)
+CMOCKA_CFLAGS = $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
+CMOCKA_LIBS = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
+THREAD_LIBS := -pthread
+
+LIB_SRC := $(wildcard lib/*.c)
+LIB_OBJ := $(LIB_SRC:lib/%.c=$(BUILD)/lib/%.o)
+LIB_HDR := include/offlog.h lib/internal.h
+SONAME := libofflog.so.$(VERSION_MAJOR)
+SHLIB := $(BUILD)/libofflog.so.$(VERSION)
+STLIB := $(BUILD)/libofflog.a
+
+TEST_SRC := $(wildcard tests/test_*.c)
+TESTS := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+TEST_HELPERS := tests/helpers.c
+EXAMPLE_SRC := $(wildcard examples/*.c)
+EXAMPLES := $(EXAMPLE_SRC:examples/%.c=$(BUILD)/examples/%)
+MAN3 := $(wildcard man/man3/*.3)
+MAN1 := $(wildcard man/man1/*.1)
+
+ALL_CFLAGS = $(WARN) $(DEFS) -Iinclude $(LMDB_CFLAGS) $(CFLAGS)
+
+.PHONY: all lib examples check run bench asan tsan valgrind lint-man install uninstall \
+        deps clean test-bins
+
+all: lib examples
+
+lib: $(STLIB) $(SHLIB)
+
+# ---- dependencies -----------------------------------------------------------
+# `make run` and `make check` install what is missing on a Debian-like system.
+
+DEPS_PKGS := pkg-config liblmdb-dev libcmocka-dev
+DEPS_STAMP := $(BUILD)/.deps
+
+$(DEPS_STAMP):
+	@if $(PKG_CONFIG) --exists lmdb cmocka 2>/dev/null; then :; else $(MAKE) --no-print-directory deps; fi
+	@mkdir -p $(BUILD) && touch $@
+
+deps:
+	@if command -v apt-get >/dev/null 2>&1; then \
+	  echo "offlog: installing build dependencies: $(DEPS_PKGS) $(EXTRA_PKGS)"; \
+	  SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq build-essential $(DEPS_PKGS) $(EXTRA_PKGS); \
+	else \
+	  echo "offlog: please install with your package manager: a C compiler, make, pkg-config, LMDB (liblmdb / lmdb-devel) and cmocka (libcmocka / cmocka-devel)" >&2; \
+	  exit 1; \
+	fi
+
+# ---- library ----------------------------------------------------------------
+
+$(BUILD)/lib/%.o: lib/%.c $(LIB_HDR) | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -fPIC -fvisibility=hidden -c $< -o $@
+
+# The static library is one relocatable object whose internal symbols are
+# made local, so only offlog_* can clash with a program's own names.
+$(STLIB): $(LIB_OBJ)
+	$(LD) -r -o $(BUILD)/offlog-all.o $(LIB_OBJ)
+	objcopy --localize-hidden $(BUILD)/offlog-all.o
+	rm -f $@
+	$(AR) rcs $@ $(BUILD)/offlog-all.o
+
+$(SHLIB): $(LIB_OBJ)
+	$(CC) -shared -Wl,-soname,$(SONAME) $(LDFLAGS) $(CFLAGS) -o $@ $(LIB_OBJ) $(LMDB_LIBS) $(THREAD_LIBS)
+	ln -sf libofflog.so.$(VERSION) $(BUILD)/$(SONAME)
+	ln -sf $(SONAME) $(BUILD)/libofflog.so
+
+# ---- examples and tests -----------------------------------------------------
+
+examples: $(EXAMPLES)
+
+$(BUILD)/examples/%: examples/%.c $(STLIB) include/offlog.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(STLIB) $(LMDB_LIBS) $(THREAD_LIBS)
+
+$(BUILD)/tests/%: tests/%.c $(TEST_HELPERS) tests/helpers.h $(LIB_OBJ) $(LIB_HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(CMOCKA_CFLAGS) -Ilib $(LDFLAGS) -o $@ $< $(TEST_HELPERS) $(LIB_OBJ) \
+	  $(CMOCKA_LIBS) $(LMDB_LIBS) $(THREAD_LIBS)
+
+test-bins: $(TESTS) $(EXAMPLES)
+
+# TEST_WRAP runs each binary under a tool (valgrind); tests are run one after
+# another and every failure is reported before make fails.
+TEST_WRAP ?=
+check: test-bins
+	@fail=0; for t in $(TESTS); do \
+	  echo "== $$t"; $(TEST_WRAP) $$t || { echo "FAILED: $$t"; fail=1; }; \
+	done; \
+	for e in $(EXAMPLES); do \
+	  echo "== $$e"; d=$$(mktemp -d); (cd $$d && $(TEST_WRAP) $(CURDIR)/$$e >/dev/null) || { echo "FAILED: $$e"; fail=1; }; rm -rf $$d; \
+	done; \
+	if [ $$fail = 0 ]; then echo "all tests passed"; else echo "some tests FAILED"; exit 1; fi
+
+run: $(BUILD)/examples/quickstart
+	./$(BUILD)/examples/quickstart offlog-data
+
+asan:
+	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	  LDFLAGS="-fsanitize=address,undefined" check
+
+tsan:
+	$(MAKE) BUILD=build-tsan CFLAGS="-O1 -g -fsanitize=thread" LDFLAGS="-fsanitize=thread" \
+	  TESTS="build-tsan/tests/test_concurrency" EXAMPLES= check
+
+valgrind:
+	$(MAKE) BUILD=build-vg CFLAGS="-O1 -g" \
+	  TEST_WRAP="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect" check
+
+lint-man:
+	@command -v mandoc >/dev/null || { echo "mandoc is not installed (apt-get install mandoc)"; exit 1; }
+	cd man && mandoc -T lint -W warning $(MAN3:man/%=%) $(MAN1:man/%=%)
+
+# ---- benchmarks -------------------------------------------------------------
+
+-include bench/bench.mk
+
+# ---- install ----------------------------------------------------------------
+
+$(BUILD)/offlog.pc: offlog.pc.in Makefile
+	@mkdir -p $(BUILD)
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' \
+	    -e 's|@VERSION@|$(VERSION)|g' $< > $@
+
+install: lib $(BUILD)/offlog.pc
+	$(INSTALL) -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR) \
+	  $(DESTDIR)$(MANDIR)/man3 $(DESTDIR)$(MANDIR)/man1
+	$(INSTALL) -m 644 include/offlog.h $(DESTDIR)$(INCLUDEDIR)/offlog.h
+	$(INSTALL) -m 644 $(STLIB) $(DESTDIR)$(LIBDIR)/libofflog.a
+	$(INSTALL) -m 755 $(SHLIB) $(DESTDIR)$(LIBDIR)/libofflog.so.$(VERSION)
+	ln -sf libofflog.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libofflog.so
+	$(INSTALL) -m 644 $(BUILD)/offlog.pc $(DESTDIR)$(PKGCONFIGDIR)/offlog.pc
+	for m in $(MAN3); do $(INSTALL) -m 644 $$m $(DESTDIR)$(MANDIR)/man3/; done
+	for m in $(MAN1); do $(INSTALL) -m 644 $$m $(DESTDIR)$(MANDIR)/man1/; done
+
+uninstall:
+	rm -f $(DESTDIR)$(INCLUDEDIR)/offlog.h $(DESTDIR)$(LIBDIR)/libofflog.a \
+	  $(DESTDIR)$(LIBDIR)/libofflog.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME) \
+	  $(DESTDIR)$(LIBDIR)/libofflog.so $(DESTDIR)$(PKGCONFIGDIR)/offlog.pc
+	for m in $(notdir $(MAN3)); do rm -f $(DESTDIR)$(MANDIR)/man3/$$m; done
+	for m in $(notdir $(MAN1)); do rm -f $(DESTDIR)$(MANDIR)/man1/$$m; done
+
+clean:
+	rm -rf build build-asan build-tsan build-vg offlog-data

@@ -1,0 +1,684 @@
+/*
+ * offlog.h - Kafka offset semantics in-process, on LMDB.
+ *
+ * This header is the reference manual. Every function is documented where it
+ * is declared; man pages in section 3 repeat the same text per API group.
+ * The words used here (offset, position, committed offset, log start, high
+ * watermark, log end offset, reset policy) have the meanings of the contract
+ * in SEMANTICS: see offlog(3).
+ *
+ * Conventions, true of every function unless its comment says otherwise:
+ *  - The return value is 0 on success or a negative OFFLOG_E* code.
+ *    offlog_strerror() and offlog_errname() map a code to text;
+ *    offlog_errmsg() gives the detail of the last failing call in the
+ *    calling thread (which topic, which offset range, which limit).
+ *  - Results are written through pointer arguments, which come first.
+ *  - On any error nothing in the store has changed: the LMDB transaction
+ *    was aborted.
+ *  - Strings are NUL-terminated UTF-8 unless a length is passed with them.
+ *  - Ownership of every returned pointer is stated: "owned by X, valid until Y".
+ *
+ * Threads: an offlog_env is shared by all threads of a process. A consumer,
+ * a transaction and a fetch batch are used by one thread at a time; a
+ * transaction only by the thread that began it. A store directory may be
+ * opened by several processes at once; each sees a consistent snapshot.
+ *
+ * Copyright (c) the offlog authors. MIT License, see LICENSE.
+ */
+#ifndef OFFLOG_H
+#define OFFLOG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(OFFLOG_BUILDING) && defined(__GNUC__)
+#define OFFLOG_API __attribute__((visibility("default")))
+#else
+#define OFFLOG_API
+#endif
+
+/* ------------------------------------------------------------------------ */
+/* Version                                                                  */
+/* ------------------------------------------------------------------------ */
+
+#define OFFLOG_VERSION_MAJOR 0
+#define OFFLOG_VERSION_MINOR 1
+#define OFFLOG_VERSION_PATCH 0
+#define OFFLOG_VERSION_NUMBER \
+	(OFFLOG_VERSION_MAJOR * 10000 + OFFLOG_VERSION_MINOR * 100 + OFFLOG_VERSION_PATCH)
+#define OFFLOG_VERSION_STRING "0.1.0"
+
+/* On-disk format version written by this library. A store with a larger
+ * format version is refused with OFFLOG_EVERSION. */
+#define OFFLOG_FORMAT_VERSION 1
+
+/* The library's version as MAJOR*10000 + MINOR*100 + PATCH; compare it with
+ * OFFLOG_VERSION_NUMBER to detect a header/library mismatch. */
+OFFLOG_API int offlog_version(void);
+
+/* The library's version as "MAJOR.MINOR.PATCH". Static storage. */
+OFFLOG_API const char *offlog_version_string(void);
+
+/* ------------------------------------------------------------------------ */
+/* Errors                                                                   */
+/* ------------------------------------------------------------------------ */
+
+/* Result codes. 0 is success; every error is negative and distinct.
+ * The numbers are part of the ABI and never change. */
+enum offlog_error {
+	OFFLOG_OK = 0,
+	OFFLOG_EINVAL = -1,     /* invalid argument: NULL, bad flag, bad option value */
+	OFFLOG_ENAME = -2,      /* invalid topic or group name (empty, too long, bad character) */
+	OFFLOG_ENOTOPIC = -3,   /* unknown topic */
+	OFFLOG_ENOPART = -4,    /* unknown partition of an existing topic */
+	OFFLOG_EEXIST = -5,     /* the topic already exists */
+	OFFLOG_EOFFSET = -6,    /* invalid offset value (negative, or a special value not allowed here) */
+	OFFLOG_ERANGE = -7,     /* offset out of range: below log start or beyond the log end offset */
+	OFFLOG_ENOOFFSET = -8,  /* no committed offset and the reset policy is "none" */
+	OFFLOG_ETOOBIG = -9,    /* a record, key, header or metadata string exceeds its limit */
+	OFFLOG_ENOTSTORE = -10, /* the path exists but is not an offlog store */
+	OFFLOG_ENOENT = -11,    /* no store at the path and OFFLOG_OPEN_NOCREATE was given */
+	OFFLOG_EVERSION = -12,  /* the store has a newer on-disk format than this library */
+	OFFLOG_EMAPFULL = -13,  /* the map reached max_map_size, or could not grow */
+	OFFLOG_ENOSPC = -14,    /* no space left on the device */
+	OFFLOG_EIO = -15,       /* I/O error from the operating system */
+	OFFLOG_ENOMEM = -16,    /* out of memory */
+	OFFLOG_ECORRUPT = -17,  /* the store's contents are inconsistent */
+	OFFLOG_EREADONLY = -18, /* a write on a store opened read-only */
+	OFFLOG_EPERM = -19,     /* permission denied by the operating system */
+	OFFLOG_EBUSY = -20,     /* store already open in this process, or handles still open at close */
+	OFFLOG_EREADERS = -21,  /* all reader slots are in use (raise max_readers) */
+	OFFLOG_ETXN = -22,      /* transaction misuse: nested, failed, or used by another thread */
+	OFFLOG_ESTATE = -23,    /* not valid in the handle's state (partition not assigned, no group) */
+	OFFLOG_ETIMEDOUT = -24  /* a wait reached its timeout */
+};
+
+/* A static, one-line description of code err ("unknown topic").
+ * Never NULL; unknown codes give "unknown error". */
+OFFLOG_API const char *offlog_strerror(int err);
+
+/* The symbolic name of code err ("OFFLOG_ENOTOPIC"). Static storage; never
+ * NULL; unknown codes give "OFFLOG_E?". */
+OFFLOG_API const char *offlog_errname(int err);
+
+/* The detail message of the most recent failing call made by this thread,
+ * e.g. "offset 5 out of range for orders/3: valid range is [10, 42]".
+ * Thread-local storage, valid until this thread's next failing call.
+ * Empty string if this thread has had no failure. */
+OFFLOG_API const char *offlog_errmsg(void);
+
+/* ------------------------------------------------------------------------ */
+/* Special values and limits                                                */
+/* ------------------------------------------------------------------------ */
+
+/* Special offsets, with librdkafka's values. */
+#define OFFLOG_OFFSET_BEGINNING (-2)   /* the log start offset */
+#define OFFLOG_OFFSET_END (-1)         /* the high watermark: the next record to become readable */
+#define OFFLOG_OFFSET_STORED (-1000)   /* the group's committed offset */
+#define OFFLOG_OFFSET_INVALID (-1001)  /* no offset (e.g. nothing committed) */
+
+/* Partition argument meaning "choose for me": by the key with Kafka's murmur2
+ * partitioner when the record has a key, round-robin when it has none. */
+#define OFFLOG_PARTITION_ANY (-1)
+
+/* Timestamp argument meaning "the append time". */
+#define OFFLOG_TIMESTAMP_NOW (-1)
+
+/* Lag value meaning "unknown": nothing is committed. */
+#define OFFLOG_LAG_UNKNOWN (-1)
+
+#define OFFLOG_NAME_MAX 249            /* topic names: 1..249 of [A-Za-z0-9._-], not "." or ".." */
+#define OFFLOG_GROUP_MAX 249           /* group ids: 1..249 printable non-space ASCII bytes */
+#define OFFLOG_PARTITIONS_MAX 100000   /* partitions per topic */
+#define OFFLOG_KEY_MAX 65536           /* bytes in a record key */
+#define OFFLOG_HEADER_COUNT_MAX 1024   /* headers per record */
+#define OFFLOG_HEADER_NAME_MAX 1024    /* bytes in one header name */
+#define OFFLOG_HEADERS_MAX 65536       /* bytes of all header names and values of one record */
+#define OFFLOG_METADATA_MAX 4096       /* bytes in a commit's metadata string (Kafka's default) */
+#define OFFLOG_MESSAGE_MAX_DEFAULT 1048576   /* default max.message.bytes of a topic */
+#define OFFLOG_MESSAGE_MAX_LIMIT 67108864    /* largest allowed max.message.bytes */
+
+/* ------------------------------------------------------------------------ */
+/* Store                                                                    */
+/* ------------------------------------------------------------------------ */
+
+/* An open store. Opaque; shared by all threads of the process. */
+typedef struct offlog_env offlog_env;
+
+/* Durability modes. Each says what a successful commit (an append, an offset
+ * commit, a transaction) promises if the machine loses power right after it.
+ *
+ * SYNC (default): durable when the call returns. Two syncs per commit (data
+ *   pages, then the meta page). The high watermark equals the log end offset.
+ * NOMETASYNC: one sync per commit; the meta page is made durable by the next
+ *   commit or flush. A power loss can take back the last commit only; the
+ *   store stays consistent. The high watermark trails by that one commit
+ *   until the next commit or flush.
+ * ASYNC: no sync at commit; offlog_flush() or the flush interval makes
+ *   everything committed durable. A power loss takes back what was not yet
+ *   flushed, never more. The high watermark trails the log end offset until
+ *   the next flush, so consumers (by default) never see a record that a power
+ *   loss could take back. A crash of the process alone loses nothing. */
+enum offlog_durability {
+	OFFLOG_DURABILITY_SYNC = 0,
+	OFFLOG_DURABILITY_NOMETASYNC = 1,
+	OFFLOG_DURABILITY_ASYNC = 2
+};
+
+/* Flags for offlog_options.flags. */
+#define OFFLOG_OPEN_READONLY 0x1u  /* no writes; every write call fails with OFFLOG_EREADONLY */
+#define OFFLOG_OPEN_NOCREATE 0x2u  /* fail with OFFLOG_ENOENT instead of creating a new store */
+
+#define OFFLOG_OPTIONS_VERSION 1
+
+/* Options of offlog_open(). Initialise with OFFLOG_OPTIONS_INIT or
+ * offlog_options_init(), then change the fields you need. Fields are only
+ * ever added at the end; `version` says which fields the caller knows. */
+typedef struct offlog_options {
+	unsigned int version;       /* OFFLOG_OPTIONS_VERSION */
+	int durability;             /* enum offlog_durability; default SYNC */
+	uint64_t map_size;          /* initial map size in bytes; 0 = default (1 GiB on 64-bit).
+	                               The map is address space, not disk: the file grows
+	                               only with its contents. */
+	uint64_t max_map_size;      /* the map doubles when full, up to this; 0 = no limit */
+	uint32_t max_readers;       /* reader slots (one per consumer or fetch batch held
+	                               open, plus one per concurrent read); 0 = 256 */
+	uint32_t flush_interval_ms; /* NOMETASYNC and ASYNC: a background thread flushes this
+	                               often; 0 = only offlog_flush(). Default 1000 */
+	uint32_t file_mode;         /* mode of created files; 0 = 0600. The directory gets
+	                               the same bits plus search (x) where read is set */
+	uint32_t flags;             /* OFFLOG_OPEN_* */
+} offlog_options;
+
+#define OFFLOG_OPTIONS_INIT { OFFLOG_OPTIONS_VERSION, OFFLOG_DURABILITY_SYNC, 0, 0, 0, 1000, 0, 0 }
+
+/* Fill *opts with the defaults (same as OFFLOG_OPTIONS_INIT); for bindings
+ * that cannot use the macro. */
+OFFLOG_API int offlog_options_init(offlog_options *opts);
+
+/* Open the store in directory `path`, creating the directory and the store
+ * when missing (unless OFFLOG_OPEN_NOCREATE). opts may be NULL for defaults.
+ * On success *env is a new handle; release it with offlog_close().
+ *
+ * Errors: OFFLOG_ENOTSTORE when path holds something that is not an offlog
+ * store (a regular file, an empty or foreign data file, another program's
+ * LMDB); OFFLOG_EVERSION for a store of a newer format; OFFLOG_ENOENT with
+ * OFFLOG_OPEN_NOCREATE; OFFLOG_EBUSY when this process already has the store
+ * open (share the handle between threads instead; LMDB forbids two handles
+ * on one store in one process); OFFLOG_EPERM. In every error case nothing on
+ * disk has been changed. */
+OFFLOG_API int offlog_open(offlog_env **env, const char *path, const offlog_options *opts);
+
+/* Close the store. In the deferred modes, flushes first so everything
+ * committed becomes durable. Fails with OFFLOG_EBUSY, closing nothing, while
+ * consumers, transactions or fetch batches of this env are still open.
+ * NULL is accepted and does nothing. */
+OFFLOG_API int offlog_close(offlog_env *env);
+
+/* Make everything committed so far durable and advance the high watermarks
+ * to the log end offsets. A no-op beyond one sync in SYNC mode. */
+OFFLOG_API int offlog_flush(offlog_env *env);
+
+/* Facts about an open store, from offlog_store_stat(). */
+typedef struct offlog_store_info {
+	uint64_t map_size;        /* current map size in bytes */
+	uint64_t map_used;        /* bytes of the map in use (high-water mark of pages) */
+	uint32_t page_size;       /* LMDB page size */
+	uint32_t max_readers;     /* reader slots */
+	uint32_t readers_used;    /* reader slots in use, all processes */
+	uint32_t format_version;  /* on-disk format of the store */
+	int durability;           /* this handle's durability mode */
+	int read_only;            /* 1 when opened with OFFLOG_OPEN_READONLY */
+} offlog_store_info;
+
+OFFLOG_API int offlog_store_stat(offlog_store_info *info, offlog_env *env);
+
+/* ------------------------------------------------------------------------ */
+/* Topics                                                                   */
+/* ------------------------------------------------------------------------ */
+
+/* Bits of offlog_topic_config.cleanup_policy. */
+#define OFFLOG_CLEANUP_DELETE 0x1  /* retention deletes old records */
+#define OFFLOG_CLEANUP_COMPACT 0x2 /* compaction keeps the latest record per key */
+
+#define OFFLOG_TOPIC_CONFIG_VERSION 1
+
+/* Per-topic configuration, kept with the topic. Defaults differ from Kafka's
+ * in one place: retention_ms is -1 (keep forever), because a local log that
+ * buffers while offline must not drop data unless asked to. */
+typedef struct offlog_topic_config {
+	unsigned int version;        /* OFFLOG_TOPIC_CONFIG_VERSION */
+	int64_t retention_ms;        /* -1 = no time limit (default) */
+	int64_t retention_bytes;     /* per partition; -1 = no size limit (default) */
+	int cleanup_policy;          /* OFFLOG_CLEANUP_* bits; default DELETE */
+	int64_t delete_retention_ms; /* how long tombstones survive compaction; default 86400000 */
+	int32_t max_message_bytes;   /* key + value + headers of one record; default 1048576,
+	                                at most OFFLOG_MESSAGE_MAX_LIMIT */
+} offlog_topic_config;
+
+#define OFFLOG_TOPIC_CONFIG_INIT \
+	{ OFFLOG_TOPIC_CONFIG_VERSION, -1, -1, OFFLOG_CLEANUP_DELETE, 86400000, OFFLOG_MESSAGE_MAX_DEFAULT }
+
+/* Fill *cfg with the defaults (same as OFFLOG_TOPIC_CONFIG_INIT). */
+OFFLOG_API int offlog_topic_config_init(offlog_topic_config *cfg);
+
+/* Create topic `topic` with `partitions` partitions (1..OFFLOG_PARTITIONS_MAX);
+ * cfg may be NULL for defaults. Every partition starts empty: log start =
+ * high watermark = log end offset = 0.
+ * Errors: OFFLOG_ENAME, OFFLOG_EEXIST, OFFLOG_EINVAL (partition count or a
+ * config value out of range). */
+OFFLOG_API int offlog_topic_create(offlog_env *env, const char *topic, int32_t partitions,
+                                   const offlog_topic_config *cfg);
+
+/* Delete a topic, its records and every group's committed offsets for it.
+ * The name is free for reuse at once; a topic created again under the same
+ * name is a new topic whose offsets start at 0 and which inherits nothing.
+ * Records are removed in bounded steps, so a large topic never needs one huge
+ * transaction; if the process dies part way, the next offlog_open() of the
+ * store finishes the removal. */
+OFFLOG_API int offlog_topic_delete(offlog_env *env, const char *topic);
+
+/* Grow a topic to `total` partitions (as Kafka's createPartitions: the new
+ * total, not the increment). New partitions start empty. Partitions never
+ * shrink: a total not larger than the current count is OFFLOG_EINVAL. Note
+ * that, as in Kafka, adding partitions changes which partition a key maps to. */
+OFFLOG_API int offlog_topic_add_partitions(offlog_env *env, const char *topic, int32_t total);
+
+/* The names of all topics, sorted bytewise. *names is an array of *count
+ * strings, owned by the caller: free it with offlog_names_free(). */
+OFFLOG_API int offlog_topic_list(char ***names, size_t *count, offlog_env *env);
+
+/* Free a list returned by offlog_topic_list(). NULL is accepted. */
+OFFLOG_API void offlog_names_free(char **names, size_t count);
+
+/* Watermarks and size of one partition. */
+typedef struct offlog_partition_info {
+	int32_t partition;
+	int64_t log_start;      /* smallest offset still readable */
+	int64_t high_watermark; /* one past the last record consumers may read */
+	int64_t log_end;        /* offset the next append will receive */
+	int64_t records;        /* records stored (log_end - log_start minus gaps) */
+	int64_t bytes;          /* bytes of keys, values and headers stored */
+} offlog_partition_info;
+
+/* A topic's description, from one consistent snapshot. */
+typedef struct offlog_topic_info {
+	char name[OFFLOG_NAME_MAX + 1];
+	int32_t partition_count;
+	int64_t created_ms;
+	offlog_topic_config config;
+	offlog_partition_info *partitions; /* partition_count entries, by partition number */
+} offlog_topic_info;
+
+/* Describe a topic: its configuration and every partition's watermarks.
+ * *info is owned by the caller: free it with offlog_topic_info_free(). */
+OFFLOG_API int offlog_topic_describe(offlog_topic_info **info, offlog_env *env, const char *topic);
+
+/* Free a description. NULL is accepted. */
+OFFLOG_API void offlog_topic_info_free(offlog_topic_info *info);
+
+/* The watermarks of one partition: log start, high watermark and log end
+ * offset. Any out pointer may be NULL. */
+OFFLOG_API int offlog_watermarks_get(int64_t *log_start, int64_t *high_watermark, int64_t *log_end,
+                                     offlog_env *env, const char *topic, int32_t partition);
+
+/* ------------------------------------------------------------------------ */
+/* Records: what is appended and what is read                              */
+/* ------------------------------------------------------------------------ */
+
+/* One record header. On input, `name` points to name_len bytes and `value`
+ * to value_len bytes; value NULL is a null header value. On output
+ * (offlog_record_headers), the pointers point into the record's storage and
+ * share its lifetime. */
+typedef struct offlog_header {
+	const char *name;
+	size_t name_len;
+	const void *value;
+	size_t value_len;
+} offlog_header;
+
+/* A record to append. key NULL means no key (key_len must be 0); a non-NULL
+ * key with key_len 0 is an empty key. value NULL means a null value, the
+ * tombstone of compaction. All pointers need only live during the call. */
+typedef struct offlog_message {
+	const void *key;
+	size_t key_len;
+	const void *value;
+	size_t value_len;
+	int64_t timestamp;             /* ms since the epoch, >= 0, or OFFLOG_TIMESTAMP_NOW */
+	const offlog_header *headers;  /* header_count entries, or NULL */
+	size_t header_count;
+} offlog_message;
+
+/* A record as read. All pointers point into the store's memory map (zero
+ * copy) or into the handle that returned it, and are valid for as long as
+ * the handle's records are (see offlog_consumer_poll() and offlog_fetch()).
+ * key is NULL when the record has no key; value is NULL for a null value. */
+typedef struct offlog_record {
+	const char *topic;
+	int32_t partition;
+	int64_t offset;
+	int64_t timestamp;
+	const void *key;
+	size_t key_len;
+	const void *value;
+	size_t value_len;
+	size_t header_count;
+	const void *headers;     /* encoded headers; decode with offlog_record_headers() */
+	size_t headers_len;
+} offlog_record;
+
+/* Decode up to `capacity` headers of `record` into `headers`, in the order
+ * they were appended; *count receives the number written. The decoded
+ * pointers share the record's lifetime. OFFLOG_ECORRUPT if the encoding is
+ * damaged. */
+OFFLOG_API int offlog_record_headers(offlog_header *headers, size_t capacity, size_t *count,
+                                     const offlog_record *record);
+
+/* ------------------------------------------------------------------------ */
+/* Appending                                                                */
+/* ------------------------------------------------------------------------ */
+
+/* Kafka's murmur2 hash (seed 0x9747b28c) of len bytes. */
+OFFLOG_API int offlog_murmur2(int32_t *hash, const void *data, size_t len);
+
+/* The partition Kafka's default partitioner gives a key:
+ * (murmur2(key) & 0x7fffffff) % partition_count. Same number as Kafka for the
+ * same key bytes and partition count. */
+OFFLOG_API int offlog_partition_for_key(int32_t *partition, const void *key, size_t key_len,
+                                        int32_t partition_count);
+
+/* Append one record to `topic`. partition is a partition number or
+ * OFFLOG_PARTITION_ANY (by key with murmur2, round-robin when keyless).
+ * Returns once the append is committed, and in SYNC mode durable.
+ * *offset receives the record's offset and *partition_out the partition used;
+ * either may be NULL.
+ * Errors: OFFLOG_ENOTOPIC, OFFLOG_ENOPART, OFFLOG_ETOOBIG (with the limit in
+ * the detail), OFFLOG_EINVAL (bad timestamp, NULL data with a length, a
+ * header without a name), OFFLOG_ETXN when this thread has an open
+ * transaction (use offlog_txn_append()), OFFLOG_EREADONLY, OFFLOG_ENOSPC,
+ * OFFLOG_EMAPFULL. */
+OFFLOG_API int offlog_append(int64_t *offset, int32_t *partition_out, offlog_env *env,
+                             const char *topic, int32_t partition, const offlog_message *msg);
+
+/* Append `count` records to one partition, atomically: all are appended with
+ * consecutive offsets starting at *base_offset, or none is. With
+ * OFFLOG_PARTITION_ANY the partition is that of the records' keys, which must
+ * all map to the same partition (else OFFLOG_EINVAL), or round-robin when no
+ * record has a key. */
+OFFLOG_API int offlog_append_batch(int64_t *base_offset, int32_t *partition_out, offlog_env *env,
+                                   const char *topic, int32_t partition,
+                                   const offlog_message *msgs, size_t count);
+
+/* ------------------------------------------------------------------------ */
+/* Reading without a consumer                                               */
+/* ------------------------------------------------------------------------ */
+
+/* The records of one fetch, with the snapshot that keeps them valid. */
+typedef struct offlog_batch offlog_batch;
+
+/* Read records of one partition starting at `offset` (or the next existing
+ * record when offset falls in a gap), up to the high watermark, at most
+ * max_records records (0 = 500) and about max_bytes bytes of keys and values
+ * (0 = 1 MiB; the first record is returned even if larger).
+ * offset may be OFFLOG_OFFSET_BEGINNING. An offset below log start or beyond
+ * the log end offset is OFFLOG_ERANGE, with the valid range in the detail;
+ * an offset at or past the high watermark gives an empty batch.
+ *
+ * *batch owns the records and holds a read snapshot (which keeps old pages
+ * of the store from being reused). Pass *batch = NULL to get a new batch, or
+ * a batch from an earlier call to reuse it: its previous records become
+ * invalid. Free it with offlog_batch_free(). */
+OFFLOG_API int offlog_fetch(offlog_batch **batch, offlog_env *env, const char *topic,
+                            int32_t partition, int64_t offset, size_t max_records,
+                            size_t max_bytes);
+
+/* The records of a batch (array owned by the batch, valid until the batch is
+ * reused or freed), their number, and the offset to fetch next (last record
+ * + 1, or past a trailing gap). Any out pointer may be NULL. */
+OFFLOG_API int offlog_batch_records(const offlog_record **records, size_t *count,
+                                    int64_t *next_offset, const offlog_batch *batch);
+
+/* Free a batch and release its snapshot. NULL is accepted. */
+OFFLOG_API void offlog_batch_free(offlog_batch *batch);
+
+/* A (topic, partition) pair. */
+typedef struct offlog_topic_partition {
+	const char *topic;
+	int32_t partition;
+} offlog_topic_partition;
+
+/* A (topic, partition, offset) entry of a list, with an optional commit
+ * metadata string and a per-entry result code set by the call. */
+typedef struct offlog_partition_offset {
+	const char *topic;
+	int32_t partition;
+	int64_t offset;
+	const char *metadata; /* commit calls only: NULL or at most OFFLOG_METADATA_MAX bytes */
+	int err;              /* out: 0 or the OFFLOG_E* code of this entry */
+} offlog_partition_offset;
+
+/* Kafka's offsetsForTimes. On input each entry's `offset` holds a timestamp
+ * in ms; on output it holds the earliest offset whose timestamp is >= that
+ * timestamp, or the high watermark when there is none. Correct when producer
+ * timestamps are not monotonic; O(log n) through the time index.
+ * Entries that fail get their `err` set and the call returns the first error. */
+OFFLOG_API int offlog_offsets_for_times(offlog_env *env, offlog_partition_offset *list,
+                                        size_t count);
+
+/* ------------------------------------------------------------------------ */
+/* Committed offsets                                                        */
+/* ------------------------------------------------------------------------ */
+
+/* A committed offset: "the next offset to read" for (group, topic, partition). */
+typedef struct offlog_committed {
+	int64_t offset;          /* OFFLOG_OFFSET_INVALID when nothing is committed */
+	int64_t commit_time_ms;  /* when it was committed; 0 when nothing is */
+	size_t metadata_len;
+	char metadata[OFFLOG_METADATA_MAX + 1]; /* NUL-terminated */
+} offlog_committed;
+
+/* The committed offset of a group for one partition, read without a consumer.
+ * Nothing committed is not an error: out->offset is OFFLOG_OFFSET_INVALID. */
+OFFLOG_API int offlog_group_committed(offlog_committed *out, offlog_env *env, const char *group,
+                                      const char *topic, int32_t partition);
+
+/* ------------------------------------------------------------------------ */
+/* Consumers                                                                */
+/* ------------------------------------------------------------------------ */
+
+/* A consumer: a set of assigned partitions, a position in each, and a group
+ * whose committed offsets it reads and writes. Used by one thread at a time. */
+typedef struct offlog_consumer offlog_consumer;
+
+/* auto.offset.reset: where to start when a partition has no committed offset,
+ * or when the position or committed offset is out of range. */
+enum offlog_reset {
+	OFFLOG_RESET_LATEST = 0,      /* the high watermark (Kafka's default) */
+	OFFLOG_RESET_EARLIEST = 1,    /* the log start offset */
+	OFFLOG_RESET_NONE = 2,        /* fail: OFFLOG_ENOOFFSET or OFFLOG_ERANGE */
+	OFFLOG_RESET_BY_DURATION = 3  /* first offset with timestamp >= now - reset_duration_ms */
+};
+
+/* How far a consumer reads. */
+enum offlog_isolation {
+	OFFLOG_ISOLATION_DURABLE = 0,  /* up to the high watermark (default) */
+	OFFLOG_ISOLATION_COMMITTED = 1 /* up to the log end offset: committed appends that a
+	                                  power loss could still take back in a deferred mode */
+};
+
+#define OFFLOG_CONSUMER_OPTIONS_VERSION 1
+
+typedef struct offlog_consumer_options {
+	unsigned int version;             /* OFFLOG_CONSUMER_OPTIONS_VERSION */
+	int auto_offset_reset;            /* enum offlog_reset; default LATEST */
+	int64_t reset_duration_ms;        /* for OFFLOG_RESET_BY_DURATION */
+	int enable_auto_commit;           /* default 1, as in Kafka; ignored without a group */
+	uint32_t auto_commit_interval_ms; /* default 5000 */
+	uint32_t max_poll_records;        /* default 500 */
+	uint64_t max_poll_bytes;          /* keys + values per poll; default 52428800 */
+	int isolation;                    /* enum offlog_isolation; default DURABLE */
+} offlog_consumer_options;
+
+#define OFFLOG_CONSUMER_OPTIONS_INIT \
+	{ OFFLOG_CONSUMER_OPTIONS_VERSION, OFFLOG_RESET_LATEST, 0, 1, 5000, 500, 52428800, \
+	  OFFLOG_ISOLATION_DURABLE }
+
+/* Fill *opts with the defaults (same as OFFLOG_CONSUMER_OPTIONS_INIT). */
+OFFLOG_API int offlog_consumer_options_init(offlog_consumer_options *opts);
+
+/* Open a consumer. group may be NULL for a consumer that never commits (its
+ * reset policy then always applies); otherwise a valid group id.
+ * opts may be NULL for defaults. Free with offlog_consumer_close(). */
+OFFLOG_API int offlog_consumer_open(offlog_consumer **consumer, offlog_env *env,
+                                    const char *group, const offlog_consumer_options *opts);
+
+/* Close a consumer: with auto-commit enabled, commit its positions first
+ * (the close still happens if that commit fails; its code is returned).
+ * Its records become invalid. NULL is accepted. */
+OFFLOG_API int offlog_consumer_close(offlog_consumer *consumer);
+
+/* Replace the assignment with `count` partitions (manual assignment, as
+ * Kafka's assign()). Positions start unknown: the first poll starts at the
+ * committed offset or, without one, where the reset policy says. With
+ * auto-commit the old assignment's positions are committed first.
+ * count 0 unassigns everything. Errors: OFFLOG_ENOTOPIC, OFFLOG_ENOPART,
+ * OFFLOG_EINVAL (a duplicate entry). */
+OFFLOG_API int offlog_consumer_assign(offlog_consumer *consumer,
+                                      const offlog_topic_partition *partitions, size_t count);
+
+/* The current assignment: an array owned by the consumer, valid until the
+ * next offlog_consumer_assign() or close. */
+OFFLOG_API int offlog_consumer_assignment(const offlog_topic_partition **partitions,
+                                          size_t *count, offlog_consumer *consumer);
+
+/* Return the next records of the assigned, unpaused partitions: from each in
+ * offset order, partitions served in turn. Waits up to timeout_ms (0 = do not
+ * wait, -1 = forever) when nothing is readable. A timeout is not an error:
+ * *count is 0. Each returned record moves its partition's position to its
+ * offset + 1.
+ *
+ * *records is an array owned by the consumer. It and every pointer in it
+ * (zero copy, into the store's map) stay valid until the next poll,
+ * offlog_consumer_release() or close of this consumer. While valid, they
+ * hold a read snapshot: release promptly when idle.
+ *
+ * Errors (no record is returned and no position moves): with reset policy
+ * "none", OFFLOG_ENOOFFSET when a partition has no committed offset and
+ * OFFLOG_ERANGE when its offset is out of range (the detail names the valid
+ * range); OFFLOG_ENOTOPIC / OFFLOG_ENOPART when an assigned partition was
+ * deleted. */
+OFFLOG_API int offlog_consumer_poll(const offlog_record **records, size_t *count,
+                                    offlog_consumer *consumer, int timeout_ms);
+
+/* Release the records of the last poll and the snapshot they hold. */
+OFFLOG_API int offlog_consumer_release(offlog_consumer *consumer);
+
+/* The position of an assigned partition: the offset of the next record poll
+ * will return. When not yet known it is resolved as the next poll would
+ * (committed offset, else the reset policy), which may fail the same way.
+ * OFFLOG_ESTATE if the partition is not assigned. */
+OFFLOG_API int offlog_consumer_position(int64_t *offset, offlog_consumer *consumer,
+                                        const char *topic, int32_t partition);
+
+/* Set the position of an assigned partition. offset is an absolute offset
+ * (>= 0; if out of range, the next poll applies the reset policy),
+ * OFFLOG_OFFSET_BEGINNING, OFFLOG_OFFSET_END or OFFLOG_OFFSET_STORED (the
+ * committed offset, else the reset policy). Never changes the committed
+ * offset. */
+OFFLOG_API int offlog_consumer_seek(offlog_consumer *consumer, const char *topic,
+                                    int32_t partition, int64_t offset);
+
+/* Seek to the earliest offset whose timestamp is >= timestamp_ms (the high
+ * watermark if none). */
+OFFLOG_API int offlog_consumer_seek_timestamp(offlog_consumer *consumer, const char *topic,
+                                              int32_t partition, int64_t timestamp_ms);
+
+/* Shift the position by delta (negative moves back), clamped to
+ * [log start, high watermark]. */
+OFFLOG_API int offlog_consumer_seek_relative(offlog_consumer *consumer, const char *topic,
+                                             int32_t partition, int64_t delta);
+
+/* Stop / restart returning records from assigned partitions. Positions are
+ * kept. OFFLOG_ESTATE for a partition that is not assigned. */
+OFFLOG_API int offlog_consumer_pause(offlog_consumer *consumer,
+                                     const offlog_topic_partition *partitions, size_t count);
+OFFLOG_API int offlog_consumer_resume(offlog_consumer *consumer,
+                                      const offlog_topic_partition *partitions, size_t count);
+
+/* Commit the current position of every assigned partition whose position is
+ * known, durably (per the durability mode) and atomically.
+ * OFFLOG_ESTATE if the consumer has no group. */
+OFFLOG_API int offlog_consumer_commit(offlog_consumer *consumer);
+
+/* Commit explicit offsets ("next offset to read") with optional metadata,
+ * atomically. Each offset must be between 0 and the partition's log end
+ * offset (OFFLOG_ERANGE otherwise; below log start is allowed and simply
+ * out of range at the next read). On error nothing is committed and the
+ * failing entry's `err` says why. */
+OFFLOG_API int offlog_consumer_commit_offsets(offlog_consumer *consumer,
+                                              offlog_partition_offset *offsets, size_t count);
+
+/* The consumer's group's committed offset for a partition (assigned or not). */
+OFFLOG_API int offlog_consumer_committed(offlog_committed *out, offlog_consumer *consumer,
+                                         const char *topic, int32_t partition);
+
+/* Lag of a partition. *lag = high watermark - committed offset, or
+ * OFFLOG_LAG_UNKNOWN when nothing is committed; *position_lag = high
+ * watermark - position (the consumer's own view), or OFFLOG_LAG_UNKNOWN when
+ * the partition is not assigned or its position is not yet known. Never
+ * negative otherwise. Either pointer may be NULL. */
+OFFLOG_API int offlog_consumer_lag(int64_t *lag, int64_t *position_lag,
+                                   offlog_consumer *consumer, const char *topic,
+                                   int32_t partition);
+
+/* ------------------------------------------------------------------------ */
+/* Transactions: atomic appends and offset commits (local exactly-once)     */
+/* ------------------------------------------------------------------------ */
+
+/* A write transaction. Nothing done in it is visible to anyone until
+ * offlog_txn_commit(); offlog_txn_abort() discards all of it. Only one write
+ * transaction runs at a time in a store (across processes): others wait.
+ * Used only by the thread that began it; while it is open, that thread's
+ * plain appends and commits fail with OFFLOG_ETXN. */
+typedef struct offlog_txn offlog_txn;
+
+/* Begin a transaction. OFFLOG_ETXN if this thread already has one open. */
+OFFLOG_API int offlog_txn_begin(offlog_txn **txn, offlog_env *env);
+
+/* Append a record inside the transaction; arguments as offlog_append().
+ * The offset returned is final if the transaction commits. After a failed
+ * call the transaction can still be committed (the failed append is not in
+ * it), except after OFFLOG_EMAPFULL / OFFLOG_ENOSPC / OFFLOG_EIO, which
+ * leave it failed: every later call returns OFFLOG_ETXN and commit aborts.
+ * Retry the whole transaction: the map has been grown meanwhile. */
+OFFLOG_API int offlog_txn_append(int64_t *offset, int32_t *partition_out, offlog_txn *txn,
+                                 const char *topic, int32_t partition,
+                                 const offlog_message *msg);
+
+/* Commit offsets for `group` inside the transaction (rules as in
+ * offlog_consumer_commit_offsets()). */
+OFFLOG_API int offlog_txn_commit_offsets(offlog_txn *txn, const char *group,
+                                         offlog_partition_offset *offsets, size_t count);
+
+/* Commit the consumer's current positions for its group inside the
+ * transaction: the consume-transform-produce step. */
+OFFLOG_API int offlog_txn_commit_consumer(offlog_txn *txn, offlog_consumer *consumer);
+
+/* Commit the transaction: everything in it becomes visible at once, durable
+ * per the durability mode. The handle is freed, also on failure (then
+ * nothing of the transaction happened). */
+OFFLOG_API int offlog_txn_commit(offlog_txn *txn);
+
+/* Discard the transaction and free the handle. NULL is accepted. */
+OFFLOG_API void offlog_txn_abort(offlog_txn *txn);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* OFFLOG_H */

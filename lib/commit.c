@@ -1,0 +1,161 @@
+/*
+ * commit.c - committed offsets, per (group, topic, partition).
+ *
+ * Key: group id, a NUL byte, topic id (be32), partition (be32); the group
+ * comes first so one group's offsets are one key range. Value: format byte,
+ * offset, commit time (both little-endian int64), metadata length (u32),
+ * metadata bytes.
+ */
+#include "internal.h"
+
+#include <stdlib.h>
+
+#define COMMIT_FMT 1
+#define COMMIT_HDR (1 + 8 + 8 + 4)
+
+static size_t commit_key(uint8_t *k, const char *group, uint32_t tid, int32_t part)
+{
+	size_t g = strlen(group);
+	memcpy(k, group, g);
+	k[g] = 0;
+	ol_part_key(k + g + 1, tid, part);
+	return g + 9;
+}
+
+int commit_get(ol_txn *t, const char *group, uint32_t tid, int32_t part, offlog_committed *out)
+{
+	uint8_t k[OFFLOG_GROUP_MAX + 9];
+	ol_val v;
+	out->offset = OFFLOG_OFFSET_INVALID;
+	out->commit_time_ms = 0;
+	out->metadata_len = 0;
+	out->metadata[0] = 0;
+	int rc = db_get(t, T_COMMITS, k, commit_key(k, group, tid, part), &v);
+	if (rc == 1)
+		return 0;
+	if (rc)
+		return rc;
+	const uint8_t *p = v.p;
+	if (v.n < COMMIT_HDR || p[0] != COMMIT_FMT)
+		return ol_err(OFFLOG_ECORRUPT, "committed offset of group %s is damaged", group);
+	uint32_t mlen = (uint32_t)p[17] | (uint32_t)p[18] << 8 | (uint32_t)p[19] << 16 |
+	                (uint32_t)p[20] << 24;
+	if (mlen > OFFLOG_METADATA_MAX || v.n != COMMIT_HDR + mlen)
+		return ol_err(OFFLOG_ECORRUPT, "committed offset of group %s is damaged", group);
+	out->offset = (int64_t)ol_get_le64(p + 1);
+	out->commit_time_ms = (int64_t)ol_get_le64(p + 9);
+	out->metadata_len = mlen;
+	memcpy(out->metadata, p + COMMIT_HDR, mlen);
+	out->metadata[mlen] = 0;
+	return 0;
+}
+
+/* Check one entry; on success *tid is its topic id. */
+static int check_entry(ol_txn *t, const offlog_partition_offset *e, uint32_t *tid)
+{
+	ol_topic tp;
+	ol_part p;
+	int rc = topic_get_part(t, e->topic, e->partition, &tp);
+	if (rc)
+		return rc;
+	if (e->offset < 0)
+		return ol_err(OFFLOG_EOFFSET, "cannot commit offset %lld for %s/%d: must be >= 0",
+		              (long long)e->offset, e->topic, e->partition);
+	if (e->metadata && strnlen(e->metadata, OFFLOG_METADATA_MAX + 1) > OFFLOG_METADATA_MAX)
+		return ol_err(OFFLOG_ETOOBIG, "commit metadata for %s/%d is longer than %d bytes", e->topic,
+		              e->partition, OFFLOG_METADATA_MAX);
+	if ((rc = part_get(t, tp.id, e->partition, &p)) != 0)
+		return rc;
+	/* The next offset to read can be at most the log end offset. */
+	if (e->offset > p.leo)
+		return ol_range_error(e->topic, e->partition, e->offset, &p);
+	*tid = tp.id;
+	return 0;
+}
+
+int commit_check_list(ol_txn *t, offlog_partition_offset *list, size_t count)
+{
+	int first = 0;
+	if (!list && count)
+		return ol_err(OFFLOG_EINVAL, "offset list is NULL");
+	for (size_t i = 0; i < count; i++) {
+		uint32_t tid;
+		list[i].err = check_entry(t, &list[i], &tid);
+		if (list[i].err && !first)
+			first = list[i].err;
+	}
+	return first;
+}
+
+static int put_entry(ol_txn *t, const char *group, const offlog_partition_offset *e, int64_t now)
+{
+	uint32_t tid;
+	int rc = check_entry(t, e, &tid);
+	if (rc)
+		return rc;
+	uint8_t k[OFFLOG_GROUP_MAX + 9], v[COMMIT_HDR + OFFLOG_METADATA_MAX];
+	size_t mlen = e->metadata ? strlen(e->metadata) : 0;
+	v[0] = COMMIT_FMT;
+	ol_le64(v + 1, (uint64_t)e->offset);
+	ol_le64(v + 9, (uint64_t)now);
+	for (int i = 0; i < 4; i++)
+		v[17 + i] = (uint8_t)(mlen >> (8 * i));
+	if (mlen)
+		memcpy(v + COMMIT_HDR, e->metadata, mlen);
+	return db_put(t, T_COMMITS, k, commit_key(k, group, tid, e->partition), v, COMMIT_HDR + mlen);
+}
+
+int commit_write_list(ol_txn *t, const char *group, offlog_partition_offset *list, size_t count)
+{
+	int rc = ol_check_group(group);
+	if (rc == 0)
+		rc = commit_check_list(t, list, count);
+	if (rc)
+		return rc;
+	int64_t now = ol_now_ms();
+	for (size_t i = 0; i < count; i++)
+		if ((rc = put_entry(t, group, &list[i], now)) != 0)
+			return list[i].err = rc;
+	return 0;
+}
+
+int commit_purge_topic(ol_txn *t, uint32_t tid)
+{
+	ol_cursor c;
+	ol_val k;
+	uint8_t gone[OFFLOG_GROUP_MAX + 9];
+	int rc = db_cursor_open(&c, t, T_COMMITS);
+	if (rc)
+		return rc;
+	for (rc = db_cursor_seek(&c, NULL, 0, &k, NULL); rc == 0;) {
+		if (k.n < 9 || k.n > sizeof gone || ol_get_be32((const uint8_t *)k.p + k.n - 8) != tid) {
+			rc = db_cursor_next(&c, &k, NULL);
+			continue;
+		}
+		size_t n = k.n;
+		memcpy(gone, k.p, n);
+		if ((rc = db_cursor_del(&c)) != 0)
+			break;
+		rc = db_cursor_seek(&c, gone, n, &k, NULL);
+	}
+	db_cursor_close(&c);
+	return rc < 0 ? rc : 0;
+}
+
+OFFLOG_API int offlog_group_committed(offlog_committed *out, offlog_env *env, const char *group,
+                                      const char *topic, int32_t partition)
+{
+	if (!out || !env)
+		return ol_err(OFFLOG_EINVAL, "offlog_group_committed: NULL argument");
+	int rc = ol_check_group(group);
+	if (rc)
+		return rc;
+	ol_txn t;
+	ol_topic tp;
+	if ((rc = db_read_begin(&t, env)) != 0)
+		return rc;
+	if ((rc = topic_get_part(&t, topic, partition, &tp)) == 0)
+		rc = commit_get(&t, group, tp.id, partition, out);
+	db_abort(&t);
+	return rc;
+}

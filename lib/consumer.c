@@ -1,0 +1,660 @@
+/*
+ * consumer.c - consumers: assignment, positions, poll, seek, commit, lag.
+ *
+ * Kafka rules mirrored here: the position is the next offset to return and
+ * moves only with poll and seek; the committed offset moves only with a
+ * commit; the reset policy is used only when there is no committed offset or
+ * the offset in use is out of range (below log start or beyond the log end
+ * offset). A poll that fails changes no position.
+ */
+#include "internal.h"
+
+#include <stdlib.h>
+
+/* Fallback wait slice: appends by other processes are seen within it. */
+#define POLL_SLICE_MS 10
+
+struct cpart {
+	char *topic;
+	uint32_t tid;        /* 0 until looked up; changes if the topic is recreated */
+	int32_t partition;
+	int64_t position;    /* OFFLOG_OFFSET_INVALID until known */
+	int64_t next;        /* scratch of one poll: the position after it */
+	int64_t end;         /* scratch of one poll: readable end */
+	bool paused;
+};
+
+struct offlog_consumer {
+	offlog_env *env;
+	char *group;
+	offlog_consumer_options opts;
+	struct cpart *parts;
+	offlog_topic_partition *view;        /* the assignment as given to users */
+	offlog_partition_offset *commit_list; /* scratch for commits, nparts entries */
+	size_t nparts;
+	size_t turn;                          /* partition served first by the next poll */
+	ol_snapshot snap;
+	offlog_record *recs;
+	int64_t last_auto_commit;
+};
+
+OFFLOG_API int offlog_consumer_options_init(offlog_consumer_options *opts)
+{
+	if (!opts)
+		return ol_err(OFFLOG_EINVAL, "offlog_consumer_options_init: opts is NULL");
+	const offlog_consumer_options d = OFFLOG_CONSUMER_OPTIONS_INIT;
+	*opts = d;
+	return 0;
+}
+
+static int check_options(offlog_consumer_options *o, const offlog_consumer_options *in)
+{
+	offlog_consumer_options_init(o);
+	if (!in)
+		return 0;
+	if (in->version < 1 || in->version > OFFLOG_CONSUMER_OPTIONS_VERSION)
+		return ol_err(OFFLOG_EINVAL, "offlog_consumer_options.version %u is not supported",
+		              in->version);
+	*o = *in;
+	if (o->auto_offset_reset < OFFLOG_RESET_LATEST || o->auto_offset_reset > OFFLOG_RESET_BY_DURATION)
+		return ol_err(OFFLOG_EINVAL, "unknown auto_offset_reset %d", o->auto_offset_reset);
+	if (o->reset_duration_ms < 0)
+		return ol_err(OFFLOG_EINVAL, "reset_duration_ms %lld: must be >= 0",
+		              (long long)o->reset_duration_ms);
+	if (o->max_poll_records < 1 || o->max_poll_records > 1000000)
+		return ol_err(OFFLOG_EINVAL, "max_poll_records %u: must be in [1, 1000000]",
+		              o->max_poll_records);
+	if (o->max_poll_bytes < 1)
+		return ol_err(OFFLOG_EINVAL, "max_poll_bytes must be >= 1");
+	if (o->isolation != OFFLOG_ISOLATION_DURABLE && o->isolation != OFFLOG_ISOLATION_COMMITTED)
+		return ol_err(OFFLOG_EINVAL, "unknown isolation %d", o->isolation);
+	return 0;
+}
+
+OFFLOG_API int offlog_consumer_open(offlog_consumer **out, offlog_env *env, const char *group,
+                                    const offlog_consumer_options *opts)
+{
+	if (!out || !env)
+		return ol_err(OFFLOG_EINVAL, "offlog_consumer_open: NULL argument");
+	*out = NULL;
+	int rc;
+	if (group && (rc = ol_check_group(group)) != 0)
+		return rc;
+	offlog_consumer *c = calloc(1, sizeof *c);
+	if (!c)
+		return ol_err(OFFLOG_ENOMEM, "offlog_consumer_open: out of memory");
+	if ((rc = check_options(&c->opts, opts)) != 0) {
+		free(c);
+		return rc;
+	}
+	c->recs = calloc(c->opts.max_poll_records, sizeof *c->recs);
+	c->group = group ? strdup(group) : NULL;
+	if (!c->recs || (group && !c->group)) {
+		free(c->recs);
+		free(c->group);
+		free(c);
+		return ol_err(OFFLOG_ENOMEM, "offlog_consumer_open: out of memory");
+	}
+	c->env = env;
+	c->last_auto_commit = ol_mono_ms();
+	atomic_fetch_add(&env->handles, 1);
+	*out = c;
+	return 0;
+}
+
+static void free_parts(offlog_consumer *c)
+{
+	for (size_t i = 0; i < c->nparts; i++)
+		free(c->parts[i].topic);
+	free(c->parts);
+	free(c->view);
+	free(c->commit_list);
+	c->parts = NULL;
+	c->view = NULL;
+	c->commit_list = NULL;
+	c->nparts = 0;
+}
+
+static struct cpart *find(offlog_consumer *c, const char *topic, int32_t partition)
+{
+	if (!topic)
+		return NULL;
+	for (size_t i = 0; i < c->nparts; i++)
+		if (c->parts[i].partition == partition && !strcmp(c->parts[i].topic, topic))
+			return &c->parts[i];
+	return NULL;
+}
+
+static int find_assigned(struct cpart **cp, offlog_consumer *c, const char *topic,
+                         int32_t partition)
+{
+	if (!c)
+		return ol_err(OFFLOG_EINVAL, "consumer is NULL");
+	int rc = ol_check_topic_name(topic);
+	if (rc)
+		return rc;
+	if (!(*cp = find(c, topic, partition)))
+		return ol_err(OFFLOG_ESTATE, "%s/%d is not assigned to this consumer", topic, partition);
+	return 0;
+}
+
+/* Look up an assigned partition's topic and state in t. A topic deleted and
+ * created again is a new log: the old position means nothing there. */
+static int load(ol_txn *t, struct cpart *cp, ol_part *p)
+{
+	ol_topic tp;
+	int rc = topic_get_part(t, cp->topic, cp->partition, &tp);
+	if (rc)
+		return rc;
+	if (cp->tid != tp.id) {
+		if (cp->tid != 0)
+			cp->position = OFFLOG_OFFSET_INVALID;
+		cp->tid = tp.id;
+	}
+	return part_get(t, tp.id, cp->partition, p);
+}
+
+static bool in_range(int64_t off, const ol_part *p)
+{
+	return off >= p->log_start && off <= p->leo;
+}
+
+/* Where the reset policy says to start; `had` is the offset that was out of
+ * range, or OFFLOG_OFFSET_INVALID when there was no committed offset. */
+static int apply_reset(offlog_consumer *c, ol_txn *t, const struct cpart *cp, const ol_part *p,
+                       int64_t had, int64_t *pos)
+{
+	int64_t end = part_read_end(p, c->opts.isolation);
+	switch (c->opts.auto_offset_reset) {
+	case OFFLOG_RESET_EARLIEST:
+		*pos = p->log_start;
+		return 0;
+	case OFFLOG_RESET_LATEST:
+		*pos = end;
+		return 0;
+	case OFFLOG_RESET_BY_DURATION:
+		return log_offset_for_time(t, cp->tid, cp->partition, p,
+		                           ol_now_ms() - c->opts.reset_duration_ms, end, pos);
+	default:
+		if (had == OFFLOG_OFFSET_INVALID)
+			return ol_err(OFFLOG_ENOOFFSET,
+			              "no committed offset for group %s on %s/%d and auto_offset_reset is none",
+			              c->group ? c->group : "(none)", cp->topic, cp->partition);
+		return ol_range_error(cp->topic, cp->partition, had, p);
+	}
+}
+
+/* The offset to read next: the position if known and in range, else the
+ * committed offset if present and in range, else the reset policy. */
+static int resolve(offlog_consumer *c, ol_txn *t, const struct cpart *cp, const ol_part *p,
+                   int64_t *pos)
+{
+	int64_t had = cp->position;
+	if (had == OFFLOG_OFFSET_INVALID && c->group) {
+		offlog_committed cm;
+		int rc = commit_get(t, c->group, cp->tid, cp->partition, &cm);
+		if (rc)
+			return rc;
+		had = cm.offset;
+	}
+	if (had != OFFLOG_OFFSET_INVALID && in_range(had, p)) {
+		*pos = had;
+		return 0;
+	}
+	return apply_reset(c, t, cp, p, had, pos);
+}
+
+/* Resolve one partition's position outside a poll, in its own snapshot. */
+static int resolve_now(offlog_consumer *c, struct cpart *cp, ol_part *p_out)
+{
+	ol_txn t;
+	ol_part p;
+	int64_t pos;
+	int rc = db_read_begin(&t, c->env);
+	if (rc)
+		return rc;
+	if ((rc = load(&t, cp, &p)) == 0 && cp->position == OFFLOG_OFFSET_INVALID &&
+	    (rc = resolve(c, &t, cp, &p, &pos)) == 0)
+		cp->position = pos;
+	db_abort(&t);
+	if (rc == 0 && p_out)
+		*p_out = p;
+	return rc;
+}
+
+/* ---- commit ------------------------------------------------------------- */
+
+int consumer_positions(offlog_consumer *c, offlog_partition_offset **list, size_t *count)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < c->nparts; i++) {
+		if (c->parts[i].position == OFFLOG_OFFSET_INVALID)
+			continue;
+		offlog_partition_offset *e = &c->commit_list[n++];
+		e->topic = c->parts[i].topic;
+		e->partition = c->parts[i].partition;
+		e->offset = c->parts[i].position;
+		e->metadata = NULL;
+		e->err = 0;
+	}
+	*list = c->commit_list;
+	*count = n;
+	return 0;
+}
+
+const char *consumer_group(const offlog_consumer *c)
+{
+	return c->group;
+}
+
+struct commit_args {
+	const char *group;
+	offlog_partition_offset *list;
+	size_t count;
+};
+
+static int commit_fn(ol_txn *t, void *arg)
+{
+	struct commit_args *a = arg;
+	return commit_write_list(t, a->group, a->list, a->count);
+}
+
+static int commit_positions(offlog_consumer *c)
+{
+	struct commit_args a = {c->group, NULL, 0};
+	consumer_positions(c, &a.list, &a.count);
+	if (a.count == 0)
+		return 0;
+	return ol_write(c->env, commit_fn, &a);
+}
+
+static bool auto_commit_on(const offlog_consumer *c)
+{
+	return c->opts.enable_auto_commit && c->group;
+}
+
+OFFLOG_API int offlog_consumer_commit(offlog_consumer *c)
+{
+	if (!c)
+		return ol_err(OFFLOG_EINVAL, "offlog_consumer_commit: consumer is NULL");
+	if (!c->group)
+		return ol_err(OFFLOG_ESTATE, "the consumer has no group: nothing to commit to");
+	return commit_positions(c);
+}
+
+OFFLOG_API int offlog_consumer_commit_offsets(offlog_consumer *c, offlog_partition_offset *offsets,
+                                              size_t count)
+{
+	if (!c || (!offsets && count))
+		return ol_err(OFFLOG_EINVAL, "offlog_consumer_commit_offsets: NULL argument");
+	if (!c->group)
+		return ol_err(OFFLOG_ESTATE, "the consumer has no group: nothing to commit to");
+	struct commit_args a = {c->group, offsets, count};
+	return ol_write(c->env, commit_fn, &a);
+}
+
+OFFLOG_API int offlog_consumer_committed(offlog_committed *out, offlog_consumer *c,
+                                         const char *topic, int32_t partition)
+{
+	if (!c || !out)
+		return ol_err(OFFLOG_EINVAL, "offlog_consumer_committed: NULL argument");
+	if (!c->group)
+		return ol_err(OFFLOG_ESTATE, "the consumer has no group");
+	return offlog_group_committed(out, c->env, c->group, topic, partition);
+}
+
+/* ---- assignment --------------------------------------------------------- */
+
+static int cmp_tp(const void *a, const void *b)
+{
+	const offlog_topic_partition *x = *(const offlog_topic_partition *const *)a;
+	const offlog_topic_partition *y = *(const offlog_topic_partition *const *)b;
+	int r = strcmp(x->topic, y->topic);
+	return r ? r : (x->partition > y->partition) - (x->partition < y->partition);
+}
+
+static int check_assignment(offlog_consumer *c, const offlog_topic_partition *tps, size_t n)
+{
+	ol_txn t;
+	ol_topic tp;
+	int rc = 0;
+	for (size_t i = 0; i < n && rc == 0; i++)
+		rc = ol_check_topic_name(tps[i].topic);
+	if (rc || n == 0)
+		return rc;
+	const offlog_topic_partition **sorted = malloc(n * sizeof *sorted);
+	if (!sorted)
+		return ol_err(OFFLOG_ENOMEM, "offlog_consumer_assign: out of memory");
+	for (size_t i = 0; i < n; i++)
+		sorted[i] = &tps[i];
+	qsort(sorted, n, sizeof *sorted, cmp_tp);
+	for (size_t i = 1; i < n && rc == 0; i++)
+		if (cmp_tp(&sorted[i - 1], &sorted[i]) == 0)
+			rc = ol_err(OFFLOG_EINVAL, "%s/%d appears twice in the assignment", sorted[i]->topic,
+			            sorted[i]->partition);
+	free(sorted);
+	if (rc || (rc = db_read_begin(&t, c->env)) != 0)
+		return rc;
+	for (size_t i = 0; i < n && rc == 0; i++)
+		rc = topic_get_part(&t, tps[i].topic, tps[i].partition, &tp);
+	db_abort(&t);
+	return rc;
+}
+
+OFFLOG_API int offlog_consumer_assign(offlog_consumer *c, const offlog_topic_partition *tps,
+                                      size_t count)
+{
+	if (!c || (!tps && count))
+		return ol_err(OFFLOG_EINVAL, "offlog_consumer_assign: NULL argument");
+	int rc = check_assignment(c, tps, count);
+	if (rc)
+		return rc;
+	struct cpart *parts = calloc(count ? count : 1, sizeof *parts);
+	offlog_topic_partition *view = calloc(count ? count : 1, sizeof *view);
+	offlog_partition_offset *cl = calloc(count ? count : 1, sizeof *cl);
+	bool ok = parts && view && cl;
+	for (size_t i = 0; ok && i < count; i++) {
+		ok = (parts[i].topic = strdup(tps[i].topic)) != NULL;
+		parts[i].partition = tps[i].partition;
+		parts[i].position = OFFLOG_OFFSET_INVALID;
+		view[i].topic = parts[i].topic;
+		view[i].partition = parts[i].partition;
+	}
+	if (!ok) {
+		for (size_t i = 0; parts && i < count; i++)
+			free(parts[i].topic);
+		free(parts);
+		free(view);
+		free(cl);
+		return ol_err(OFFLOG_ENOMEM, "offlog_consumer_assign: out of memory");
+	}
+	/* As Kafka's assign(): commit the old assignment's positions first. A
+	 * failure there must not block the new assignment. */
+	if (auto_commit_on(c))
+		commit_positions(c);
+	snap_release(&c->snap);   /* returned records point at the old names */
+	free_parts(c);
+	c->parts = parts;
+	c->view = view;
+	c->commit_list = cl;
+	c->nparts = count;
+	c->turn = 0;
+	return 0;
+}
+
+OFFLOG_API int offlog_consumer_assignment(const offlog_topic_partition **partitions,
+                                          size_t *count, offlog_consumer *c)
+{
+	if (!partitions || !count || !c)
+		return ol_err(OFFLOG_EINVAL, "offlog_consumer_assignment: NULL argument");
+	*partitions = c->view;
+	*count = c->nparts;
+	return 0;
+}
+
+static int set_paused(offlog_consumer *c, const offlog_topic_partition *tps, size_t n, bool on)
+{
+	if (!c || (!tps && n))
+		return ol_err(OFFLOG_EINVAL, "pause/resume: NULL argument");
+	struct cpart *cp;
+	for (size_t i = 0; i < n; i++) {
+		int rc = find_assigned(&cp, c, tps[i].topic, tps[i].partition);
+		if (rc)
+			return rc;
+	}
+	for (size_t i = 0; i < n; i++)
+		find(c, tps[i].topic, tps[i].partition)->paused = on;
+	return 0;
+}
+
+OFFLOG_API int offlog_consumer_pause(offlog_consumer *c, const offlog_topic_partition *tps,
+                                     size_t count)
+{
+	return set_paused(c, tps, count, true);
+}
+
+OFFLOG_API int offlog_consumer_resume(offlog_consumer *c, const offlog_topic_partition *tps,
+                                      size_t count)
+{
+	return set_paused(c, tps, count, false);
+}
+
+/* ---- poll --------------------------------------------------------------- */
+
+static int poll_once(offlog_consumer *c, size_t *count)
+{
+	ol_txn *t = &c->snap.t;
+	size_t n = 0, budget = c->opts.max_poll_records;
+	uint64_t bytes = 0;
+	int rc;
+	/* First every position, so a failure leaves all of them untouched. */
+	for (size_t i = 0; i < c->nparts; i++) {
+		struct cpart *cp = &c->parts[i];
+		ol_part p;
+		if (cp->paused)
+			continue;
+		if ((rc = load(t, cp, &p)) != 0 || (rc = resolve(c, t, cp, &p, &cp->next)) != 0)
+			return rc;
+		cp->end = part_read_end(&p, c->opts.isolation);
+	}
+	for (size_t k = 0; k < c->nparts && budget > 0 && bytes < c->opts.max_poll_bytes; k++) {
+		struct cpart *cp = &c->parts[(c->turn + k) % c->nparts];
+		size_t got;
+		if (cp->paused)
+			continue;
+		rc = log_read(t, &c->snap.rd, cp->tid, cp->partition, cp->topic, cp->next, cp->end, budget,
+		              c->opts.max_poll_bytes - bytes, c->recs + n, &got, &cp->next);
+		if (rc)
+			return rc;
+		for (size_t j = n; j < n + got; j++)
+			bytes += rec_payload(&c->recs[j]);
+		n += got;
+		budget -= got;
+	}
+	for (size_t i = 0; i < c->nparts; i++)
+		if (!c->parts[i].paused)
+			c->parts[i].position = c->parts[i].next;
+	if (c->nparts)
+		c->turn = (c->turn + 1) % c->nparts;
+	*count = n;
+	return 0;
+}
+
+static void maybe_auto_commit(offlog_consumer *c)
+{
+	if (!auto_commit_on(c))
+		return;
+	int64_t now = ol_mono_ms();
+	if (now - c->last_auto_commit < (int64_t)c->opts.auto_commit_interval_ms)
+		return;
+	c->last_auto_commit = now;
+	/* Commits what the previous poll returned (positions have not moved
+	 * since). A failure is retried at the next interval. */
+	commit_positions(c);
+}
+
+OFFLOG_API int offlog_consumer_poll(const offlog_record **records, size_t *count,
+                                    offlog_consumer *c, int timeout_ms)
+{
+	if (!records || !count || !c)
+		return ol_err(OFFLOG_EINVAL, "offlog_consumer_poll: NULL argument");
+	*records = c->recs;
+	*count = 0;
+	if (timeout_ms < -1)
+		return ol_err(OFFLOG_EINVAL, "timeout_ms %d: must be >= -1", timeout_ms);
+	snap_release(&c->snap);
+	maybe_auto_commit(c);
+	int64_t deadline = ol_mono_ms() + timeout_ms;
+	for (;;) {
+		uint64_t seen = ol_wake_seq(c->env);
+		size_t n = 0;
+		int rc = snap_open(&c->snap, c->env);
+		if (rc == 0)
+			rc = poll_once(c, &n);
+		if (rc == 0 && n > 0) {
+			*count = n;
+			return 0;
+		}
+		snap_release(&c->snap);
+		if (rc || timeout_ms == 0)
+			return rc;
+		int64_t wait = POLL_SLICE_MS;
+		if (timeout_ms > 0) {
+			int64_t left = deadline - ol_mono_ms();
+			if (left <= 0)
+				return 0;
+			if (left < wait)
+				wait = left;
+		}
+		ol_wait_append(c->env, seen, wait);
+	}
+}
+
+OFFLOG_API int offlog_consumer_release(offlog_consumer *c)
+{
+	if (!c)
+		return ol_err(OFFLOG_EINVAL, "offlog_consumer_release: consumer is NULL");
+	snap_release(&c->snap);
+	return 0;
+}
+
+OFFLOG_API int offlog_consumer_close(offlog_consumer *c)
+{
+	if (!c)
+		return 0;
+	snap_release(&c->snap);
+	int rc = auto_commit_on(c) ? commit_positions(c) : 0;
+	snap_free(&c->snap);
+	free_parts(c);
+	atomic_fetch_sub(&c->env->handles, 1);
+	free(c->recs);
+	free(c->group);
+	free(c);
+	return rc;
+}
+
+/* ---- position and seek -------------------------------------------------- */
+
+OFFLOG_API int offlog_consumer_position(int64_t *offset, offlog_consumer *c, const char *topic,
+                                        int32_t partition)
+{
+	struct cpart *cp;
+	if (!offset)
+		return ol_err(OFFLOG_EINVAL, "offlog_consumer_position: offset is NULL");
+	int rc = find_assigned(&cp, c, topic, partition);
+	if (rc == 0 && cp->position == OFFLOG_OFFSET_INVALID)
+		rc = resolve_now(c, cp, NULL);
+	if (rc == 0)
+		*offset = cp->position;
+	return rc;
+}
+
+OFFLOG_API int offlog_consumer_seek(offlog_consumer *c, const char *topic, int32_t partition,
+                                    int64_t offset)
+{
+	struct cpart *cp;
+	int rc = find_assigned(&cp, c, topic, partition);
+	if (rc)
+		return rc;
+	if (offset >= 0) {
+		cp->position = offset;
+		return 0;
+	}
+	if (offset == OFFLOG_OFFSET_STORED) {
+		cp->position = OFFLOG_OFFSET_INVALID;
+		return 0;
+	}
+	if (offset != OFFLOG_OFFSET_BEGINNING && offset != OFFLOG_OFFSET_END)
+		return ol_err(OFFLOG_EOFFSET,
+		              "seek to %lld: use an offset >= 0 or OFFLOG_OFFSET_BEGINNING/END/STORED",
+		              (long long)offset);
+	ol_part p;
+	int64_t keep = cp->position;
+	cp->position = 0;   /* any known value: resolve_now only loads the state */
+	rc = resolve_now(c, cp, &p);
+	if (rc) {
+		cp->position = keep;
+		return rc;
+	}
+	cp->position = offset == OFFLOG_OFFSET_BEGINNING ? p.log_start
+	                                                 : part_read_end(&p, c->opts.isolation);
+	return 0;
+}
+
+OFFLOG_API int offlog_consumer_seek_timestamp(offlog_consumer *c, const char *topic,
+                                              int32_t partition, int64_t timestamp_ms)
+{
+	struct cpart *cp;
+	int rc = find_assigned(&cp, c, topic, partition);
+	if (rc)
+		return rc;
+	if (timestamp_ms < 0)
+		return ol_err(OFFLOG_EINVAL, "timestamp %lld: must be >= 0", (long long)timestamp_ms);
+	ol_txn t;
+	ol_part p;
+	int64_t pos;
+	if ((rc = db_read_begin(&t, c->env)) != 0)
+		return rc;
+	if ((rc = load(&t, cp, &p)) == 0)
+		rc = log_offset_for_time(&t, cp->tid, cp->partition, &p, timestamp_ms,
+		                         part_read_end(&p, c->opts.isolation), &pos);
+	db_abort(&t);
+	if (rc == 0)
+		cp->position = pos;
+	return rc;
+}
+
+OFFLOG_API int offlog_consumer_seek_relative(offlog_consumer *c, const char *topic,
+                                             int32_t partition, int64_t delta)
+{
+	struct cpart *cp;
+	ol_part p;
+	int rc = find_assigned(&cp, c, topic, partition);
+	if (rc == 0)
+		rc = resolve_now(c, cp, &p);
+	if (rc)
+		return rc;
+	int64_t end = part_read_end(&p, c->opts.isolation), pos = cp->position;
+	if (delta < 0)
+		pos = pos - p.log_start < -delta ? p.log_start : pos + delta;
+	else
+		pos = end - pos < delta ? end : pos + delta;
+	if (pos < p.log_start)
+		pos = p.log_start;
+	if (pos > end)
+		pos = end;
+	cp->position = pos;
+	return 0;
+}
+
+/* ---- lag ---------------------------------------------------------------- */
+
+OFFLOG_API int offlog_consumer_lag(int64_t *lag, int64_t *position_lag, offlog_consumer *c,
+                                   const char *topic, int32_t partition)
+{
+	if (!c)
+		return ol_err(OFFLOG_EINVAL, "offlog_consumer_lag: consumer is NULL");
+	ol_txn t;
+	ol_topic tp;
+	ol_part p;
+	offlog_committed cm = {.offset = OFFLOG_OFFSET_INVALID};
+	int rc = db_read_begin(&t, c->env);
+	if (rc)
+		return rc;
+	if ((rc = topic_get_part(&t, topic, partition, &tp)) == 0 &&
+	    (rc = part_get(&t, tp.id, partition, &p)) == 0 && c->group)
+		rc = commit_get(&t, c->group, tp.id, partition, &cm);
+	db_abort(&t);
+	if (rc)
+		return rc;
+	struct cpart *cp = find(c, topic, partition);
+	if (lag)
+		*lag = cm.offset == OFFLOG_OFFSET_INVALID ? OFFLOG_LAG_UNKNOWN
+		       : cm.offset >= p.hw                 ? 0
+		                                           : p.hw - cm.offset;
+	if (position_lag)
+		*position_lag = !cp || cp->position == OFFLOG_OFFSET_INVALID ? OFFLOG_LAG_UNKNOWN
+		                : cp->position >= p.hw                       ? 0
+		                                                             : p.hw - cp->position;
+	return 0;
+}

@@ -1,0 +1,420 @@
+/*
+ * db.c - the one place that talks to LMDB.
+ *
+ * Map growth: LMDB can resize its map only while the process has no
+ * transaction open, so every transaction of this process holds
+ * env->map_lock shared and a resize takes it exclusive. The wait for the
+ * exclusive lock is bounded: a thread that holds consumer records (a read
+ * snapshot) and then fills the map must not wait for itself forever.
+ */
+#include "internal.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <time.h>
+
+#define OL_MAXDBS 16
+#define OL_GROW_WAIT_MS 1000
+
+static const char *const table_names[T__COUNT] = {
+	"meta", "topics", "topic_ids", "parts", "log", "tindex", "commits", "hwpend",
+};
+
+static void lock_shared(offlog_env *env, ol_txn *t)
+{
+	pthread_rwlock_rdlock(&env->map_lock);
+	t->locked = true;
+}
+
+static void unlock_shared(ol_txn *t)
+{
+	if (t->locked) {
+		pthread_rwlock_unlock(&t->env->map_lock);
+		t->locked = false;
+	}
+}
+
+static int lock_exclusive(offlog_env *env, int wait_ms)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += wait_ms / 1000;
+	ts.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	return pthread_rwlock_timedwrlock(&env->map_lock, &ts);
+}
+
+/* Another process grew the map beyond ours: adopt its size. */
+static int adopt_map_size(offlog_env *env)
+{
+	if (lock_exclusive(env, OL_GROW_WAIT_MS) != 0)
+		return ol_err(OFFLOG_EMAPFULL,
+		              "the store grew in another process and this process holds read "
+		              "snapshots (consumer records or fetch batches); release them and retry");
+	int rc = mdb_env_set_mapsize(env->mdb, 0);
+	pthread_rwlock_unlock(&env->map_lock);
+	return ol_mdb_err(rc, "adopt map size");
+}
+
+int db_map_grow(offlog_env *env)
+{
+	MDB_envinfo info;
+	mdb_env_info(env->mdb, &info);
+	uint64_t cur = info.me_mapsize;
+	uint64_t max = env->opts.max_map_size;
+	if (max && cur >= max)
+		return ol_err(OFFLOG_EMAPFULL, "map full: reached max_map_size %llu bytes",
+		              (unsigned long long)max);
+	uint64_t want = cur * 2;
+	if (max && want > max)
+		want = max;
+	if (want > SIZE_MAX || want < cur)
+		return ol_err(OFFLOG_EMAPFULL, "map full: cannot grow past %llu bytes",
+		              (unsigned long long)cur);
+	if (lock_exclusive(env, OL_GROW_WAIT_MS) != 0)
+		return ol_err(OFFLOG_EMAPFULL,
+		              "map full and it cannot grow while this process holds read snapshots "
+		              "(consumer records or fetch batches); release them and retry");
+	mdb_env_info(env->mdb, &info);
+	int rc = 0;
+	if (info.me_mapsize < want)   /* else another thread grew it meanwhile */
+		rc = mdb_env_set_mapsize(env->mdb, (size_t)want);
+	pthread_rwlock_unlock(&env->map_lock);
+	if (rc == ENOMEM)
+		return ol_err(OFFLOG_EMAPFULL, "map full: no address space for %llu bytes",
+		              (unsigned long long)want);
+	return ol_mdb_err(rc, "grow map");
+}
+
+/* Grow before the map is nearly full, when nothing in this process is
+ * reading, so transactions that cannot be retried rarely meet a full map. */
+static void grow_early(offlog_env *env)
+{
+	MDB_envinfo info;
+	MDB_stat st;
+	mdb_env_info(env->mdb, &info);
+	mdb_env_stat(env->mdb, &st);
+	uint64_t used = ((uint64_t)info.me_last_pgno + 1) * st.ms_psize;
+	if (used < info.me_mapsize / 4 * 3)
+		return;
+	uint64_t max = env->opts.max_map_size;
+	if (max && info.me_mapsize >= max)
+		return;
+	if (pthread_rwlock_trywrlock(&env->map_lock) != 0)
+		return;
+	uint64_t want = info.me_mapsize * 2;
+	if (max && want > max)
+		want = max;
+	if (want <= SIZE_MAX)
+		mdb_env_set_mapsize(env->mdb, (size_t)want);
+	pthread_rwlock_unlock(&env->map_lock);
+}
+
+static int txn_begin(ol_txn *t, offlog_env *env, bool write)
+{
+	t->env = env;
+	t->mt = NULL;
+	t->write = write;
+	t->locked = false;
+	t->broken = false;
+	for (;;) {
+		lock_shared(env, t);
+		int rc = mdb_txn_begin(env->mdb, NULL, write ? 0 : MDB_RDONLY, &t->mt);
+		if (rc == 0)
+			return 0;
+		unlock_shared(t);
+		t->mt = NULL;
+		if (rc != MDB_MAP_RESIZED)
+			return ol_mdb_err(rc, write ? "begin write transaction" : "begin read transaction");
+		if ((rc = adopt_map_size(env)) != 0)
+			return rc;
+	}
+}
+
+int db_read_begin(ol_txn *t, offlog_env *env)
+{
+	return txn_begin(t, env, false);
+}
+
+int db_write_begin(ol_txn *t, offlog_env *env)
+{
+	if (env->rdonly)
+		return ol_err(OFFLOG_EREADONLY, "store %s was opened read-only", env->path);
+	grow_early(env);
+	return txn_begin(t, env, true);
+}
+
+int db_commit(ol_txn *t)
+{
+	int rc = mdb_txn_commit(t->mt);
+	t->mt = NULL;
+	unlock_shared(t);
+	return ol_mdb_err(rc, "commit");
+}
+
+void db_abort(ol_txn *t)
+{
+	if (t->mt)
+		mdb_txn_abort(t->mt);
+	t->mt = NULL;
+	unlock_shared(t);
+}
+
+int db_read_renew(ol_txn *t)
+{
+	for (;;) {
+		lock_shared(t->env, t);
+		int rc = mdb_txn_renew(t->mt);
+		if (rc == 0)
+			return 0;
+		unlock_shared(t);
+		if (rc != MDB_MAP_RESIZED)
+			return ol_mdb_err(rc, "renew read transaction");
+		if ((rc = adopt_map_size(t->env)) != 0)
+			return rc;
+	}
+}
+
+void db_read_reset(ol_txn *t)
+{
+	if (t->locked) {
+		mdb_txn_reset(t->mt);
+		unlock_shared(t);
+	}
+}
+
+static MDB_val mval(const void *p, size_t n)
+{
+	MDB_val v = {n, (void *)(uintptr_t)p};
+	return v;
+}
+
+int db_get(ol_txn *t, int table, const void *key, size_t klen, ol_val *out)
+{
+	MDB_val k = mval(key, klen), v;
+	int rc = mdb_get(t->mt, t->env->dbi[table], &k, &v);
+	if (rc == MDB_NOTFOUND)
+		return 1;
+	if (rc)
+		return ol_mdb_err(rc, table_names[table]);
+	out->p = v.mv_data;
+	out->n = v.mv_size;
+	return 0;
+}
+
+int db_put(ol_txn *t, int table, const void *key, size_t klen, const void *val, size_t vlen)
+{
+	MDB_val k = mval(key, klen), v = mval(val, vlen);
+	int rc = mdb_put(t->mt, t->env->dbi[table], &k, &v, 0);
+	t->broken |= rc != 0;
+	return ol_mdb_err(rc, table_names[table]);
+}
+
+int db_reserve(ol_txn *t, int table, const void *key, size_t klen, size_t vlen, bool append,
+               void **out)
+{
+	MDB_val k = mval(key, klen), v = {vlen, NULL};
+	unsigned flags = MDB_RESERVE | (append ? MDB_APPEND : 0u);
+	int rc = mdb_put(t->mt, t->env->dbi[table], &k, &v, flags);
+	t->broken |= rc != 0;
+	if (rc == MDB_KEYEXIST)
+		return ol_err(OFFLOG_ECORRUPT, "%s: key already present", table_names[table]);
+	if (rc)
+		return ol_mdb_err(rc, table_names[table]);
+	*out = v.mv_data;
+	return 0;
+}
+
+int db_del(ol_txn *t, int table, const void *key, size_t klen)
+{
+	MDB_val k = mval(key, klen);
+	int rc = mdb_del(t->mt, t->env->dbi[table], &k, NULL);
+	if (rc == MDB_NOTFOUND)
+		return 1;
+	t->broken |= rc != 0;
+	return ol_mdb_err(rc, table_names[table]);
+}
+
+int db_last_key(ol_txn *t, int table, ol_val *key, bool *found)
+{
+	MDB_cursor *mc;
+	MDB_val k, v;
+	int rc = mdb_cursor_open(t->mt, t->env->dbi[table], &mc);
+	if (rc)
+		return ol_mdb_err(rc, table_names[table]);
+	rc = mdb_cursor_get(mc, &k, &v, MDB_LAST);
+	mdb_cursor_close(mc);
+	*found = rc == 0;
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	if (rc)
+		return ol_mdb_err(rc, table_names[table]);
+	key->p = k.mv_data;
+	key->n = k.mv_size;
+	return 0;
+}
+
+int db_cursor_open(ol_cursor *c, ol_txn *t, int table)
+{
+	c->t = t;
+	return ol_mdb_err(mdb_cursor_open(t->mt, t->env->dbi[table], &c->mc), table_names[table]);
+}
+
+void db_cursor_close(ol_cursor *c)
+{
+	if (c->mc)
+		mdb_cursor_close(c->mc);
+	c->mc = NULL;
+}
+
+int db_cursor_renew(ol_cursor *c, ol_txn *t)
+{
+	c->t = t;
+	return ol_mdb_err(mdb_cursor_renew(t->mt, c->mc), "renew cursor");
+}
+
+static int cursor_result(int rc, MDB_val *k, MDB_val *v, ol_val *ko, ol_val *vo)
+{
+	if (rc == MDB_NOTFOUND)
+		return 1;
+	if (rc)
+		return ol_mdb_err(rc, "cursor");
+	if (ko) {
+		ko->p = k->mv_data;
+		ko->n = k->mv_size;
+	}
+	if (vo) {
+		vo->p = v->mv_data;
+		vo->n = v->mv_size;
+	}
+	return 0;
+}
+
+int db_cursor_seek(ol_cursor *c, const void *key, size_t klen, ol_val *k, ol_val *v)
+{
+	MDB_val mk = mval(key, klen), mv;
+	int rc = key ? mdb_cursor_get(c->mc, &mk, &mv, MDB_SET_RANGE)
+	             : mdb_cursor_get(c->mc, &mk, &mv, MDB_FIRST);
+	return cursor_result(rc, &mk, &mv, k, v);
+}
+
+int db_cursor_next(ol_cursor *c, ol_val *k, ol_val *v)
+{
+	MDB_val mk, mv;
+	return cursor_result(mdb_cursor_get(c->mc, &mk, &mv, MDB_NEXT), &mk, &mv, k, v);
+}
+
+int db_cursor_prev(ol_cursor *c, ol_val *k, ol_val *v)
+{
+	MDB_val mk, mv;
+	return cursor_result(mdb_cursor_get(c->mc, &mk, &mv, MDB_PREV), &mk, &mv, k, v);
+}
+
+int db_cursor_del(ol_cursor *c)
+{
+	int rc = mdb_cursor_del(c->mc, 0);
+	c->t->broken |= rc != 0;
+	return ol_mdb_err(rc, "cursor delete");
+}
+
+/* The format key that marks a store as offlog's, written once at creation. */
+static int write_format(MDB_txn *mt, MDB_dbi meta)
+{
+	uint8_t v[4];
+	ol_be32(v, OFFLOG_FORMAT_VERSION);
+	MDB_val k = mval("format", 6), d = mval(v, sizeof v);
+	return mdb_put(mt, meta, &k, &d, 0);
+}
+
+/* Open (or, for a new store, create) every table. A store whose main
+ * database lacks "meta" is not ours. */
+static int open_tables(offlog_env *env, bool fresh)
+{
+	MDB_txn *mt;
+	unsigned flags = fresh ? MDB_CREATE : 0;
+	int rc = mdb_txn_begin(env->mdb, NULL, fresh ? 0 : MDB_RDONLY, &mt);
+	if (rc)
+		return ol_mdb_err(rc, "open tables");
+	for (int i = 0; i < T__COUNT; i++) {
+		rc = mdb_dbi_open(mt, table_names[i], flags, &env->dbi[i]);
+		if (rc == MDB_NOTFOUND || rc == MDB_INCOMPATIBLE) {
+			mdb_txn_abort(mt);
+			if (i == T_META)
+				return ol_err(OFFLOG_ENOTSTORE, "%s is an LMDB environment but not an offlog store",
+				              env->path);
+			return ol_err(OFFLOG_ECORRUPT, "%s: table %s is missing", env->path, table_names[i]);
+		}
+		if (rc) {
+			mdb_txn_abort(mt);
+			return ol_mdb_err(rc, "open tables");
+		}
+	}
+	if (fresh && (rc = write_format(mt, env->dbi[T_META])) != 0) {
+		mdb_txn_abort(mt);
+		return ol_mdb_err(rc, "create store");
+	}
+	return ol_mdb_err(mdb_txn_commit(mt), "open tables");
+}
+
+int db_env_open(offlog_env *env, const char *dir, bool fresh)
+{
+	int rc = mdb_env_create(&env->mdb);
+	if (rc)
+		return ol_mdb_err(rc, "create environment");
+	unsigned flags = MDB_NOTLS;
+	if (env->opts.durability == OFFLOG_DURABILITY_NOMETASYNC)
+		flags |= MDB_NOMETASYNC;
+	else if (env->opts.durability == OFFLOG_DURABILITY_ASYNC)
+		flags |= MDB_NOSYNC;
+	if (env->rdonly)
+		flags |= MDB_RDONLY;
+	if ((rc = mdb_env_set_maxdbs(env->mdb, OL_MAXDBS)) == 0 &&
+	    (rc = mdb_env_set_maxreaders(env->mdb, env->opts.max_readers)) == 0)
+		rc = mdb_env_set_mapsize(env->mdb, (size_t)env->opts.map_size);
+	if (rc == 0)
+		rc = mdb_env_open(env->mdb, dir, flags, (mdb_mode_t)env->opts.file_mode);
+	if (rc) {
+		mdb_env_close(env->mdb);
+		env->mdb = NULL;
+		if (rc == MDB_INVALID || rc == MDB_VERSION_MISMATCH)
+			return ol_err(OFFLOG_ENOTSTORE, "%s: not an offlog store (%s)", dir, mdb_strerror(rc));
+		return ol_mdb_err(rc, dir);
+	}
+	if ((rc = open_tables(env, fresh)) != 0) {
+		mdb_env_close(env->mdb);
+		env->mdb = NULL;
+	}
+	return rc;
+}
+
+void db_env_close(offlog_env *env)
+{
+	if (env->mdb)
+		mdb_env_close(env->mdb);
+	env->mdb = NULL;
+}
+
+int db_env_sync(offlog_env *env)
+{
+	return ol_mdb_err(mdb_env_sync(env->mdb, 1), "sync");
+}
+
+int db_env_stat(offlog_env *env, offlog_store_info *info)
+{
+	MDB_envinfo ei;
+	MDB_stat st;
+	int rc = mdb_env_info(env->mdb, &ei);
+	if (rc == 0)
+		rc = mdb_env_stat(env->mdb, &st);
+	if (rc)
+		return ol_mdb_err(rc, "stat");
+	info->map_size = ei.me_mapsize;
+	info->map_used = ((uint64_t)ei.me_last_pgno + 1) * st.ms_psize;
+	info->page_size = st.ms_psize;
+	info->max_readers = ei.me_maxreaders;
+	info->readers_used = ei.me_numreaders;
+	return 0;
+}

@@ -1,0 +1,112 @@
+/* error.c - result codes, their names and texts, per-thread detail messages. */
+#include "internal.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+
+static _Thread_local char errbuf[512];
+
+struct errdesc {
+	int code;
+	const char *name;
+	const char *text;
+};
+
+static const struct errdesc errors[] = {
+	{OFFLOG_OK, "OFFLOG_OK", "success"},
+	{OFFLOG_EINVAL, "OFFLOG_EINVAL", "invalid argument"},
+	{OFFLOG_ENAME, "OFFLOG_ENAME", "invalid topic or group name"},
+	{OFFLOG_ENOTOPIC, "OFFLOG_ENOTOPIC", "unknown topic"},
+	{OFFLOG_ENOPART, "OFFLOG_ENOPART", "unknown partition"},
+	{OFFLOG_EEXIST, "OFFLOG_EEXIST", "topic already exists"},
+	{OFFLOG_EOFFSET, "OFFLOG_EOFFSET", "invalid offset"},
+	{OFFLOG_ERANGE, "OFFLOG_ERANGE", "offset out of range"},
+	{OFFLOG_ENOOFFSET, "OFFLOG_ENOOFFSET", "no committed offset"},
+	{OFFLOG_ETOOBIG, "OFFLOG_ETOOBIG", "too large"},
+	{OFFLOG_ENOTSTORE, "OFFLOG_ENOTSTORE", "not an offlog store"},
+	{OFFLOG_ENOENT, "OFFLOG_ENOENT", "no store at this path"},
+	{OFFLOG_EVERSION, "OFFLOG_EVERSION", "store format is newer than this library"},
+	{OFFLOG_EMAPFULL, "OFFLOG_EMAPFULL", "map full"},
+	{OFFLOG_ENOSPC, "OFFLOG_ENOSPC", "no space left on device"},
+	{OFFLOG_EIO, "OFFLOG_EIO", "I/O error"},
+	{OFFLOG_ENOMEM, "OFFLOG_ENOMEM", "out of memory"},
+	{OFFLOG_ECORRUPT, "OFFLOG_ECORRUPT", "store is corrupt"},
+	{OFFLOG_EREADONLY, "OFFLOG_EREADONLY", "store is read-only"},
+	{OFFLOG_EPERM, "OFFLOG_EPERM", "permission denied"},
+	{OFFLOG_EBUSY, "OFFLOG_EBUSY", "store busy"},
+	{OFFLOG_EREADERS, "OFFLOG_EREADERS", "no free reader slot"},
+	{OFFLOG_ETXN, "OFFLOG_ETXN", "transaction misuse"},
+	{OFFLOG_ESTATE, "OFFLOG_ESTATE", "not valid in this state"},
+	{OFFLOG_ETIMEDOUT, "OFFLOG_ETIMEDOUT", "timed out"},
+};
+
+static const struct errdesc *find(int code)
+{
+	for (size_t i = 0; i < sizeof errors / sizeof errors[0]; i++)
+		if (errors[i].code == code)
+			return &errors[i];
+	return NULL;
+}
+
+OFFLOG_API const char *offlog_strerror(int err)
+{
+	const struct errdesc *d = find(err);
+	return d ? d->text : "unknown error";
+}
+
+OFFLOG_API const char *offlog_errname(int err)
+{
+	const struct errdesc *d = find(err);
+	return d ? d->name : "OFFLOG_E?";
+}
+
+OFFLOG_API const char *offlog_errmsg(void)
+{
+	return errbuf;
+}
+
+int ol_err(int code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(errbuf, sizeof errbuf, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+int ol_mdb_err(int rc, const char *what)
+{
+	switch (rc) {
+	case 0:
+		return 0;
+	case MDB_MAP_FULL:
+		return ol_err(OFFLOG_EMAPFULL, "%s: map full", what);
+	case MDB_TXN_FULL:
+		return ol_err(OFFLOG_ETOOBIG, "%s: transaction too large (too many dirty pages)", what);
+	case MDB_READERS_FULL:
+		return ol_err(OFFLOG_EREADERS, "%s: all reader slots in use; raise max_readers", what);
+	case MDB_CORRUPTED:
+	case MDB_PAGE_NOTFOUND:
+	case MDB_INVALID:
+	case MDB_BAD_VALSIZE:
+		return ol_err(OFFLOG_ECORRUPT, "%s: %s", what, mdb_strerror(rc));
+	case MDB_VERSION_MISMATCH:
+		return ol_err(OFFLOG_EVERSION, "%s: %s", what, mdb_strerror(rc));
+	case MDB_BAD_TXN:
+	case MDB_BAD_RSLOT:
+		return ol_err(OFFLOG_ETXN, "%s: %s", what, mdb_strerror(rc));
+	case ENOSPC:
+	case EDQUOT:
+		return ol_err(OFFLOG_ENOSPC, "%s: %s", what, strerror(rc));
+	case ENOMEM:
+		return ol_err(OFFLOG_ENOMEM, "%s: out of memory", what);
+	case EACCES:
+	case EPERM:
+		return ol_err(OFFLOG_EPERM, "%s: %s", what, strerror(rc));
+	case EROFS:
+		return ol_err(OFFLOG_EREADONLY, "%s: %s", what, strerror(rc));
+	default:
+		return ol_err(OFFLOG_EIO, "%s: %s", what, mdb_strerror(rc));
+	}
+}

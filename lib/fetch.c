@@ -1,0 +1,161 @@
+/* fetch.c - reading a partition without a consumer, and offsets for times. */
+#include "internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#define FETCH_DEFAULT_RECORDS 500
+#define FETCH_DEFAULT_BYTES (1u << 20)
+
+struct offlog_batch {
+	offlog_env *env;
+	ol_snapshot snap;
+	offlog_record *recs;
+	size_t cap;
+	size_t n;
+	int64_t next;
+	char topic[OFFLOG_NAME_MAX + 1];
+};
+
+static offlog_batch *batch_new(offlog_env *env)
+{
+	offlog_batch *b = calloc(1, sizeof *b);
+	if (!b)
+		return NULL;
+	b->env = env;
+	atomic_fetch_add(&env->handles, 1);
+	return b;
+}
+
+OFFLOG_API void offlog_batch_free(offlog_batch *b)
+{
+	if (!b)
+		return;
+	snap_free(&b->snap);
+	atomic_fetch_sub(&b->env->handles, 1);
+	free(b->recs);
+	free(b);
+}
+
+int ol_range_error(const char *topic, int32_t partition, int64_t offset, const ol_part *p)
+{
+	return ol_err(OFFLOG_ERANGE, "offset %lld out of range for %s/%d: valid range is [%lld, %lld]",
+	              (long long)offset, topic, partition, (long long)p->log_start, (long long)p->leo);
+}
+
+static int fetch_into(offlog_batch *b, const char *topic, int32_t partition, int64_t offset,
+                      size_t max, size_t max_bytes)
+{
+	ol_topic tp;
+	ol_part p;
+	int rc = snap_open(&b->snap, b->env);
+	if (rc)
+		return rc;
+	if ((rc = topic_get_part(&b->snap.t, topic, partition, &tp)) != 0 ||
+	    (rc = part_get(&b->snap.t, tp.id, partition, &p)) != 0)
+		return rc;
+	if (offset == OFFLOG_OFFSET_BEGINNING)
+		offset = p.log_start;
+	if (offset < p.log_start || offset > p.leo)
+		return ol_range_error(topic, partition, offset, &p);
+	if (b->cap < max) {
+		offlog_record *r = realloc(b->recs, max * sizeof *r);
+		if (!r)
+			return ol_err(OFFLOG_ENOMEM, "offlog_fetch: out of memory");
+		b->recs = r;
+		b->cap = max;
+	}
+	snprintf(b->topic, sizeof b->topic, "%s", topic);
+	return log_read(&b->snap.t, &b->snap.rd, tp.id, partition, b->topic, offset, p.hw, max,
+	                max_bytes, b->recs, &b->n, &b->next);
+}
+
+OFFLOG_API int offlog_fetch(offlog_batch **batch, offlog_env *env, const char *topic,
+                            int32_t partition, int64_t offset, size_t max_records,
+                            size_t max_bytes)
+{
+	if (!batch || !env)
+		return ol_err(OFFLOG_EINVAL, "offlog_fetch: NULL argument");
+	if (*batch && (*batch)->env != env)
+		return ol_err(OFFLOG_EINVAL, "offlog_fetch: the batch belongs to another store");
+	if (offset < 0 && offset != OFFLOG_OFFSET_BEGINNING)
+		return ol_err(OFFLOG_EOFFSET, "offset %lld: must be >= 0 or OFFLOG_OFFSET_BEGINNING",
+		              (long long)offset);
+	int rc = ol_check_topic_name(topic);
+	if (rc)
+		return rc;
+	bool fresh = *batch == NULL;
+	offlog_batch *b = fresh ? batch_new(env) : *batch;
+	if (!b)
+		return ol_err(OFFLOG_ENOMEM, "offlog_fetch: out of memory");
+	snap_release(&b->snap);
+	b->n = 0;
+	b->next = offset;
+	rc = fetch_into(b, topic, partition, offset, max_records ? max_records : FETCH_DEFAULT_RECORDS,
+	                max_bytes ? max_bytes : FETCH_DEFAULT_BYTES);
+	if (rc) {
+		b->n = 0;
+		snap_release(&b->snap);
+		if (fresh)
+			offlog_batch_free(b);
+		return rc;
+	}
+	*batch = b;
+	return 0;
+}
+
+OFFLOG_API int offlog_batch_records(const offlog_record **records, size_t *count,
+                                    int64_t *next_offset, const offlog_batch *b)
+{
+	if (!b)
+		return ol_err(OFFLOG_EINVAL, "offlog_batch_records: batch is NULL");
+	if (records)
+		*records = b->recs;
+	if (count)
+		*count = b->n;
+	if (next_offset)
+		*next_offset = b->next;
+	return 0;
+}
+
+static int offset_for_time(ol_txn *t, offlog_partition_offset *e)
+{
+	ol_topic tp;
+	ol_part p;
+	int rc = topic_get_part(t, e->topic, e->partition, &tp);
+	if (rc == 0)
+		rc = part_get(t, tp.id, e->partition, &p);
+	if (rc)
+		return rc;
+	/* As in Kafka's ListOffsets: -2 asks for the earliest, -1 the latest. */
+	if (e->offset == OFFLOG_OFFSET_BEGINNING) {
+		e->offset = p.log_start;
+		return 0;
+	}
+	if (e->offset == OFFLOG_OFFSET_END) {
+		e->offset = p.hw;
+		return 0;
+	}
+	if (e->offset < 0)
+		return ol_err(OFFLOG_EINVAL, "timestamp %lld: must be >= 0", (long long)e->offset);
+	return log_offset_for_time(t, tp.id, e->partition, &p, e->offset, p.hw, &e->offset);
+}
+
+OFFLOG_API int offlog_offsets_for_times(offlog_env *env, offlog_partition_offset *list,
+                                        size_t count)
+{
+	if (!env || (!list && count))
+		return ol_err(OFFLOG_EINVAL, "offlog_offsets_for_times: NULL argument");
+	ol_txn t;
+	int first = 0;
+	int rc = db_read_begin(&t, env);
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < count; i++) {
+		list[i].err = offset_for_time(&t, &list[i]);
+		if (list[i].err && !first)
+			first = list[i].err;
+	}
+	db_abort(&t);
+	return first;
+}

@@ -1,0 +1,333 @@
+/*
+ * internal.h - private declarations shared by the files of lib/.
+ *
+ * Layering: db.c is the only file that calls LMDB. Everything above it speaks
+ * in tables, keys and offlog codes. store.c owns the env lifecycle, topic.c
+ * the catalogue, record.c the record encoding, log.c appends/reads and the
+ * watermarks, commit.c committed offsets, consumer.c and txn.c the public
+ * handles, error.c codes and detail messages.
+ */
+#ifndef OFFLOG_INTERNAL_H
+#define OFFLOG_INTERNAL_H
+
+#define OFFLOG_BUILDING 1
+#include "offlog.h"
+
+#include <lmdb.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <string.h>
+#include <sys/types.h>
+
+#define OL_HIDDEN __attribute__((visibility("hidden")))
+#define OL_UNUSED(x) ((void)(x))
+
+/* ---- error.c ------------------------------------------------------------ */
+
+/* Record a detail message for this thread and return code. */
+int ol_err(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Map an LMDB or errno value to an offlog code, with `what` in the detail. */
+int ol_mdb_err(int rc, const char *what);
+
+/* ---- util --------------------------------------------------------------- */
+
+static inline void ol_be32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24); p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8); p[3] = (uint8_t)v;
+}
+static inline void ol_be64(uint8_t *p, uint64_t v)
+{
+	ol_be32(p, (uint32_t)(v >> 32));
+	ol_be32(p + 4, (uint32_t)v);
+}
+static inline uint32_t ol_get_be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+static inline uint64_t ol_get_be64(const uint8_t *p)
+{
+	return (uint64_t)ol_get_be32(p) << 32 | ol_get_be32(p + 4);
+}
+static inline void ol_le64(uint8_t *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+static inline uint64_t ol_get_le64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	for (int i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+int64_t ol_now_ms(void);
+int64_t ol_mono_ms(void);
+
+/* ---- db.c: the LMDB layer ----------------------------------------------- */
+
+/* The tables of a store, one LMDB named database each. */
+enum ol_table {
+	T_META,      /* "format", "next_topic_id", ... -> values */
+	T_TOPICS,    /* topic name -> topic record */
+	T_TOPIC_IDS, /* topic id (be32) -> topic name, or a deletion marker */
+	T_PARTS,     /* (topic id, partition) -> partition state */
+	T_LOG,       /* (topic id, partition, offset) -> encoded record */
+	T_TINDEX,    /* (topic id, partition, max timestamp so far) -> offset */
+	T_COMMITS,   /* (group, 0, topic id, partition) -> committed offset */
+	T_HWPEND,    /* (topic id, partition) -> log end offset awaiting durability */
+	T__COUNT
+};
+
+typedef struct ol_val {
+	const void *p;
+	size_t n;
+} ol_val;
+
+/* An LMDB transaction of this process. Every one holds env->map_lock shared,
+ * because LMDB can only resize the map with no transaction open. */
+typedef struct ol_txn {
+	offlog_env *env;
+	MDB_txn *mt;
+	bool write;
+	bool locked;   /* holds map_lock shared */
+	bool broken;   /* a write failed inside LMDB: only abort is possible */
+} ol_txn;
+
+typedef struct ol_cursor {
+	MDB_cursor *mc;
+	ol_txn *t;
+} ol_cursor;
+
+int db_env_open(offlog_env *env, const char *dir, bool create_ok);
+void db_env_close(offlog_env *env);
+int db_env_sync(offlog_env *env);
+int db_env_stat(offlog_env *env, offlog_store_info *info);
+
+int db_read_begin(ol_txn *t, offlog_env *env);
+int db_write_begin(ol_txn *t, offlog_env *env);
+int db_commit(ol_txn *t);
+void db_abort(ol_txn *t);
+/* A read transaction kept between uses (consumers, batches): reset keeps
+ * the handle and reader slot but releases the snapshot and map_lock. */
+int db_read_renew(ol_txn *t);
+void db_read_reset(ol_txn *t);
+/* Grow the map after OFFLOG_EMAPFULL; called with no transaction open in
+ * this thread. Returns 0 when the map grew (retry), else OFFLOG_EMAPFULL. */
+int db_map_grow(offlog_env *env);
+
+int db_get(ol_txn *t, int table, const void *key, size_t klen, ol_val *out);
+int db_put(ol_txn *t, int table, const void *key, size_t klen, const void *val, size_t vlen);
+/* Reserve vlen bytes for key and return where to write them. `append`
+ * promises the key sorts after every key in the table (faster, fuller pages). */
+int db_reserve(ol_txn *t, int table, const void *key, size_t klen, size_t vlen, bool append,
+               void **out);
+int db_del(ol_txn *t, int table, const void *key, size_t klen);
+/* The last key of a table (NOTFOUND-free: *found says whether any). */
+int db_last_key(ol_txn *t, int table, ol_val *key, bool *found);
+
+int db_cursor_open(ol_cursor *c, ol_txn *t, int table);
+void db_cursor_close(ol_cursor *c);
+int db_cursor_renew(ol_cursor *c, ol_txn *t);
+/* Position at the first key >= key (key NULL: the first key). Returns 0,
+ * or 1 when there is no such key; negative on error. */
+int db_cursor_seek(ol_cursor *c, const void *key, size_t klen, ol_val *k, ol_val *v);
+int db_cursor_next(ol_cursor *c, ol_val *k, ol_val *v);
+int db_cursor_prev(ol_cursor *c, ol_val *k, ol_val *v);
+int db_cursor_del(ol_cursor *c);
+
+/* ---- store.c ------------------------------------------------------------ */
+
+struct offlog_env {
+	MDB_env *mdb;
+	MDB_dbi dbi[T__COUNT];
+	offlog_options opts;
+	bool rdonly;
+	char *path;
+	dev_t dev;
+	ino_t ino;
+	pid_t pid;
+	struct offlog_env *next_open;   /* registry of stores open in this process */
+
+	pthread_rwlock_t map_lock;      /* shared: any txn open; exclusive: resize */
+	atomic_long handles;            /* consumers, transactions and batches open */
+	atomic_uint rr;                 /* round-robin counter for keyless appends */
+	atomic_bool dirty;              /* commits not yet synced (deferred modes) */
+
+	/* Wakes consumers waiting in poll when this process appends. */
+	pthread_mutex_t wake_mu;
+	pthread_cond_t wake_cv;
+	atomic_uint_fast64_t wake_seq;
+	atomic_int waiters;
+
+	/* Background flusher of the deferred durability modes. */
+	pthread_t flusher;
+	bool flusher_started;
+	bool flusher_stop;
+	pthread_mutex_t flush_mu;
+	pthread_cond_t flush_cv;
+};
+
+static inline bool ol_deferred(const offlog_env *env)
+{
+	return env->opts.durability != OFFLOG_DURABILITY_SYNC;
+}
+
+/* Run fn in a write transaction and commit it. When the map fills, the
+ * transaction is aborted, the map grown and fn run again from scratch, so fn
+ * must derive everything from the transaction it is given. */
+typedef int (*ol_write_fn)(ol_txn *t, void *arg);
+int ol_write(offlog_env *env, ol_write_fn fn, void *arg);
+/* Called by every write transaction before commit or at its start. */
+int ol_write_prologue(ol_txn *t);
+/* After a commit: mark unsynced data, wake waiting consumers. */
+void ol_committed(offlog_env *env);
+void ol_wake_consumers(offlog_env *env);
+/* Read the wake counter before looking for records; wait (at most ms) only
+ * if no append happened in this process since. */
+uint64_t ol_wake_seq(offlog_env *env);
+void ol_wait_append(offlog_env *env, uint64_t seen, int64_t ms);
+/* Is a user transaction open in this thread? */
+bool ol_thread_in_txn(void);
+void ol_thread_set_txn(bool on);
+
+/* ---- names -------------------------------------------------------------- */
+
+int ol_check_topic_name(const char *name);
+int ol_check_group(const char *group);
+
+/* ---- topic.c ------------------------------------------------------------ */
+
+typedef struct ol_topic {
+	uint32_t id;
+	int32_t partitions;
+	int64_t created_ms;
+	offlog_topic_config cfg;
+} ol_topic;
+
+/* Look up a topic; OFFLOG_ENOTOPIC (with the name in the detail) if absent. */
+int topic_get(ol_txn *t, const char *name, ol_topic *out);
+/* Look up a topic and check that partition exists (OFFLOG_ENOPART). */
+int topic_get_part(ol_txn *t, const char *name, int32_t partition, ol_topic *out);
+/* The name of topic id into buf; OFFLOG_ENOTOPIC if deleted. */
+int topic_name_of(ol_txn *t, uint32_t id, char *buf, size_t cap);
+/* Finish removing the records of topics deleted earlier. */
+int topic_purge_deleted(offlog_env *env);
+
+/* ---- record.c ----------------------------------------------------------- */
+
+/* Validate a message against the topic limit; its encoded size in *size and
+ * its payload size (key + value + headers) in *payload. */
+int rec_check(const offlog_message *m, int32_t max_message_bytes, size_t *size, size_t *payload);
+/* Encode into dst, which has exactly the size rec_check gave. */
+void rec_encode(uint8_t *dst, const offlog_message *m, int64_t timestamp);
+/* Decode a stored value; pointers point into it. */
+int rec_decode(offlog_record *r, const void *p, size_t n);
+/* Bytes of keys, values and headers a stored record accounts for. */
+size_t rec_payload(const offlog_record *r);
+
+/* ---- log.c -------------------------------------------------------------- */
+
+typedef struct ol_part {
+	int64_t log_start;
+	int64_t leo;
+	int64_t hw;
+	int64_t records;
+	int64_t bytes;
+	int64_t max_ts;    /* largest timestamp appended so far, -1 if none */
+} ol_part;
+
+static inline void ol_part_key(uint8_t k[8], uint32_t tid, int32_t part)
+{
+	ol_be32(k, tid);
+	ol_be32(k + 4, (uint32_t)part);
+}
+static inline void ol_log_key(uint8_t k[16], uint32_t tid, int32_t part, int64_t off)
+{
+	ol_part_key(k, tid, part);
+	ol_be64(k + 8, (uint64_t)off);
+}
+
+int part_get(ol_txn *t, uint32_t tid, int32_t part, ol_part *out);
+int part_put(ol_txn *t, uint32_t tid, int32_t part, const ol_part *p);
+/* The readable end for a reader: high watermark or log end offset. */
+static inline int64_t part_read_end(const ol_part *p, int isolation)
+{
+	return isolation == OFFLOG_ISOLATION_COMMITTED ? p->leo : p->hw;
+}
+
+/* Append msgs (count >= 1) to one partition of topic tp inside t. */
+int log_append(ol_txn *t, const ol_topic *tp, int32_t partition, const offlog_message *msgs,
+               size_t count, int64_t *base_offset);
+/* Choose the partition for OFFLOG_PARTITION_ANY. */
+int log_choose_partition(offlog_env *env, const ol_topic *tp, const offlog_message *msgs,
+                         size_t count, int32_t *out);
+/* Publish as high watermarks the log end offsets recorded as pending. */
+int log_hw_advance(ol_txn *t);
+/* Are high watermarks waiting for a flush? */
+int log_hw_pending(offlog_env *env, bool *pending);
+
+/* A reusable reader of one partition's records in a snapshot. */
+typedef struct ol_reader {
+	ol_cursor cur;
+	bool open;
+} ol_reader;
+
+/* A read snapshot kept by a handle between uses: its transaction and log
+ * cursor are reset and renewed rather than freed, so reads allocate nothing. */
+typedef struct ol_snapshot {
+	ol_txn t;
+	bool have;
+	ol_reader rd;
+} ol_snapshot;
+
+int snap_open(ol_snapshot *s, offlog_env *env);
+void snap_release(ol_snapshot *s);
+void snap_free(ol_snapshot *s);
+
+/* Read records [from, end) of a partition into out (at most max records,
+ * about max_bytes of payload, at least one). *n gets the count; *next the
+ * offset to read next. Records' topic field is set to `topic`. */
+int log_read(ol_txn *t, ol_reader *rd, uint32_t tid, int32_t part, const char *topic,
+             int64_t from, int64_t end, size_t max, uint64_t max_bytes, offlog_record *out,
+             size_t *n, int64_t *next);
+/* Earliest offset >= from with timestamp >= ts, or end if none. */
+int log_offset_for_time(ol_txn *t, uint32_t tid, int32_t part, const ol_part *p, int64_t ts,
+                        int64_t end, int64_t *out);
+/* Remove every record, index entry and state of a partition range of a
+ * topic, at most `budget` entries; *done when nothing is left. */
+int log_purge_topic(ol_txn *t, uint32_t tid, size_t budget, bool *done);
+
+/* ---- append.c ----------------------------------------------------------- */
+
+int ol_check_append_args(offlog_env *env, const char *topic, int32_t partition,
+                         const offlog_message *msgs, size_t count);
+/* Append in an open write transaction: look up the topic, choose the
+ * partition, append. *used gets the partition, *base the first offset. */
+int ol_append_in(ol_txn *t, const char *topic, int32_t partition, const offlog_message *msgs,
+                 size_t count, int32_t *used, int64_t *base);
+
+/* OFFLOG_ERANGE with the partition's valid range in the detail. */
+int ol_range_error(const char *topic, int32_t partition, int64_t offset, const ol_part *p);
+
+/* ---- commit.c ----------------------------------------------------------- */
+
+int commit_get(ol_txn *t, const char *group, uint32_t tid, int32_t part, offlog_committed *out);
+/* Validate (offset within [0, log end]) and store; sets e->err. */
+int commit_put(ol_txn *t, const char *group, offlog_partition_offset *e, int64_t now_ms);
+/* Check a whole list before writing any of it. */
+int commit_check_list(ol_txn *t, offlog_partition_offset *list, size_t count);
+int commit_write_list(ol_txn *t, const char *group, offlog_partition_offset *list, size_t count);
+/* Remove every group's offsets for topic id. */
+int commit_purge_topic(ol_txn *t, uint32_t tid);
+
+/* ---- consumer.c / txn.c ------------------------------------------------- */
+
+/* Fill list with the consumer's known positions (count entries); returns the
+ * number written. Used by offlog_txn_commit_consumer(). */
+int consumer_positions(offlog_consumer *c, offlog_partition_offset **list, size_t *count);
+const char *consumer_group(const offlog_consumer *c);
+
+#endif /* OFFLOG_INTERNAL_H */

@@ -1,0 +1,378 @@
+/*
+ * log.c - partitions: their state, appends, reads, the time index and the
+ * high watermark.
+ *
+ * Layout: every record of every partition lives in one table keyed by
+ * (topic id, partition, offset), all big-endian, so a partition is one
+ * contiguous key range in offset order and a read is a cursor walk. When the
+ * partition being appended to holds the largest keys of the table, appends
+ * use MDB_APPEND, which fills pages completely instead of splitting them.
+ *
+ * High watermark: in SYNC mode an append sets hw = log end offset in the same
+ * transaction, which is durable when it commits. In the deferred modes an
+ * append records its log end offset in T_HWPEND; the value is published as
+ * the high watermark only by a transaction that runs after the data is known
+ * to be on disk (log_hw_advance, called by the next synced commit or by a
+ * flush). Readers therefore never see a record a power loss could remove.
+ */
+#include "internal.h"
+
+#include <stdlib.h>
+
+#define PART_FMT 1u
+#define PART_SIZE (4 + 6 * 8)
+
+/* ---- partition state ---------------------------------------------------- */
+
+int part_get(ol_txn *t, uint32_t tid, int32_t part, ol_part *out)
+{
+	uint8_t k[8];
+	ol_val v;
+	ol_part_key(k, tid, part);
+	int rc = db_get(t, T_PARTS, k, 8, &v);
+	if (rc == 1)
+		return ol_err(OFFLOG_ENOPART, "partition %d of topic id %u has no state", part, tid);
+	if (rc)
+		return rc;
+	const uint8_t *p = v.p;
+	if (v.n < PART_SIZE || p[0] != PART_FMT)
+		return ol_err(OFFLOG_ECORRUPT, "state of partition %d of topic id %u is damaged", part, tid);
+	p += 4;
+	int64_t *f[6] = {&out->log_start, &out->leo, &out->hw, &out->records, &out->bytes, &out->max_ts};
+	for (int i = 0; i < 6; i++, p += 8)
+		*f[i] = (int64_t)ol_get_le64(p);
+	return 0;
+}
+
+int part_put(ol_txn *t, uint32_t tid, int32_t part, const ol_part *s)
+{
+	uint8_t k[8], v[PART_SIZE] = {PART_FMT, 0, 0, 0};
+	ol_part_key(k, tid, part);
+	const int64_t f[6] = {s->log_start, s->leo, s->hw, s->records, s->bytes, s->max_ts};
+	for (int i = 0; i < 6; i++)
+		ol_le64(v + 4 + 8 * i, (uint64_t)f[i]);
+	return db_put(t, T_PARTS, k, 8, v, sizeof v);
+}
+
+/* ---- high watermark ----------------------------------------------------- */
+
+int log_hw_advance(ol_txn *t)
+{
+	ol_cursor c;
+	ol_val k, v;
+	int rc = db_cursor_open(&c, t, T_HWPEND);
+	if (rc)
+		return rc;
+	while ((rc = db_cursor_seek(&c, NULL, 0, &k, &v)) == 0) {
+		if (k.n != 8 || v.n != 8) {
+			rc = ol_err(OFFLOG_ECORRUPT, "pending high watermark entry is damaged");
+			break;
+		}
+		uint32_t tid = ol_get_be32(k.p);
+		int32_t part = (int32_t)ol_get_be32((const uint8_t *)k.p + 4);
+		int64_t leo = (int64_t)ol_get_be64(v.p);
+		if ((rc = db_cursor_del(&c)) != 0)
+			break;
+		ol_part p;
+		rc = part_get(t, tid, part, &p);
+		if (rc == OFFLOG_ENOPART)   /* its topic was deleted meanwhile */
+			continue;
+		if (rc)
+			break;
+		if (leo > p.hw) {
+			p.hw = leo < p.leo ? leo : p.leo;
+			if ((rc = part_put(t, tid, part, &p)) != 0)
+				break;
+		}
+	}
+	db_cursor_close(&c);
+	return rc < 0 ? rc : 0;
+}
+
+int log_hw_pending(offlog_env *env, bool *pending)
+{
+	ol_txn t;
+	ol_cursor c;
+	int rc = db_read_begin(&t, env);
+	if (rc)
+		return rc;
+	if ((rc = db_cursor_open(&c, &t, T_HWPEND)) == 0) {
+		rc = db_cursor_seek(&c, NULL, 0, NULL, NULL);
+		db_cursor_close(&c);
+	}
+	db_abort(&t);
+	if (rc < 0)
+		return rc;
+	*pending = rc == 0;
+	return 0;
+}
+
+/* ---- appending ---------------------------------------------------------- */
+
+int log_choose_partition(offlog_env *env, const ol_topic *tp, const offlog_message *msgs,
+                         size_t count, int32_t *out)
+{
+	int32_t chosen = -1;
+	for (size_t i = 0; i < count; i++) {
+		if (!msgs[i].key)
+			continue;
+		int32_t p;
+		offlog_partition_for_key(&p, msgs[i].key, msgs[i].key_len, tp->partitions);
+		if (chosen >= 0 && p != chosen)
+			return ol_err(OFFLOG_EINVAL,
+			              "records of one batch map to different partitions (%d and %d); "
+			              "give the partition or split the batch",
+			              chosen, p);
+		chosen = p;
+	}
+	if (chosen < 0)
+		chosen = (int32_t)(atomic_fetch_add(&env->rr, 1u) % (unsigned)tp->partitions);
+	*out = chosen;
+	return 0;
+}
+
+/* Can records of (tid, part) from offset `first` go at the table's end? */
+static int can_append_at_end(ol_txn *t, uint32_t tid, int32_t part, int64_t first, bool *yes)
+{
+	ol_val last;
+	bool found;
+	uint8_t k[16];
+	int rc = db_last_key(t, T_LOG, &last, &found);
+	if (rc)
+		return rc;
+	ol_log_key(k, tid, part, first);
+	*yes = !found || (last.n == 16 && memcmp(last.p, k, 16) < 0);
+	return 0;
+}
+
+static int index_time(ol_txn *t, uint32_t tid, int32_t part, int64_t ts, int64_t offset)
+{
+	uint8_t k[16], v[8];
+	ol_log_key(k, tid, part, ts);
+	ol_be64(v, (uint64_t)offset);
+	return db_put(t, T_TINDEX, k, 16, v, 8);
+}
+
+int log_append(ol_txn *t, const ol_topic *tp, int32_t partition, const offlog_message *msgs,
+               size_t count, int64_t *base_offset)
+{
+	ol_part p;
+	bool append;
+	int rc = part_get(t, tp->id, partition, &p);
+	if (rc == 0)
+		rc = can_append_at_end(t, tp->id, partition, p.leo, &append);
+	if (rc)
+		return rc;
+	int64_t now = -1;
+	*base_offset = p.leo;
+	for (size_t i = 0; i < count; i++) {
+		size_t size, payload;
+		if ((rc = rec_check(&msgs[i], tp->cfg.max_message_bytes, &size, &payload)) != 0)
+			return rc;
+		int64_t ts = msgs[i].timestamp;
+		if (ts == OFFLOG_TIMESTAMP_NOW)
+			ts = now >= 0 ? now : (now = ol_now_ms());
+		uint8_t k[16];
+		void *dst;
+		ol_log_key(k, tp->id, partition, p.leo);
+		if ((rc = db_reserve(t, T_LOG, k, 16, size, append, &dst)) != 0)
+			return rc;
+		rec_encode(dst, &msgs[i], ts);
+		/* Kafka's time index: an entry each time the largest timestamp
+		 * grows, so lookups stay correct with unordered timestamps. */
+		if (ts > p.max_ts) {
+			if ((rc = index_time(t, tp->id, partition, ts, p.leo)) != 0)
+				return rc;
+			p.max_ts = ts;
+		}
+		p.leo++;
+		p.records++;
+		p.bytes += (int64_t)payload;
+	}
+	if (t->env->opts.durability == OFFLOG_DURABILITY_SYNC) {
+		p.hw = p.leo;
+	} else {
+		uint8_t k[8], v[8];
+		ol_part_key(k, tp->id, partition);
+		ol_be64(v, (uint64_t)p.leo);
+		if ((rc = db_put(t, T_HWPEND, k, 8, v, 8)) != 0)
+			return rc;
+	}
+	return part_put(t, tp->id, partition, &p);
+}
+
+/* ---- reading ------------------------------------------------------------ */
+
+int snap_open(ol_snapshot *s, offlog_env *env)
+{
+	if (s->have)
+		return db_read_renew(&s->t);
+	int rc = db_read_begin(&s->t, env);
+	s->have = rc == 0;
+	return rc;
+}
+
+void snap_release(ol_snapshot *s)
+{
+	if (s->have)
+		db_read_reset(&s->t);
+}
+
+void snap_free(ol_snapshot *s)
+{
+	if (s->rd.open)
+		db_cursor_close(&s->rd.cur);
+	s->rd.open = false;
+	if (s->have)
+		db_abort(&s->t);
+	s->have = false;
+}
+
+static bool same_partition(const ol_val *k, uint32_t tid, int32_t part)
+{
+	uint8_t pk[8];
+	ol_part_key(pk, tid, part);
+	return k->n == 16 && memcmp(k->p, pk, 8) == 0;
+}
+
+static int reader_ready(ol_txn *t, ol_reader *rd)
+{
+	if (rd->open)
+		return db_cursor_renew(&rd->cur, t);
+	int rc = db_cursor_open(&rd->cur, t, T_LOG);
+	rd->open = rc == 0;
+	return rc;
+}
+
+int log_read(ol_txn *t, ol_reader *rd, uint32_t tid, int32_t part, const char *topic,
+             int64_t from, int64_t end, size_t max, uint64_t max_bytes, offlog_record *out,
+             size_t *n, int64_t *next)
+{
+	*n = 0;
+	*next = from;
+	if (from >= end || max == 0)
+		return 0;
+	int rc = reader_ready(t, rd);
+	if (rc)
+		return rc;
+	uint8_t k[16];
+	ol_val key, val;
+	uint64_t bytes = 0;
+	bool exhausted = false;   /* no record of the partition left before `end` */
+	ol_log_key(k, tid, part, from);
+	for (rc = db_cursor_seek(&rd->cur, k, 16, &key, &val);; rc = db_cursor_next(&rd->cur, &key, &val)) {
+		if (rc) {
+			exhausted = rc == 1;
+			break;
+		}
+		if (!same_partition(&key, tid, part) ||
+		    (int64_t)ol_get_be64((const uint8_t *)key.p + 8) >= end) {
+			exhausted = true;
+			break;
+		}
+		int64_t off = (int64_t)ol_get_be64((const uint8_t *)key.p + 8);
+		offlog_record *r = &out[*n];
+		if ((rc = rec_decode(r, val.p, val.n)) != 0)
+			return ol_err(rc, "record %s/%d@%lld is damaged", topic, part, (long long)off);
+		size_t pay = rec_payload(r);
+		if (*n > 0 && bytes + pay > max_bytes)
+			break;
+		r->topic = topic;
+		r->partition = part;
+		r->offset = off;
+		bytes += pay;
+		*next = off + 1;
+		if (++*n == max)
+			break;
+	}
+	if (rc < 0)
+		return rc;
+	/* The rest of the range up to `end` is a gap: skip it. */
+	if (exhausted)
+		*next = end;
+	return 0;
+}
+
+int log_offset_for_time(ol_txn *t, uint32_t tid, int32_t part, const ol_part *p, int64_t ts,
+                        int64_t end, int64_t *out)
+{
+	ol_cursor c;
+	ol_val k, v;
+	uint8_t key[16];
+	int64_t start = end;
+	if (ts < 0)
+		ts = 0;
+	int rc = db_cursor_open(&c, t, T_TINDEX);
+	if (rc)
+		return rc;
+	ol_log_key(key, tid, part, ts);
+	rc = db_cursor_seek(&c, key, 16, &k, &v);
+	if (rc == 0 && same_partition(&k, tid, part) && v.n == 8)
+		start = (int64_t)ol_get_be64(v.p);
+	db_cursor_close(&c);
+	if (rc < 0)
+		return rc;
+	if (start < p->log_start)
+		start = p->log_start;
+	*out = end;
+	if (start >= end)
+		return 0;
+	/* The index names the first record that raised the maximum to >= ts.
+	 * It is the answer unless it was removed; then scan on from there. */
+	if ((rc = db_cursor_open(&c, t, T_LOG)) != 0)
+		return rc;
+	ol_log_key(key, tid, part, start);
+	for (rc = db_cursor_seek(&c, key, 16, &k, &v); rc == 0; rc = db_cursor_next(&c, &k, &v)) {
+		if (!same_partition(&k, tid, part))
+			break;
+		int64_t off = (int64_t)ol_get_be64((const uint8_t *)k.p + 8);
+		if (off >= end)
+			break;
+		offlog_record r;
+		if ((rc = rec_decode(&r, v.p, v.n)) != 0)
+			break;
+		if (r.timestamp >= ts) {
+			*out = off;
+			break;
+		}
+	}
+	db_cursor_close(&c);
+	return rc < 0 ? rc : 0;
+}
+
+/* ---- removing a deleted topic ------------------------------------------- */
+
+static int purge_table(ol_txn *t, int table, uint32_t tid, size_t *budget)
+{
+	ol_cursor c;
+	ol_val k;
+	uint8_t prefix[4];
+	ol_be32(prefix, tid);
+	int rc = db_cursor_open(&c, t, table);
+	if (rc)
+		return rc;
+	for (rc = db_cursor_seek(&c, prefix, 4, &k, NULL); rc == 0 && *budget > 0;
+	     rc = db_cursor_seek(&c, prefix, 4, &k, NULL)) {
+		if (k.n < 4 || memcmp(k.p, prefix, 4) != 0) {
+			rc = 1;
+			break;
+		}
+		if ((rc = db_cursor_del(&c)) != 0)
+			break;
+		--*budget;
+	}
+	db_cursor_close(&c);
+	return rc < 0 ? rc : 0;
+}
+
+int log_purge_topic(ol_txn *t, uint32_t tid, size_t budget, bool *done)
+{
+	static const int tables[] = {T_LOG, T_TINDEX, T_HWPEND, T_PARTS};
+	for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
+		int rc = purge_table(t, tables[i], tid, &budget);
+		if (rc)
+			return rc;
+	}
+	*done = budget > 0;
+	return 0;
+}

@@ -1,0 +1,222 @@
+/*
+ * record.c - the stored form of a record.
+ *
+ *   flags (1 byte: key present, value present, headers present)
+ *   timestamp (8 bytes, little-endian)
+ *   [key length] [value length] [header count, headers length]   (varints)
+ *   key bytes, value bytes, headers
+ *
+ * Each header is: name length, name, value length + 1 (0 = null value), value.
+ * Lengths are LEB128 varints, so a 128-byte record costs 11 bytes of framing.
+ * The decoder checks every length against the stored size: a damaged record
+ * is reported, never read past.
+ */
+#include "internal.h"
+
+enum { F_KEY = 1, F_VALUE = 2, F_HEADERS = 4 };
+
+static size_t varint_len(uint64_t v)
+{
+	size_t n = 1;
+	while (v >= 0x80) {
+		v >>= 7;
+		n++;
+	}
+	return n;
+}
+
+static uint8_t *varint_put(uint8_t *p, uint64_t v)
+{
+	while (v >= 0x80) {
+		*p++ = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	*p++ = (uint8_t)v;
+	return p;
+}
+
+/* Read a varint from [*p, end); false if truncated or too long. */
+static bool varint_get(const uint8_t **p, const uint8_t *end, uint64_t *out)
+{
+	uint64_t v = 0;
+	for (unsigned shift = 0; shift < 64 && *p < end; shift += 7) {
+		uint8_t b = *(*p)++;
+		v |= (uint64_t)(b & 0x7f) << shift;
+		if (!(b & 0x80)) {
+			*out = v;
+			return true;
+		}
+	}
+	return false;
+}
+
+static size_t headers_size(const offlog_message *m)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < m->header_count; i++) {
+		const offlog_header *h = &m->headers[i];
+		n += varint_len(h->name_len) + h->name_len + varint_len(h->value ? h->value_len + 1 : 0) +
+		     (h->value ? h->value_len : 0);
+	}
+	return n;
+}
+
+static int check_headers(const offlog_message *m)
+{
+	if (m->header_count && !m->headers)
+		return ol_err(OFFLOG_EINVAL, "header_count is %zu but headers is NULL", m->header_count);
+	if (m->header_count > OFFLOG_HEADER_COUNT_MAX)
+		return ol_err(OFFLOG_ETOOBIG, "%zu headers; at most %d per record", m->header_count,
+		              OFFLOG_HEADER_COUNT_MAX);
+	size_t total = 0;
+	for (size_t i = 0; i < m->header_count; i++) {
+		const offlog_header *h = &m->headers[i];
+		if (!h->name || h->name_len == 0)
+			return ol_err(OFFLOG_EINVAL, "header %zu has no name", i);
+		if (h->name_len > OFFLOG_HEADER_NAME_MAX)
+			return ol_err(OFFLOG_ETOOBIG, "header %zu name is %zu bytes; at most %d", i, h->name_len,
+			              OFFLOG_HEADER_NAME_MAX);
+		if (!h->value && h->value_len)
+			return ol_err(OFFLOG_EINVAL, "header %zu value is NULL with length %zu", i, h->value_len);
+		if (h->value_len > OFFLOG_HEADERS_MAX)
+			return ol_err(OFFLOG_ETOOBIG, "header %zu value is %zu bytes; headers total at most %d",
+			              i, h->value_len, OFFLOG_HEADERS_MAX);
+		total += h->name_len + h->value_len;
+	}
+	if (total > OFFLOG_HEADERS_MAX)
+		return ol_err(OFFLOG_ETOOBIG, "headers total %zu bytes; at most %d", total, OFFLOG_HEADERS_MAX);
+	return 0;
+}
+
+int rec_check(const offlog_message *m, int32_t max_message_bytes, size_t *size, size_t *payload)
+{
+	if (!m)
+		return ol_err(OFFLOG_EINVAL, "message is NULL");
+	if (!m->key && m->key_len)
+		return ol_err(OFFLOG_EINVAL, "key is NULL with key_len %zu", m->key_len);
+	if (!m->value && m->value_len)
+		return ol_err(OFFLOG_EINVAL, "value is NULL with value_len %zu", m->value_len);
+	if (m->timestamp < 0 && m->timestamp != OFFLOG_TIMESTAMP_NOW)
+		return ol_err(OFFLOG_EINVAL, "timestamp %lld: must be >= 0 or OFFLOG_TIMESTAMP_NOW",
+		              (long long)m->timestamp);
+	if (m->key_len > OFFLOG_KEY_MAX)
+		return ol_err(OFFLOG_ETOOBIG, "key is %zu bytes; at most %d", m->key_len, OFFLOG_KEY_MAX);
+	if (m->value_len > (size_t)max_message_bytes)
+		return ol_err(OFFLOG_ETOOBIG, "value is %zu bytes; the topic's max_message_bytes is %d",
+		              m->value_len, max_message_bytes);
+	int rc = check_headers(m);
+	if (rc)
+		return rc;
+	size_t hs = headers_size(m);
+	size_t pay = m->key_len + m->value_len + hs;
+	if (pay > (size_t)max_message_bytes)
+		return ol_err(OFFLOG_ETOOBIG, "record is %zu bytes; the topic's max_message_bytes is %d", pay,
+		              max_message_bytes);
+	size_t n = 1 + 8;
+	if (m->key)
+		n += varint_len(m->key_len);
+	if (m->value)
+		n += varint_len(m->value_len);
+	if (m->header_count)
+		n += varint_len(m->header_count) + varint_len(hs);
+	*size = n + pay;
+	*payload = pay;
+	return 0;
+}
+
+void rec_encode(uint8_t *dst, const offlog_message *m, int64_t timestamp)
+{
+	uint8_t *p = dst;
+	*p++ = (uint8_t)((m->key ? F_KEY : 0) | (m->value ? F_VALUE : 0) |
+	                 (m->header_count ? F_HEADERS : 0));
+	ol_le64(p, (uint64_t)timestamp);
+	p += 8;
+	if (m->key)
+		p = varint_put(p, m->key_len);
+	if (m->value)
+		p = varint_put(p, m->value_len);
+	if (m->header_count) {
+		p = varint_put(p, m->header_count);
+		p = varint_put(p, headers_size(m));
+	}
+	if (m->key_len)
+		memcpy(p, m->key, m->key_len);
+	p += m->key_len;
+	if (m->value_len)
+		memcpy(p, m->value, m->value_len);
+	p += m->value_len;
+	for (size_t i = 0; i < m->header_count; i++) {
+		const offlog_header *h = &m->headers[i];
+		p = varint_put(p, h->name_len);
+		memcpy(p, h->name, h->name_len);
+		p += h->name_len;
+		p = varint_put(p, h->value ? h->value_len + 1 : 0);
+		if (h->value_len)
+			memcpy(p, h->value, h->value_len);
+		p += h->value_len;
+	}
+}
+
+int rec_decode(offlog_record *r, const void *data, size_t n)
+{
+	const uint8_t *p = data, *end = p + n;
+	uint64_t klen = 0, vlen = 0, hcount = 0, hlen = 0;
+	if (n < 9 || (p[0] & ~(F_KEY | F_VALUE | F_HEADERS)))
+		goto corrupt;
+	uint8_t flags = *p++;
+	r->timestamp = (int64_t)ol_get_le64(p);
+	p += 8;
+	if ((flags & F_KEY) && !varint_get(&p, end, &klen))
+		goto corrupt;
+	if ((flags & F_VALUE) && !varint_get(&p, end, &vlen))
+		goto corrupt;
+	if ((flags & F_HEADERS) && (!varint_get(&p, end, &hcount) || !varint_get(&p, end, &hlen)))
+		goto corrupt;
+	size_t left = (size_t)(end - p);
+	if (klen > left || vlen > left - klen || hlen != left - klen - vlen)
+		goto corrupt;
+	r->key = (flags & F_KEY) ? p : NULL;
+	r->key_len = (size_t)klen;
+	p += klen;
+	r->value = (flags & F_VALUE) ? p : NULL;
+	r->value_len = (size_t)vlen;
+	p += vlen;
+	r->headers = hcount ? p : NULL;
+	r->headers_len = (size_t)hlen;
+	r->header_count = (size_t)hcount;
+	return 0;
+corrupt:
+	return ol_err(OFFLOG_ECORRUPT, "stored record is damaged");
+}
+
+size_t rec_payload(const offlog_record *r)
+{
+	return r->key_len + r->value_len + r->headers_len;
+}
+
+OFFLOG_API int offlog_record_headers(offlog_header *headers, size_t capacity, size_t *count,
+                                     const offlog_record *record)
+{
+	if (!count || !record || (capacity && !headers))
+		return ol_err(OFFLOG_EINVAL, "offlog_record_headers: NULL argument");
+	*count = 0;
+	const uint8_t *p = record->headers, *end = p + record->headers_len;
+	if (!p && record->header_count)
+		return ol_err(OFFLOG_ECORRUPT, "record headers are missing");
+	size_t i;
+	for (i = 0; i < record->header_count && i < capacity; i++) {
+		uint64_t nlen, vlen;
+		if (!varint_get(&p, end, &nlen) || nlen > (uint64_t)(end - p))
+			return ol_err(OFFLOG_ECORRUPT, "record header %zu is damaged", i);
+		headers[i].name = (const char *)p;
+		headers[i].name_len = (size_t)nlen;
+		p += nlen;
+		if (!varint_get(&p, end, &vlen) || (vlen && vlen - 1 > (uint64_t)(end - p)))
+			return ol_err(OFFLOG_ECORRUPT, "record header %zu is damaged", i);
+		headers[i].value = vlen ? p : NULL;
+		headers[i].value_len = vlen ? (size_t)(vlen - 1) : 0;
+		p += vlen ? vlen - 1 : 0;
+	}
+	*count = i;
+	return 0;
+}

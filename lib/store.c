@@ -1,0 +1,571 @@
+/*
+ * store.c - opening and closing a store, durability, flushing, the write
+ * transaction runner and the wake-up of waiting consumers.
+ */
+#include "internal.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define LMDB_META_MAGIC 0xBEEFC0DEu
+#define DEFAULT_MAP_SIZE (sizeof(size_t) >= 8 ? (uint64_t)1 << 30 : (uint64_t)256 << 20)
+#define MIN_MAP_SIZE ((uint64_t)64 << 10)
+
+OFFLOG_API int offlog_version(void)
+{
+	return OFFLOG_VERSION_NUMBER;
+}
+
+OFFLOG_API const char *offlog_version_string(void)
+{
+	return OFFLOG_VERSION_STRING;
+}
+
+int64_t ol_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t ol_mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- the stores open in this process ------------------------------------
+ * LMDB forbids opening one environment twice in a process (closing either
+ * would drop the other's file locks), so a second open is refused. Entries
+ * carry the pid so a forked child does not see its parent's stores. */
+
+static pthread_mutex_t registry_mu = PTHREAD_MUTEX_INITIALIZER;
+static offlog_env *registry;
+
+static bool registry_add(offlog_env *env)
+{
+	bool ok = true;
+	pthread_mutex_lock(&registry_mu);
+	for (offlog_env *e = registry; e; e = e->next_open)
+		if (e->dev == env->dev && e->ino == env->ino && e->pid == env->pid)
+			ok = false;
+	if (ok) {
+		env->next_open = registry;
+		registry = env;
+	}
+	pthread_mutex_unlock(&registry_mu);
+	return ok;
+}
+
+static void registry_remove(offlog_env *env)
+{
+	pthread_mutex_lock(&registry_mu);
+	for (offlog_env **p = &registry; *p; p = &(*p)->next_open)
+		if (*p == env) {
+			*p = env->next_open;
+			break;
+		}
+	pthread_mutex_unlock(&registry_mu);
+}
+
+/* ---- per-thread transaction marker -------------------------------------- */
+
+static _Thread_local bool thread_txn;
+
+bool ol_thread_in_txn(void)
+{
+	return thread_txn;
+}
+
+void ol_thread_set_txn(bool on)
+{
+	thread_txn = on;
+}
+
+/* ---- options ------------------------------------------------------------ */
+
+OFFLOG_API int offlog_options_init(offlog_options *opts)
+{
+	if (!opts)
+		return ol_err(OFFLOG_EINVAL, "offlog_options_init: opts is NULL");
+	const offlog_options d = OFFLOG_OPTIONS_INIT;
+	*opts = d;
+	return 0;
+}
+
+static int check_options(offlog_options *o, const offlog_options *in)
+{
+	offlog_options_init(o);
+	if (!in)
+		goto defaults;
+	if (in->version < 1 || in->version > OFFLOG_OPTIONS_VERSION)
+		return ol_err(OFFLOG_EINVAL, "offlog_options.version %u is not supported (this library: %u)",
+		              in->version, OFFLOG_OPTIONS_VERSION);
+	*o = *in;
+	if (o->durability < OFFLOG_DURABILITY_SYNC || o->durability > OFFLOG_DURABILITY_ASYNC)
+		return ol_err(OFFLOG_EINVAL, "unknown durability mode %d", o->durability);
+	if (o->flags & ~(OFFLOG_OPEN_READONLY | OFFLOG_OPEN_NOCREATE))
+		return ol_err(OFFLOG_EINVAL, "unknown open flags 0x%x", o->flags);
+	if (o->file_mode & ~0777u)
+		return ol_err(OFFLOG_EINVAL, "file_mode 0%o has bits outside 0777", o->file_mode);
+	if (o->map_size && o->map_size < MIN_MAP_SIZE)
+		return ol_err(OFFLOG_EINVAL, "map_size %llu is below the minimum of %llu bytes",
+		              (unsigned long long)o->map_size, (unsigned long long)MIN_MAP_SIZE);
+	if (o->max_map_size && o->max_map_size < MIN_MAP_SIZE)
+		return ol_err(OFFLOG_EINVAL, "max_map_size %llu is below the minimum of %llu bytes",
+		              (unsigned long long)o->max_map_size, (unsigned long long)MIN_MAP_SIZE);
+	if (o->map_size > SIZE_MAX || o->max_map_size > SIZE_MAX)
+		return ol_err(OFFLOG_EINVAL, "map size larger than the address space");
+	if (o->max_readers > 100000)
+		return ol_err(OFFLOG_EINVAL, "max_readers %u is above 100000", o->max_readers);
+defaults:
+	if (!o->map_size)
+		o->map_size = DEFAULT_MAP_SIZE;
+	if (o->max_map_size && o->map_size > o->max_map_size)
+		o->map_size = o->max_map_size;
+	if (!o->max_readers)
+		o->max_readers = 256;
+	if (!o->file_mode)
+		o->file_mode = 0600;
+	return 0;
+}
+
+/* ---- what is at the path ------------------------------------------------ */
+
+static int errno_code(int e, const char *what, const char *path)
+{
+	switch (e) {
+	case EACCES:
+	case EPERM:
+		return ol_err(OFFLOG_EPERM, "%s %s: %s", what, path, strerror(e));
+	case ENOENT:
+		return ol_err(OFFLOG_ENOENT, "%s %s: %s", what, path, strerror(e));
+	case ENOTDIR:
+		return ol_err(OFFLOG_ENOTSTORE, "%s %s: %s", what, path, strerror(e));
+	case ENOSPC:
+	case EDQUOT:
+		return ol_err(OFFLOG_ENOSPC, "%s %s: %s", what, path, strerror(e));
+	case EROFS:
+		return ol_err(OFFLOG_EREADONLY, "%s %s: %s", what, path, strerror(e));
+	case ENOMEM:
+		return ol_err(OFFLOG_ENOMEM, "%s %s: %s", what, path, strerror(e));
+	default:
+		return ol_err(OFFLOG_EIO, "%s %s: %s", what, path, strerror(e));
+	}
+}
+
+static bool dir_is_empty(const char *path)
+{
+	DIR *d = opendir(path);
+	if (!d)
+		return false;
+	struct dirent *de;
+	bool empty = true;
+	while ((de = readdir(d)) != NULL)
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) {
+			empty = false;
+			break;
+		}
+	closedir(d);
+	return empty;
+}
+
+/* Check, without changing anything, that `file` starts with an LMDB meta
+ * page; an empty file or random bytes would otherwise be overwritten by
+ * LMDB as a new environment. */
+static int check_data_file(const char *file, off_t size)
+{
+	if (size == 0)
+		return ol_err(OFFLOG_ENOTSTORE, "%s is empty: not an offlog store", file);
+	int fd = open(file, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno_code(errno, "open", file);
+	uint8_t hdr[24];
+	ssize_t n = pread(fd, hdr, sizeof hdr, 0);
+	close(fd);
+	uint32_t magic = (uint32_t)hdr[16] | (uint32_t)hdr[17] << 8 | (uint32_t)hdr[18] << 16 |
+	                 (uint32_t)hdr[19] << 24;
+	if (n != (ssize_t)sizeof hdr || magic != LMDB_META_MAGIC)
+		return ol_err(OFFLOG_ENOTSTORE, "%s is not an offlog store (no LMDB header)", file);
+	return 0;
+}
+
+struct probe {
+	bool made_dir;      /* we created the directory */
+	bool fresh;         /* no data file existed */
+	bool had_lock;      /* lock.mdb existed before we opened */
+	char data[4096];
+	char lock[4096];
+};
+
+static int probe_path(struct probe *pr, offlog_env *env, const char *path)
+{
+	struct stat st;
+	bool create = !(env->opts.flags & (OFFLOG_OPEN_NOCREATE | OFFLOG_OPEN_READONLY));
+	memset(pr, 0, sizeof *pr);
+	if ((size_t)snprintf(pr->data, sizeof pr->data, "%s/data.mdb", path) >= sizeof pr->data ||
+	    (size_t)snprintf(pr->lock, sizeof pr->lock, "%s/lock.mdb", path) >= sizeof pr->lock)
+		return ol_err(OFFLOG_EINVAL, "path too long");
+	if (stat(path, &st) != 0) {
+		if (errno != ENOENT)
+			return errno_code(errno, "stat", path);
+		if (!create)
+			return ol_err(OFFLOG_ENOENT, "no store at %s", path);
+		mode_t dmode = (mode_t)(env->opts.file_mode | (env->opts.file_mode & 0444) >> 2);
+		if (mkdir(path, dmode) != 0)
+			return errno_code(errno, "create directory", path);
+		pr->made_dir = pr->fresh = true;
+		return 0;
+	}
+	if (!S_ISDIR(st.st_mode))
+		return ol_err(OFFLOG_ENOTSTORE, "%s is not a directory: not an offlog store", path);
+	pr->had_lock = access(pr->lock, F_OK) == 0;
+	if (stat(pr->data, &st) != 0) {
+		if (errno != ENOENT)
+			return errno_code(errno, "stat", pr->data);
+		if (!create)
+			return ol_err(OFFLOG_ENOENT, "no store at %s", path);
+		if (!dir_is_empty(path))
+			return ol_err(OFFLOG_ENOTSTORE,
+			              "%s is a non-empty directory without a store; refusing to create one there",
+			              path);
+		pr->fresh = true;
+		return 0;
+	}
+	if (!S_ISREG(st.st_mode))
+		return ol_err(OFFLOG_ENOTSTORE, "%s is not a regular file", pr->data);
+	return check_data_file(pr->data, st.st_size);
+}
+
+/* Undo what opening created, so a failed open leaves the disk as it was. */
+static void unprobe(const struct probe *pr, const char *path)
+{
+	if (pr->fresh) {
+		unlink(pr->data);
+		unlink(pr->lock);
+	} else if (!pr->had_lock) {
+		unlink(pr->lock);
+	}
+	if (pr->made_dir)
+		rmdir(path);
+}
+
+/* ---- open / close ------------------------------------------------------- */
+
+static int check_format(offlog_env *env)
+{
+	ol_txn t;
+	ol_val v;
+	int rc = db_read_begin(&t, env);
+	if (rc)
+		return rc;
+	rc = db_get(&t, T_META, "format", 6, &v);
+	uint32_t fmt = rc == 0 && v.n == 4 ? ol_get_be32(v.p) : 0;
+	db_abort(&t);
+	if (rc < 0)
+		return rc;
+	if (rc == 1 || v.n != 4)
+		return ol_err(OFFLOG_ENOTSTORE, "%s: no offlog format marker", env->path);
+	if (fmt > OFFLOG_FORMAT_VERSION)
+		return ol_err(OFFLOG_EVERSION, "%s has format %u; this library reads up to format %u",
+		              env->path, fmt, OFFLOG_FORMAT_VERSION);
+	if (fmt == 0)
+		return ol_err(OFFLOG_ECORRUPT, "%s: format marker 0", env->path);
+	return 0;
+}
+
+static void *flusher_main(void *arg);
+
+static void env_free(offlog_env *env)
+{
+	pthread_rwlock_destroy(&env->map_lock);
+	pthread_mutex_destroy(&env->wake_mu);
+	pthread_cond_destroy(&env->wake_cv);
+	pthread_mutex_destroy(&env->flush_mu);
+	pthread_cond_destroy(&env->flush_cv);
+	free(env->path);
+	free(env);
+}
+
+static offlog_env *env_alloc(const char *path)
+{
+	offlog_env *env = calloc(1, sizeof *env);
+	if (!env)
+		return NULL;
+	env->path = strdup(path);
+	if (!env->path) {
+		free(env);
+		return NULL;
+	}
+	pthread_rwlock_init(&env->map_lock, NULL);
+	pthread_mutex_init(&env->wake_mu, NULL);
+	pthread_mutex_init(&env->flush_mu, NULL);
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&env->wake_cv, &ca);
+	pthread_cond_init(&env->flush_cv, &ca);
+	pthread_condattr_destroy(&ca);
+	atomic_init(&env->handles, 0);
+	atomic_init(&env->rr, 0);
+	atomic_init(&env->dirty, false);
+	atomic_init(&env->wake_seq, 0);
+	atomic_init(&env->waiters, 0);
+	env->pid = getpid();
+	return env;
+}
+
+/* Work left by an earlier process: records of deleted topics, and in the
+ * deferred modes high watermarks behind what is now on disk. */
+static int recover(offlog_env *env)
+{
+	bool pending;
+	int rc = topic_purge_deleted(env);
+	if (rc == 0)
+		rc = log_hw_pending(env, &pending);
+	if (rc == 0 && pending)
+		rc = offlog_flush(env);
+	return rc;
+}
+
+OFFLOG_API int offlog_open(offlog_env **out, const char *path, const offlog_options *opts)
+{
+	if (!out || !path)
+		return ol_err(OFFLOG_EINVAL, "offlog_open: %s is NULL", out ? "path" : "env");
+	*out = NULL;
+	if (!*path)
+		return ol_err(OFFLOG_EINVAL, "offlog_open: empty path");
+	offlog_env *env = env_alloc(path);
+	if (!env)
+		return ol_err(OFFLOG_ENOMEM, "offlog_open: out of memory");
+	int rc = check_options(&env->opts, opts);
+	if (rc) {
+		env_free(env);
+		return rc;
+	}
+	env->rdonly = (env->opts.flags & OFFLOG_OPEN_READONLY) != 0;
+
+	struct probe pr;
+	if ((rc = probe_path(&pr, env, path)) != 0) {
+		env_free(env);
+		return rc;
+	}
+	struct stat st;
+	if (stat(path, &st) != 0) {
+		rc = errno_code(errno, "stat", path);
+		goto fail;
+	}
+	env->dev = st.st_dev;
+	env->ino = st.st_ino;
+	if (!registry_add(env)) {
+		/* Another handle owns these files: leave them alone. */
+		env_free(env);
+		return ol_err(OFFLOG_EBUSY, "%s is already open in this process; share that handle",
+		              path);
+	}
+	if ((rc = db_env_open(env, path, pr.fresh)) != 0)
+		goto fail_registered;
+	if (!pr.fresh && (rc = check_format(env)) != 0)
+		goto fail_opened;
+	if (!env->rdonly && (rc = recover(env)) != 0)
+		goto fail_opened;
+	if (ol_deferred(env) && !env->rdonly && env->opts.flush_interval_ms > 0) {
+		if (pthread_create(&env->flusher, NULL, flusher_main, env) != 0) {
+			rc = ol_err(OFFLOG_ENOMEM, "cannot start the flush thread");
+			goto fail_opened;
+		}
+		env->flusher_started = true;
+	}
+	*out = env;
+	return 0;
+
+fail_opened:
+	db_env_close(env);
+fail_registered:
+	registry_remove(env);
+fail:
+	if (rc == OFFLOG_ENOTSTORE || rc == OFFLOG_EVERSION || pr.fresh)
+		unprobe(&pr, path);
+	env_free(env);
+	return rc;
+}
+
+OFFLOG_API int offlog_close(offlog_env *env)
+{
+	if (!env)
+		return 0;
+	long open = atomic_load(&env->handles);
+	if (open > 0)
+		return ol_err(OFFLOG_EBUSY, "offlog_close: %ld consumers, transactions or batches still open",
+		              open);
+	if (env->flusher_started) {
+		pthread_mutex_lock(&env->flush_mu);
+		env->flusher_stop = true;
+		pthread_cond_signal(&env->flush_cv);
+		pthread_mutex_unlock(&env->flush_mu);
+		pthread_join(env->flusher, NULL);
+	}
+	int rc = 0;
+	if (ol_deferred(env) && !env->rdonly)
+		rc = offlog_flush(env);
+	registry_remove(env);
+	db_env_close(env);
+	env_free(env);
+	return rc;
+}
+
+OFFLOG_API int offlog_store_stat(offlog_store_info *info, offlog_env *env)
+{
+	if (!info || !env)
+		return ol_err(OFFLOG_EINVAL, "offlog_store_stat: NULL argument");
+	memset(info, 0, sizeof *info);
+	int rc = db_env_stat(env, info);
+	if (rc)
+		return rc;
+	info->format_version = OFFLOG_FORMAT_VERSION;
+	info->durability = env->opts.durability;
+	info->read_only = env->rdonly;
+	return 0;
+}
+
+/* ---- write transactions ------------------------------------------------- */
+
+int ol_write_prologue(ol_txn *t)
+{
+	/* In the modes where this commit syncs the data file, the records of
+	 * earlier commits become durable with it: publish them. */
+	if (t->env->opts.durability != OFFLOG_DURABILITY_ASYNC)
+		return log_hw_advance(t);
+	return 0;
+}
+
+void ol_committed(offlog_env *env)
+{
+	if (ol_deferred(env))
+		atomic_store(&env->dirty, true);
+	ol_wake_consumers(env);
+}
+
+int ol_write(offlog_env *env, ol_write_fn fn, void *arg)
+{
+	if (ol_thread_in_txn())
+		return ol_err(OFFLOG_ETXN, "this thread has an open transaction; use the offlog_txn_* calls");
+	for (;;) {
+		ol_txn t;
+		int rc = db_write_begin(&t, env);
+		if (rc)
+			return rc;
+		rc = ol_write_prologue(&t);
+		if (rc == 0)
+			rc = fn(&t, arg);
+		if (rc == 0)
+			rc = db_commit(&t);
+		else
+			db_abort(&t);
+		if (rc == OFFLOG_EMAPFULL) {
+			if ((rc = db_map_grow(env)) != 0)
+				return rc;
+			continue;
+		}
+		if (rc == 0)
+			ol_committed(env);
+		return rc;
+	}
+}
+
+/* The counter is bumped before waiters are checked and a waiter registers
+ * before it checks the counter, so a wake-up is never lost; appenders take
+ * the mutex only when someone waits. */
+void ol_wake_consumers(offlog_env *env)
+{
+	atomic_fetch_add(&env->wake_seq, 1);
+	if (atomic_load(&env->waiters) > 0) {
+		pthread_mutex_lock(&env->wake_mu);
+		pthread_cond_broadcast(&env->wake_cv);
+		pthread_mutex_unlock(&env->wake_mu);
+	}
+}
+
+uint64_t ol_wake_seq(offlog_env *env)
+{
+	return atomic_load(&env->wake_seq);
+}
+
+void ol_wait_append(offlog_env *env, uint64_t seen, int64_t ms)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_sec += (time_t)(ms / 1000);
+	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&env->wake_mu);
+	atomic_fetch_add(&env->waiters, 1);
+	if (atomic_load(&env->wake_seq) == seen)
+		pthread_cond_timedwait(&env->wake_cv, &env->wake_mu, &ts);
+	atomic_fetch_sub(&env->waiters, 1);
+	pthread_mutex_unlock(&env->wake_mu);
+}
+
+/* ---- flushing ----------------------------------------------------------- */
+
+static int flush_fn(ol_txn *t, void *arg)
+{
+	OL_UNUSED(arg);
+	/* Sync while holding the write lock: everything committed before this
+	 * transaction is then durable, so its log end offsets may be published
+	 * as high watermarks. */
+	int rc = db_env_sync(t->env);
+	if (rc == 0)
+		rc = log_hw_advance(t);
+	return rc;
+}
+
+OFFLOG_API int offlog_flush(offlog_env *env)
+{
+	if (!env)
+		return ol_err(OFFLOG_EINVAL, "offlog_flush: env is NULL");
+	if (env->rdonly)
+		return 0;
+	atomic_store(&env->dirty, false);
+	int rc = ol_write(env, flush_fn, NULL);
+	if (rc)
+		atomic_store(&env->dirty, true);
+	return rc;
+}
+
+static void *flusher_main(void *arg)
+{
+	offlog_env *env = arg;
+	pthread_mutex_lock(&env->flush_mu);
+	while (!env->flusher_stop) {
+		struct timespec ts;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		uint32_t ms = env->opts.flush_interval_ms;
+		ts.tv_sec += ms / 1000;
+		ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&env->flush_cv, &env->flush_mu, &ts);
+		if (env->flusher_stop || !atomic_load(&env->dirty))
+			continue;
+		pthread_mutex_unlock(&env->flush_mu);
+		/* A failed background flush leaves the data committed but not yet
+		 * durable; the next interval, an explicit flush or close retries. */
+		offlog_flush(env);
+		pthread_mutex_lock(&env->flush_mu);
+	}
+	pthread_mutex_unlock(&env->flush_mu);
+	return NULL;
+}

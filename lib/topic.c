@@ -1,0 +1,538 @@
+/*
+ * topic.c - the topic catalogue: names, configuration, partitions.
+ *
+ * A topic has a name (its key) and a numeric id that is never reused. Log
+ * keys carry the id, not the name, so a topic deleted and created again under
+ * the same name can never see the old records or committed offsets.
+ */
+#include "internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#define TOPIC_REC_FMT 1u
+#define TOPIC_REC_SIZE 52
+#define PURGE_STEP 10000   /* entries removed per transaction when deleting */
+
+enum { ID_LIVE = 0, ID_DELETING = 1 };
+
+/* ---- names -------------------------------------------------------------- */
+
+int ol_check_topic_name(const char *name)
+{
+	if (!name)
+		return ol_err(OFFLOG_EINVAL, "topic name is NULL");
+	size_t n = strnlen(name, OFFLOG_NAME_MAX + 1);
+	if (n == 0)
+		return ol_err(OFFLOG_ENAME, "topic name is empty");
+	if (n > OFFLOG_NAME_MAX)
+		return ol_err(OFFLOG_ENAME, "topic name is longer than %d characters", OFFLOG_NAME_MAX);
+	if (!strcmp(name, ".") || !strcmp(name, ".."))
+		return ol_err(OFFLOG_ENAME, "topic name cannot be \"%s\"", name);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)name[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '.' || c == '_' || c == '-'))
+			return ol_err(OFFLOG_ENAME,
+			              "topic name has character 0x%02x at %zu; allowed: [A-Za-z0-9._-]", c, i);
+	}
+	return 0;
+}
+
+int ol_check_group(const char *group)
+{
+	if (!group)
+		return ol_err(OFFLOG_EINVAL, "group id is NULL");
+	size_t n = strnlen(group, OFFLOG_GROUP_MAX + 1);
+	if (n == 0)
+		return ol_err(OFFLOG_ENAME, "group id is empty");
+	if (n > OFFLOG_GROUP_MAX)
+		return ol_err(OFFLOG_ENAME, "group id is longer than %d bytes", OFFLOG_GROUP_MAX);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)group[i];
+		if (c <= 0x20 || c >= 0x7f)
+			return ol_err(OFFLOG_ENAME,
+			              "group id has byte 0x%02x at %zu; allowed: printable ASCII, no space", c, i);
+	}
+	return 0;
+}
+
+/* ---- configuration ------------------------------------------------------ */
+
+OFFLOG_API int offlog_topic_config_init(offlog_topic_config *cfg)
+{
+	if (!cfg)
+		return ol_err(OFFLOG_EINVAL, "offlog_topic_config_init: cfg is NULL");
+	const offlog_topic_config d = OFFLOG_TOPIC_CONFIG_INIT;
+	*cfg = d;
+	return 0;
+}
+
+static int check_config(offlog_topic_config *out, const offlog_topic_config *in)
+{
+	offlog_topic_config_init(out);
+	if (!in)
+		return 0;
+	if (in->version < 1 || in->version > OFFLOG_TOPIC_CONFIG_VERSION)
+		return ol_err(OFFLOG_EINVAL, "offlog_topic_config.version %u is not supported", in->version);
+	*out = *in;
+	if (out->retention_ms < -1)
+		return ol_err(OFFLOG_EINVAL, "retention_ms %lld: must be -1 or >= 0",
+		              (long long)out->retention_ms);
+	if (out->retention_bytes < -1)
+		return ol_err(OFFLOG_EINVAL, "retention_bytes %lld: must be -1 or >= 0",
+		              (long long)out->retention_bytes);
+	if (out->cleanup_policy < 1 || out->cleanup_policy > 3)
+		return ol_err(OFFLOG_EINVAL, "cleanup_policy %d: use OFFLOG_CLEANUP_DELETE and/or _COMPACT",
+		              out->cleanup_policy);
+	if (out->delete_retention_ms < 0)
+		return ol_err(OFFLOG_EINVAL, "delete_retention_ms %lld: must be >= 0",
+		              (long long)out->delete_retention_ms);
+	if (out->max_message_bytes < 1 || out->max_message_bytes > OFFLOG_MESSAGE_MAX_LIMIT)
+		return ol_err(OFFLOG_EINVAL, "max_message_bytes %d: must be in [1, %d]",
+		              out->max_message_bytes, OFFLOG_MESSAGE_MAX_LIMIT);
+	return 0;
+}
+
+/* ---- topic records ------------------------------------------------------ */
+
+static void put32(uint8_t **p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		*(*p)++ = (uint8_t)(v >> (8 * i));
+}
+static void put64(uint8_t **p, uint64_t v)
+{
+	ol_le64(*p, v);
+	*p += 8;
+}
+static uint32_t get32(const uint8_t **p)
+{
+	uint32_t v = (uint32_t)(*p)[0] | (uint32_t)(*p)[1] << 8 | (uint32_t)(*p)[2] << 16 |
+	             (uint32_t)(*p)[3] << 24;
+	*p += 4;
+	return v;
+}
+static uint64_t get64(const uint8_t **p)
+{
+	uint64_t v = ol_get_le64(*p);
+	*p += 8;
+	return v;
+}
+
+static void topic_encode(uint8_t b[TOPIC_REC_SIZE], const ol_topic *tp)
+{
+	uint8_t *p = b;
+	put32(&p, TOPIC_REC_FMT);
+	put32(&p, tp->id);
+	put32(&p, (uint32_t)tp->partitions);
+	put64(&p, (uint64_t)tp->created_ms);
+	put64(&p, (uint64_t)tp->cfg.retention_ms);
+	put64(&p, (uint64_t)tp->cfg.retention_bytes);
+	put32(&p, (uint32_t)tp->cfg.cleanup_policy);
+	put64(&p, (uint64_t)tp->cfg.delete_retention_ms);
+	put32(&p, (uint32_t)tp->cfg.max_message_bytes);
+}
+
+static int topic_decode(ol_topic *tp, const ol_val *v, const char *name)
+{
+	const uint8_t *p = v->p;
+	if (v->n < TOPIC_REC_SIZE || get32(&p) != TOPIC_REC_FMT)
+		return ol_err(OFFLOG_ECORRUPT, "topic record of %s is damaged", name);
+	offlog_topic_config_init(&tp->cfg);
+	tp->id = get32(&p);
+	tp->partitions = (int32_t)get32(&p);
+	tp->created_ms = (int64_t)get64(&p);
+	tp->cfg.retention_ms = (int64_t)get64(&p);
+	tp->cfg.retention_bytes = (int64_t)get64(&p);
+	tp->cfg.cleanup_policy = (int)get32(&p);
+	tp->cfg.delete_retention_ms = (int64_t)get64(&p);
+	tp->cfg.max_message_bytes = (int32_t)get32(&p);
+	return 0;
+}
+
+int topic_get(ol_txn *t, const char *name, ol_topic *out)
+{
+	int rc = ol_check_topic_name(name);
+	if (rc)
+		return rc;
+	ol_val v;
+	rc = db_get(t, T_TOPICS, name, strlen(name), &v);
+	if (rc == 1)
+		return ol_err(OFFLOG_ENOTOPIC, "unknown topic \"%s\"", name);
+	if (rc)
+		return rc;
+	return topic_decode(out, &v, name);
+}
+
+int topic_get_part(ol_txn *t, const char *name, int32_t partition, ol_topic *out)
+{
+	int rc = topic_get(t, name, out);
+	if (rc)
+		return rc;
+	if (partition < 0 || partition >= out->partitions)
+		return ol_err(OFFLOG_ENOPART, "topic \"%s\" has no partition %d (it has %d)", name,
+		              partition, out->partitions);
+	return 0;
+}
+
+int topic_name_of(ol_txn *t, uint32_t id, char *buf, size_t cap)
+{
+	uint8_t k[4];
+	ol_val v;
+	ol_be32(k, id);
+	int rc = db_get(t, T_TOPIC_IDS, k, 4, &v);
+	if (rc < 0)
+		return rc;
+	const uint8_t *p = v.p;
+	if (rc == 1 || v.n < 1 || p[0] != ID_LIVE)
+		return ol_err(OFFLOG_ENOTOPIC, "topic id %u was deleted", id);
+	if (v.n - 1 >= cap)
+		return ol_err(OFFLOG_ECORRUPT, "topic id %u has an overlong name", id);
+	memcpy(buf, p + 1, v.n - 1);
+	buf[v.n - 1] = 0;
+	return 0;
+}
+
+static int put_topic(ol_txn *t, const char *name, const ol_topic *tp)
+{
+	uint8_t b[TOPIC_REC_SIZE];
+	topic_encode(b, tp);
+	return db_put(t, T_TOPICS, name, strlen(name), b, sizeof b);
+}
+
+static int put_topic_id(ol_txn *t, uint32_t id, int state, const char *name)
+{
+	uint8_t k[4], v[1 + OFFLOG_NAME_MAX];
+	size_t n = strlen(name);
+	ol_be32(k, id);
+	v[0] = (uint8_t)state;
+	memcpy(v + 1, name, n);
+	return db_put(t, T_TOPIC_IDS, k, 4, v, n + 1);
+}
+
+static int init_partitions(ol_txn *t, uint32_t id, int32_t from, int32_t to)
+{
+	const ol_part empty = {0, 0, 0, 0, 0, -1};
+	for (int32_t p = from; p < to; p++) {
+		int rc = part_put(t, id, p, &empty);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* ---- create ------------------------------------------------------------- */
+
+struct create_args {
+	const char *name;
+	int32_t partitions;
+	offlog_topic_config cfg;
+};
+
+static int create_fn(ol_txn *t, void *arg)
+{
+	struct create_args *a = arg;
+	ol_val v;
+	int rc = db_get(t, T_TOPICS, a->name, strlen(a->name), &v);
+	if (rc == 0)
+		return ol_err(OFFLOG_EEXIST, "topic \"%s\" already exists", a->name);
+	if (rc < 0)
+		return rc;
+	uint32_t id = 1;
+	if ((rc = db_get(t, T_META, "next_topic_id", 13, &v)) < 0)
+		return rc;
+	if (rc == 0 && v.n == 4)
+		id = ol_get_be32(v.p);
+	if (id == UINT32_MAX)
+		return ol_err(OFFLOG_EINVAL, "topic ids exhausted");
+	uint8_t next[4];
+	ol_be32(next, id + 1);
+	ol_topic tp = {id, a->partitions, ol_now_ms(), a->cfg};
+	if ((rc = db_put(t, T_META, "next_topic_id", 13, next, 4)) == 0 &&
+	    (rc = put_topic(t, a->name, &tp)) == 0 && (rc = put_topic_id(t, id, ID_LIVE, a->name)) == 0)
+		rc = init_partitions(t, id, 0, a->partitions);
+	return rc;
+}
+
+static int check_count(int32_t n)
+{
+	if (n < 1 || n > OFFLOG_PARTITIONS_MAX)
+		return ol_err(OFFLOG_EINVAL, "partition count %d: must be in [1, %d]", n,
+		              OFFLOG_PARTITIONS_MAX);
+	return 0;
+}
+
+OFFLOG_API int offlog_topic_create(offlog_env *env, const char *topic, int32_t partitions,
+                                   const offlog_topic_config *cfg)
+{
+	struct create_args a = {topic, partitions, {0}};
+	int rc;
+	if (!env)
+		return ol_err(OFFLOG_EINVAL, "offlog_topic_create: env is NULL");
+	if ((rc = ol_check_topic_name(topic)) || (rc = check_count(partitions)) ||
+	    (rc = check_config(&a.cfg, cfg)))
+		return rc;
+	return ol_write(env, create_fn, &a);
+}
+
+/* ---- add partitions ----------------------------------------------------- */
+
+struct grow_args {
+	const char *name;
+	int32_t total;
+};
+
+static int grow_fn(ol_txn *t, void *arg)
+{
+	struct grow_args *a = arg;
+	ol_topic tp;
+	int rc = topic_get(t, a->name, &tp);
+	if (rc)
+		return rc;
+	if (a->total <= tp.partitions)
+		return ol_err(OFFLOG_EINVAL, "topic \"%s\" has %d partitions; the new total %d must be larger",
+		              a->name, tp.partitions, a->total);
+	if ((rc = init_partitions(t, tp.id, tp.partitions, a->total)) != 0)
+		return rc;
+	tp.partitions = a->total;
+	return put_topic(t, a->name, &tp);
+}
+
+OFFLOG_API int offlog_topic_add_partitions(offlog_env *env, const char *topic, int32_t total)
+{
+	struct grow_args a = {topic, total};
+	int rc;
+	if (!env)
+		return ol_err(OFFLOG_EINVAL, "offlog_topic_add_partitions: env is NULL");
+	if ((rc = ol_check_topic_name(topic)) || (rc = check_count(total)))
+		return rc;
+	return ol_write(env, grow_fn, &a);
+}
+
+/* ---- delete ------------------------------------------------------------- */
+
+struct delete_args {
+	const char *name;
+	uint32_t id;
+};
+
+static int delete_fn(ol_txn *t, void *arg)
+{
+	struct delete_args *a = arg;
+	ol_topic tp;
+	int rc = topic_get(t, a->name, &tp);
+	if (rc)
+		return rc;
+	a->id = tp.id;
+	if ((rc = db_del(t, T_TOPICS, a->name, strlen(a->name))) < 0 ||
+	    (rc = put_topic_id(t, tp.id, ID_DELETING, a->name)) != 0)
+		return rc;
+	return commit_purge_topic(t, tp.id);
+}
+
+struct purge_args {
+	uint32_t id;
+	bool done;
+};
+
+static int purge_fn(ol_txn *t, void *arg)
+{
+	struct purge_args *a = arg;
+	int rc = log_purge_topic(t, a->id, PURGE_STEP, &a->done);
+	if (rc == 0 && a->done) {
+		uint8_t k[4];
+		ol_be32(k, a->id);
+		rc = db_del(t, T_TOPIC_IDS, k, 4);
+		rc = rc < 0 ? rc : 0;
+	}
+	return rc;
+}
+
+static int purge_topic(offlog_env *env, uint32_t id)
+{
+	struct purge_args a = {id, false};
+	while (!a.done) {
+		int rc = ol_write(env, purge_fn, &a);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+OFFLOG_API int offlog_topic_delete(offlog_env *env, const char *topic)
+{
+	struct delete_args a = {topic, 0};
+	int rc;
+	if (!env)
+		return ol_err(OFFLOG_EINVAL, "offlog_topic_delete: env is NULL");
+	if ((rc = ol_check_topic_name(topic)) || (rc = ol_write(env, delete_fn, &a)))
+		return rc;
+	return purge_topic(env, a.id);
+}
+
+int topic_purge_deleted(offlog_env *env)
+{
+	uint32_t ids[64];
+	size_t n;
+	do {
+		ol_txn t;
+		ol_cursor c;
+		ol_val k, v;
+		n = 0;
+		int rc = db_read_begin(&t, env);
+		if (rc)
+			return rc;
+		if ((rc = db_cursor_open(&c, &t, T_TOPIC_IDS)) != 0) {
+			db_abort(&t);
+			return rc;
+		}
+		for (rc = db_cursor_seek(&c, NULL, 0, &k, &v); rc == 0 && n < 64;
+		     rc = db_cursor_next(&c, &k, &v))
+			if (k.n == 4 && v.n >= 1 && ((const uint8_t *)v.p)[0] == ID_DELETING)
+				ids[n++] = ol_get_be32(k.p);
+		db_cursor_close(&c);
+		db_abort(&t);
+		if (rc < 0)
+			return rc;
+		for (size_t i = 0; i < n; i++)
+			if ((rc = purge_topic(env, ids[i])) != 0)
+				return rc;
+	} while (n == 64);
+	return 0;
+}
+
+/* ---- list / describe ---------------------------------------------------- */
+
+OFFLOG_API void offlog_names_free(char **names, size_t count)
+{
+	if (!names)
+		return;
+	for (size_t i = 0; i < count; i++)
+		free(names[i]);
+	free(names);
+}
+
+OFFLOG_API int offlog_topic_list(char ***names, size_t *count, offlog_env *env)
+{
+	if (!names || !count || !env)
+		return ol_err(OFFLOG_EINVAL, "offlog_topic_list: NULL argument");
+	*names = NULL;
+	*count = 0;
+	ol_txn t;
+	ol_cursor c;
+	ol_val k, v;
+	char **list = NULL;
+	size_t n = 0, cap = 0;
+	int rc = db_read_begin(&t, env);
+	if (rc)
+		return rc;
+	if ((rc = db_cursor_open(&c, &t, T_TOPICS)) != 0) {
+		db_abort(&t);
+		return rc;
+	}
+	for (rc = db_cursor_seek(&c, NULL, 0, &k, &v); rc == 0; rc = db_cursor_next(&c, &k, &v)) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			char **nl = realloc(list, cap * sizeof *nl);
+			if (!nl) {
+				rc = ol_err(OFFLOG_ENOMEM, "offlog_topic_list: out of memory");
+				break;
+			}
+			list = nl;
+		}
+		if (!(list[n] = strndup(k.p, k.n))) {
+			rc = ol_err(OFFLOG_ENOMEM, "offlog_topic_list: out of memory");
+			break;
+		}
+		n++;
+	}
+	db_cursor_close(&c);
+	db_abort(&t);
+	if (rc < 0) {
+		offlog_names_free(list, n);
+		return rc;
+	}
+	*names = list;
+	*count = n;
+	return 0;
+}
+
+OFFLOG_API void offlog_topic_info_free(offlog_topic_info *info)
+{
+	if (info)
+		free(info->partitions);
+	free(info);
+}
+
+static void fill_part_info(offlog_partition_info *pi, int32_t partition, const ol_part *p)
+{
+	pi->partition = partition;
+	pi->log_start = p->log_start;
+	pi->high_watermark = p->hw;
+	pi->log_end = p->leo;
+	pi->records = p->records;
+	pi->bytes = p->bytes;
+}
+
+OFFLOG_API int offlog_topic_describe(offlog_topic_info **out, offlog_env *env, const char *topic)
+{
+	if (!out || !env)
+		return ol_err(OFFLOG_EINVAL, "offlog_topic_describe: NULL argument");
+	*out = NULL;
+	ol_txn t;
+	ol_topic tp;
+	int rc = db_read_begin(&t, env);
+	if (rc)
+		return rc;
+	offlog_topic_info *info = NULL;
+	if ((rc = topic_get(&t, topic, &tp)) != 0)
+		goto done;
+	info = calloc(1, sizeof *info);
+	if (!info || !(info->partitions = calloc((size_t)tp.partitions, sizeof *info->partitions))) {
+		rc = ol_err(OFFLOG_ENOMEM, "offlog_topic_describe: out of memory");
+		goto done;
+	}
+	snprintf(info->name, sizeof info->name, "%s", topic);
+	info->partition_count = tp.partitions;
+	info->created_ms = tp.created_ms;
+	info->config = tp.cfg;
+	for (int32_t i = 0; i < tp.partitions && rc == 0; i++) {
+		ol_part p;
+		if ((rc = part_get(&t, tp.id, i, &p)) == 0)
+			fill_part_info(&info->partitions[i], i, &p);
+	}
+done:
+	db_abort(&t);
+	if (rc) {
+		offlog_topic_info_free(info);
+		return rc;
+	}
+	*out = info;
+	return 0;
+}
+
+OFFLOG_API int offlog_watermarks_get(int64_t *log_start, int64_t *high_watermark, int64_t *log_end,
+                                     offlog_env *env, const char *topic, int32_t partition)
+{
+	if (!env)
+		return ol_err(OFFLOG_EINVAL, "offlog_watermarks_get: env is NULL");
+	ol_txn t;
+	ol_topic tp;
+	ol_part p;
+	int rc = db_read_begin(&t, env);
+	if (rc)
+		return rc;
+	if ((rc = topic_get_part(&t, topic, partition, &tp)) == 0)
+		rc = part_get(&t, tp.id, partition, &p);
+	db_abort(&t);
+	if (rc)
+		return rc;
+	if (log_start)
+		*log_start = p.log_start;
+	if (high_watermark)
+		*high_watermark = p.hw;
+	if (log_end)
+		*log_end = p.leo;
+	return 0;
+}
