@@ -1,0 +1,476 @@
+/* test_store.c - opening, closing, refusing what is not a store, map growth. */
+#define _XOPEN_SOURCE 700
+#include "helpers.h"
+
+#include <fcntl.h>
+#include <lmdb.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char *mkpath(const char *dir, const char *name)
+{
+	char *p = malloc(strlen(dir) + strlen(name) + 2);
+	sprintf(p, "%s/%s", dir, name);
+	return p;
+}
+
+static bool exists(const char *dir, const char *name)
+{
+	char *p = mkpath(dir, name);
+	bool e = access(p, F_OK) == 0;
+	free(p);
+	return e;
+}
+
+static void write_file(const char *path, const void *data, size_t n)
+{
+	FILE *fp = fopen(path, "wb");
+	assert_non_null(fp);
+	if (n)
+		assert_int_equal(fwrite(data, 1, n, fp), n);
+	fclose(fp);
+}
+
+static void test_open_creates_store_with_private_modes(void **state)
+{
+	(void)state;
+	char *dir = temp_dir(), *path = mkpath(dir, "s");
+	offlog_env *env;
+	assert_ok(offlog_open(&env, path, NULL));
+	struct stat st;
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0700);
+	char *data = mkpath(path, "data.mdb");
+	assert_int_equal(stat(data, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_ok(offlog_close(env));
+	free(data);
+	free(path);
+	rm_rf(dir);
+	free(dir);
+}
+
+static void test_open_honours_file_mode(void **state)
+{
+	(void)state;
+	char *dir = temp_dir(), *path = mkpath(dir, "s");
+	offlog_options o = OFFLOG_OPTIONS_INIT;
+	o.file_mode = 0640;
+	mode_t old = umask(0);
+	offlog_env *env;
+	assert_ok(offlog_open(&env, path, &o));
+	umask(old);
+	struct stat st;
+	char *data = mkpath(path, "data.mdb");
+	assert_int_equal(stat(data, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0640);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0750);
+	assert_ok(offlog_close(env));
+	free(data);
+	free(path);
+	rm_rf(dir);
+	free(dir);
+}
+
+static void test_reopen_keeps_records(void **state)
+{
+	fx *f = *state;
+	assert_ok(offlog_topic_create(f->env, "t", 2, NULL));
+	append_n(f->env, "t", 1, 5);
+	fx_reopen(f, NULL);
+	int64_t ls, hw, leo;
+	assert_ok(offlog_watermarks_get(&ls, &hw, &leo, f->env, "t", 1));
+	assert_int_equal(ls, 0);
+	assert_int_equal(hw, 5);
+	assert_int_equal(leo, 5);
+	assert_int_equal(append_str(f->env, "t", 1, NULL, "next"), 5);
+}
+
+static void test_open_rejects_bad_arguments(void **state)
+{
+	(void)state;
+	offlog_env *env;
+	assert_code(offlog_open(NULL, "/tmp/x", NULL), OFFLOG_EINVAL);
+	assert_code(offlog_open(&env, NULL, NULL), OFFLOG_EINVAL);
+	assert_code(offlog_open(&env, "", NULL), OFFLOG_EINVAL);
+	char *dir = temp_dir(), *path = mkpath(dir, "s");
+	offlog_options o = OFFLOG_OPTIONS_INIT;
+	o.version = 0;
+	assert_code(offlog_open(&env, path, &o), OFFLOG_EINVAL);
+	o.version = 99;
+	assert_code(offlog_open(&env, path, &o), OFFLOG_EINVAL);
+	offlog_options_init(&o);
+	o.durability = 7;
+	assert_code(offlog_open(&env, path, &o), OFFLOG_EINVAL);
+	offlog_options_init(&o);
+	o.flags = 0x100;
+	assert_code(offlog_open(&env, path, &o), OFFLOG_EINVAL);
+	offlog_options_init(&o);
+	o.file_mode = 01777;
+	assert_code(offlog_open(&env, path, &o), OFFLOG_EINVAL);
+	offlog_options_init(&o);
+	o.map_size = 1000;
+	assert_code(offlog_open(&env, path, &o), OFFLOG_EINVAL);
+	assert_code(offlog_options_init(NULL), OFFLOG_EINVAL);
+	/* None of the failed opens created anything. */
+	assert_false(exists(dir, "s"));
+	free(path);
+	rm_rf(dir);
+	free(dir);
+}
+
+static void test_regular_file_is_not_a_store(void **state)
+{
+	(void)state;
+	char *dir = temp_dir(), *path = mkpath(dir, "file");
+	write_file(path, "hello", 5);
+	offlog_env *env;
+	assert_code(offlog_open(&env, path, NULL), OFFLOG_ENOTSTORE);
+	struct stat st;
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_size, 5);
+	free(path);
+	rm_rf(dir);
+	free(dir);
+}
+
+static void test_empty_data_file_is_not_a_store_and_stays_empty(void **state)
+{
+	(void)state;
+	char *dir = temp_dir(), *data = mkpath(dir, "data.mdb");
+	write_file(data, "", 0);
+	offlog_env *env;
+	assert_code(offlog_open(&env, dir, NULL), OFFLOG_ENOTSTORE);
+	assert_non_null(strstr(offlog_errmsg(), "empty"));
+	struct stat st;
+	assert_int_equal(stat(data, &st), 0);
+	assert_int_equal(st.st_size, 0);
+	assert_false(exists(dir, "lock.mdb"));
+	free(data);
+	rm_rf(dir);
+	free(dir);
+}
+
+static void test_random_bytes_are_not_a_store(void **state)
+{
+	(void)state;
+	char *dir = temp_dir(), *data = mkpath(dir, "data.mdb");
+	unsigned char junk[8192];
+	srand(42);
+	for (size_t i = 0; i < sizeof junk; i++)
+		junk[i] = (unsigned char)rand();
+	write_file(data, junk, sizeof junk);
+	uint64_t before = store_digest(dir);
+	offlog_env *env;
+	assert_code(offlog_open(&env, dir, NULL), OFFLOG_ENOTSTORE);
+	assert_int_equal(store_digest(dir), before);
+	assert_false(exists(dir, "lock.mdb"));
+	free(data);
+	rm_rf(dir);
+	free(dir);
+}
+
+static void test_foreign_lmdb_is_not_a_store_and_is_untouched(void **state)
+{
+	(void)state;
+	char *dir = temp_dir();
+	MDB_env *menv;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	assert_int_equal(mdb_env_create(&menv), 0);
+	assert_int_equal(mdb_env_open(menv, dir, 0, 0600), 0);
+	assert_int_equal(mdb_txn_begin(menv, NULL, 0, &txn), 0);
+	assert_int_equal(mdb_dbi_open(txn, NULL, 0, &dbi), 0);
+	MDB_val k = {3, "key"}, v = {5, "value"};
+	assert_int_equal(mdb_put(txn, dbi, &k, &v, 0), 0);
+	assert_int_equal(mdb_txn_commit(txn), 0);
+	mdb_env_close(menv);
+	uint64_t before = store_digest(dir);
+	offlog_env *env;
+	assert_code(offlog_open(&env, dir, NULL), OFFLOG_ENOTSTORE);
+	assert_int_equal(store_digest(dir), before);
+	rm_rf(dir);
+	free(dir);
+}
+
+static void test_non_empty_directory_without_store_is_refused(void **state)
+{
+	(void)state;
+	char *dir = temp_dir(), *other = mkpath(dir, "notes.txt");
+	write_file(other, "mine", 4);
+	offlog_env *env;
+	assert_code(offlog_open(&env, dir, NULL), OFFLOG_ENOTSTORE);
+	assert_false(exists(dir, "data.mdb"));
+	assert_false(exists(dir, "lock.mdb"));
+	free(other);
+	rm_rf(dir);
+	free(dir);
+}
+
+static void set_format(const char *path, uint32_t fmt)
+{
+	MDB_env *menv;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	assert_int_equal(mdb_env_create(&menv), 0);
+	assert_int_equal(mdb_env_set_maxdbs(menv, 16), 0);
+	assert_int_equal(mdb_env_open(menv, path, 0, 0600), 0);
+	assert_int_equal(mdb_txn_begin(menv, NULL, 0, &txn), 0);
+	assert_int_equal(mdb_dbi_open(txn, "meta", 0, &dbi), 0);
+	unsigned char b[4] = {(unsigned char)(fmt >> 24), (unsigned char)(fmt >> 16),
+	                      (unsigned char)(fmt >> 8), (unsigned char)fmt};
+	MDB_val k = {6, "format"}, v = {4, b};
+	assert_int_equal(mdb_put(txn, dbi, &k, &v, 0), 0);
+	assert_int_equal(mdb_txn_commit(txn), 0);
+	mdb_env_close(menv);
+}
+
+static void test_newer_format_is_refused_and_untouched(void **state)
+{
+	fx *f = *state;
+	assert_ok(offlog_topic_create(f->env, "t", 1, NULL));
+	assert_ok(offlog_close(f->env));
+	f->env = NULL;
+	set_format(f->path, OFFLOG_FORMAT_VERSION + 1);
+	uint64_t before = store_digest(f->path);
+	assert_code(offlog_open(&f->env, f->path, NULL), OFFLOG_EVERSION);
+	assert_null(f->env);
+	assert_int_equal(store_digest(f->path), before);
+	set_format(f->path, OFFLOG_FORMAT_VERSION);
+	assert_ok(offlog_open(&f->env, f->path, NULL));
+}
+
+static void test_nocreate_and_readonly_do_not_create(void **state)
+{
+	(void)state;
+	char *dir = temp_dir(), *path = mkpath(dir, "s");
+	offlog_options o = OFFLOG_OPTIONS_INIT;
+	offlog_env *env;
+	o.flags = OFFLOG_OPEN_NOCREATE;
+	assert_code(offlog_open(&env, path, &o), OFFLOG_ENOENT);
+	o.flags = OFFLOG_OPEN_READONLY;
+	assert_code(offlog_open(&env, path, &o), OFFLOG_ENOENT);
+	assert_false(exists(dir, "s"));
+	free(path);
+	rm_rf(dir);
+	free(dir);
+}
+
+static void test_readonly_store_refuses_writes_and_reads(void **state)
+{
+	fx *f = *state;
+	assert_ok(offlog_topic_create(f->env, "t", 1, NULL));
+	append_n(f->env, "t", 0, 3);
+	offlog_options o = OFFLOG_OPTIONS_INIT;
+	o.flags = OFFLOG_OPEN_READONLY;
+	fx_reopen(f, &o);
+	uint64_t before = store_digest(f->path);
+	offlog_message m = {NULL, 0, "x", 1, OFFLOG_TIMESTAMP_NOW, NULL, 0};
+	assert_code(offlog_append(NULL, NULL, f->env, "t", 0, &m), OFFLOG_EREADONLY);
+	assert_code(offlog_topic_create(f->env, "u", 1, NULL), OFFLOG_EREADONLY);
+	offlog_batch *b = NULL;
+	const offlog_record *r;
+	size_t n;
+	assert_ok(offlog_fetch(&b, f->env, "t", 0, 0, 10, 0));
+	assert_ok(offlog_batch_records(&r, &n, NULL, b));
+	assert_int_equal(n, 3);
+	offlog_batch_free(b);
+	offlog_store_info info;
+	assert_ok(offlog_store_stat(&info, f->env));
+	assert_int_equal(info.read_only, 1);
+	assert_int_equal(store_digest(f->path), before);
+}
+
+static void test_second_open_in_process_is_busy(void **state)
+{
+	fx *f = *state;
+	offlog_env *env2 = NULL;
+	assert_code(offlog_open(&env2, f->path, NULL), OFFLOG_EBUSY);
+	assert_null(env2);
+	/* The first handle still works. */
+	assert_ok(offlog_topic_create(f->env, "t", 1, NULL));
+}
+
+static void test_close_with_open_consumer_is_busy(void **state)
+{
+	fx *f = *state;
+	offlog_consumer *c;
+	assert_ok(offlog_consumer_open(&c, f->env, "g", NULL));
+	assert_code(offlog_close(f->env), OFFLOG_EBUSY);
+	assert_ok(offlog_consumer_close(c));
+	assert_ok(offlog_close(f->env));
+	f->env = NULL;
+	assert_ok(offlog_close(NULL));
+}
+
+static void test_map_grows_when_full(void **state)
+{
+	(void)state;
+	char *dir = temp_dir(), *path = mkpath(dir, "s");
+	offlog_options o = OFFLOG_OPTIONS_INIT;
+	o.map_size = 64 << 10;
+	offlog_env *env;
+	assert_ok(offlog_open(&env, path, &o));
+	assert_ok(offlog_topic_create(env, "t", 1, NULL));
+	char value[4000];
+	memset(value, 'x', sizeof value);
+	offlog_message m = {NULL, 0, value, sizeof value, OFFLOG_TIMESTAMP_NOW, NULL, 0};
+	for (int i = 0; i < 1000; i++) {
+		int64_t off;
+		assert_ok(offlog_append(&off, NULL, env, "t", 0, &m));
+		assert_int_equal(off, i);
+	}
+	offlog_store_info info;
+	assert_ok(offlog_store_stat(&info, env));
+	assert_true(info.map_size >= 4000u * 1000u);
+	assert_true(info.map_used <= info.map_size);
+	assert_ok(offlog_close(env));
+	free(path);
+	rm_rf(dir);
+	free(dir);
+}
+
+static void test_max_map_size_gives_mapfull_and_keeps_acked_records(void **state)
+{
+	(void)state;
+	char *dir = temp_dir(), *path = mkpath(dir, "s");
+	offlog_options o = OFFLOG_OPTIONS_INIT;
+	o.map_size = 64 << 10;
+	o.max_map_size = 256 << 10;
+	offlog_env *env;
+	assert_ok(offlog_open(&env, path, &o));
+	assert_ok(offlog_topic_create(env, "t", 1, NULL));
+	char value[2000];
+	memset(value, 'y', sizeof value);
+	offlog_message m = {NULL, 0, value, sizeof value, OFFLOG_TIMESTAMP_NOW, NULL, 0};
+	int64_t acked = 0;
+	int rc = 0;
+	for (int i = 0; i < 1000 && rc == 0; i++) {
+		rc = offlog_append(NULL, NULL, env, "t", 0, &m);
+		if (rc == 0)
+			acked++;
+	}
+	assert_code(rc, OFFLOG_EMAPFULL);
+	assert_true(acked > 10);
+	int64_t leo;
+	assert_ok(offlog_watermarks_get(NULL, NULL, &leo, env, "t", 0));
+	assert_int_equal(leo, acked);
+	assert_ok(offlog_close(env));
+	assert_ok(offlog_open(&env, path, &o));
+	offlog_batch *b = NULL;
+	const offlog_record *r;
+	size_t n;
+	int64_t next;
+	assert_ok(offlog_fetch(&b, env, "t", 0, 0, 100000, 1u << 30));
+	assert_ok(offlog_batch_records(&r, &n, &next, b));
+	assert_int_equal(n, (size_t)acked);
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(r[i].offset, (int64_t)i);
+		assert_int_equal(r[i].value_len, sizeof value);
+		assert_memory_equal(r[i].value, value, sizeof value);
+	}
+	offlog_batch_free(b);
+	assert_ok(offlog_close(env));
+	free(path);
+	rm_rf(dir);
+	free(dir);
+}
+
+static void test_store_stat_reports_the_store(void **state)
+{
+	fx *f = *state;
+	offlog_store_info info;
+	assert_ok(offlog_store_stat(&info, f->env));
+	assert_true(info.page_size >= 4096);
+	assert_int_equal(info.format_version, OFFLOG_FORMAT_VERSION);
+	assert_int_equal(info.durability, OFFLOG_DURABILITY_SYNC);
+	assert_int_equal(info.max_readers, 256);
+	assert_int_equal(info.read_only, 0);
+	assert_true(info.map_size >= info.map_used);
+	assert_code(offlog_store_stat(NULL, f->env), OFFLOG_EINVAL);
+}
+
+static void test_flush_in_sync_mode_succeeds(void **state)
+{
+	fx *f = *state;
+	assert_ok(offlog_flush(f->env));
+	assert_code(offlog_flush(NULL), OFFLOG_EINVAL);
+}
+
+static void test_error_codes_have_distinct_names_and_texts(void **state)
+{
+	(void)state;
+	for (int a = OFFLOG_ETIMEDOUT; a <= 0; a++) {
+		assert_string_not_equal(offlog_errname(a), "OFFLOG_E?");
+		assert_string_not_equal(offlog_strerror(a), "unknown error");
+		for (int b = a + 1; b <= 0; b++) {
+			assert_string_not_equal(offlog_errname(a), offlog_errname(b));
+			assert_string_not_equal(offlog_strerror(a), offlog_strerror(b));
+		}
+	}
+	assert_string_equal(offlog_errname(OFFLOG_ENOTOPIC), "OFFLOG_ENOTOPIC");
+	assert_string_equal(offlog_errname(-9999), "OFFLOG_E?");
+	assert_string_equal(offlog_strerror(-9999), "unknown error");
+}
+
+static void *fresh_thread_errmsg(void *arg)
+{
+	snprintf(arg, 64, "%s", offlog_errmsg());
+	return NULL;
+}
+
+static void test_error_detail_is_per_thread(void **state)
+{
+	fx *f = *state;
+	assert_code(offlog_topic_create(f->env, "bad name", 1, NULL), OFFLOG_ENAME);
+	assert_non_null(strstr(offlog_errmsg(), "0x20"));
+	char other[64] = "unset";
+	pthread_t th;
+	pthread_create(&th, NULL, fresh_thread_errmsg, other);
+	pthread_join(th, NULL);
+	assert_string_equal(other, "");
+	assert_non_null(strstr(offlog_errmsg(), "0x20"));
+}
+
+static void test_version_matches_header(void **state)
+{
+	(void)state;
+	assert_int_equal(offlog_version(), OFFLOG_VERSION_NUMBER);
+	assert_string_equal(offlog_version_string(), OFFLOG_VERSION_STRING);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_open_creates_store_with_private_modes),
+		cmocka_unit_test(test_open_honours_file_mode),
+		cmocka_unit_test_setup_teardown(test_reopen_keeps_records, fx_setup, fx_teardown),
+		cmocka_unit_test(test_open_rejects_bad_arguments),
+		cmocka_unit_test(test_regular_file_is_not_a_store),
+		cmocka_unit_test(test_empty_data_file_is_not_a_store_and_stays_empty),
+		cmocka_unit_test(test_random_bytes_are_not_a_store),
+		cmocka_unit_test(test_foreign_lmdb_is_not_a_store_and_is_untouched),
+		cmocka_unit_test(test_non_empty_directory_without_store_is_refused),
+		cmocka_unit_test_setup_teardown(test_newer_format_is_refused_and_untouched, fx_setup,
+		                                fx_teardown),
+		cmocka_unit_test(test_nocreate_and_readonly_do_not_create),
+		cmocka_unit_test_setup_teardown(test_readonly_store_refuses_writes_and_reads, fx_setup,
+		                                fx_teardown),
+		cmocka_unit_test_setup_teardown(test_second_open_in_process_is_busy, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_close_with_open_consumer_is_busy, fx_setup,
+		                                fx_teardown),
+		cmocka_unit_test(test_map_grows_when_full),
+		cmocka_unit_test(test_max_map_size_gives_mapfull_and_keeps_acked_records),
+		cmocka_unit_test_setup_teardown(test_store_stat_reports_the_store, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_flush_in_sync_mode_succeeds, fx_setup, fx_teardown),
+		cmocka_unit_test(test_error_codes_have_distinct_names_and_texts),
+		cmocka_unit_test_setup_teardown(test_error_detail_is_per_thread, fx_setup, fx_teardown),
+		cmocka_unit_test(test_version_matches_header),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
