@@ -614,11 +614,9 @@ OFFLOG_API int offlog_consumer_seek_relative(offlog_consumer *c, const char *top
 		rc = resolve_now(c, cp, &p);
 	if (rc)
 		return rc;
-	int64_t end = part_read_end(&p, c->opts.isolation), pos = cp->position;
-	if (delta < 0)
-		pos = pos - p.log_start < -delta ? p.log_start : pos + delta;
-	else
-		pos = end - pos < delta ? end : pos + delta;
+	int64_t end = part_read_end(&p, c->opts.isolation), pos;
+	if (__builtin_add_overflow(cp->position, delta, &pos))
+		pos = delta < 0 ? p.log_start : end;
 	if (pos < p.log_start)
 		pos = p.log_start;
 	if (pos > end)

@@ -35,7 +35,11 @@ static void writer_child(const char *path, int fd, unsigned seed)
 		_exit(2);
 	srand(seed);
 	for (;;) {
-		struct ack a = {rand() % PARTS, 0, rand() % 3 == 0 ? 1 + rand() % 20 : 1, -1};
+		struct ack a;
+		memset(&a, 0, sizeof a);   /* the padding goes down the pipe too */
+		a.partition = rand() % PARTS;
+		a.count = rand() % 3 == 0 ? 1 + rand() % 20 : 1;
+		a.commit = -1;
 		int64_t leo;
 		if (offlog_watermarks_get(NULL, NULL, &leo, env, "t", a.partition))
 			_exit(3);
