@@ -423,8 +423,8 @@ typedef struct offlog_batch offlog_batch;
 
 /* Read records of one partition starting at `offset` (or the next existing
  * record when offset falls in a gap), up to the high watermark, at most
- * max_records records (0 = 500) and about max_bytes bytes of keys and values
- * (0 = 1 MiB; the first record is returned even if larger).
+ * max_records records (0 = 500) and about max_bytes bytes of keys, values and
+ * headers (0 = 1 MiB; the first record is returned even if larger).
  * offset may be OFFLOG_OFFSET_BEGINNING. An offset below log start or beyond
  * the log end offset is OFFLOG_ERANGE, with the valid range in the detail;
  * an offset at or past the high watermark gives an empty batch.
@@ -520,7 +520,8 @@ typedef struct offlog_consumer_options {
 	int enable_auto_commit;           /* default 1, as in Kafka; ignored without a group */
 	uint32_t auto_commit_interval_ms; /* default 5000 */
 	uint32_t max_poll_records;        /* default 500 */
-	uint64_t max_poll_bytes;          /* keys + values per poll; default 52428800 */
+	uint64_t max_poll_bytes;          /* keys + values + headers per poll (at least one
+	                                     record is returned); default 52428800 */
 	int isolation;                    /* enum offlog_isolation; default DURABLE */
 } offlog_consumer_options;
 
@@ -569,9 +570,11 @@ OFFLOG_API int offlog_consumer_assignment(const offlog_topic_partition **partiti
  *
  * Errors (no record is returned and no position moves): with reset policy
  * "none", OFFLOG_ENOOFFSET when a partition has no committed offset and
- * OFFLOG_ERANGE when its offset is out of range (the detail names the valid
- * range); OFFLOG_ENOTOPIC / OFFLOG_ENOPART when an assigned partition was
- * deleted. */
+ * OFFLOG_ERANGE when its offset is out of range, i.e. below the log start or
+ * beyond the log end offset (the detail names that range; an offset between
+ * the high watermark and the log end offset is in range and simply has
+ * nothing readable yet); OFFLOG_ENOTOPIC / OFFLOG_ENOPART when an assigned
+ * partition was deleted. */
 OFFLOG_API int offlog_consumer_poll(const offlog_record **records, size_t *count,
                                     offlog_consumer *consumer, int timeout_ms);
 
@@ -594,7 +597,7 @@ OFFLOG_API int offlog_consumer_seek(offlog_consumer *consumer, const char *topic
                                     int32_t partition, int64_t offset);
 
 /* Seek to the earliest offset whose timestamp is >= timestamp_ms (the high
- * watermark if none). */
+ * watermark if none). timestamp_ms < 0 is OFFLOG_EINVAL. */
 OFFLOG_API int offlog_consumer_seek_timestamp(offlog_consumer *consumer, const char *topic,
                                               int32_t partition, int64_t timestamp_ms);
 

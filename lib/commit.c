@@ -79,7 +79,7 @@ int commit_check_list(ol_txn *t, offlog_partition_offset *list, size_t count)
 	if (!list && count)
 		return ol_err(OFFLOG_EINVAL, "offset list is NULL");
 	for (size_t i = 0; i < count; i++) {
-		uint32_t tid;
+		uint32_t tid = 0;
 		list[i].err = check_entry(t, &list[i], &tid);
 		if (list[i].err && !first)
 			first = list[i].err;
@@ -89,7 +89,7 @@ int commit_check_list(ol_txn *t, offlog_partition_offset *list, size_t count)
 
 static int put_entry(ol_txn *t, const char *group, const offlog_partition_offset *e, int64_t now)
 {
-	uint32_t tid;
+	uint32_t tid = 0;
 	int rc = check_entry(t, e, &tid);
 	if (rc)
 		return rc;

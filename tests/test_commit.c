@@ -1,0 +1,625 @@
+/* test_commit.c - committed offsets: meaning, independence from the position,
+ * metadata and time, scope per (group, topic, partition), validation with an
+ * unchanged store on every error, atomic lists, and topic deletion. */
+#include "helpers.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* ---- helpers ------------------------------------------------------------ */
+
+static fx *F(void **state)
+{
+	return *state;
+}
+
+static void topic(offlog_env *env, const char *name, int32_t partitions)
+{
+	assert_ok(offlog_topic_create(env, name, partitions, NULL));
+}
+
+static int64_t wall_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static offlog_consumer *group_consumer(offlog_env *env, const char *group, uint32_t max_records)
+{
+	offlog_consumer_options o;
+	offlog_consumer *c = NULL;
+	offlog_topic_partition tp = {"t", 0};
+	offlog_consumer_options_init(&o);
+	o.auto_offset_reset = OFFLOG_RESET_EARLIEST;
+	o.enable_auto_commit = 0;
+	o.max_poll_records = max_records;
+	assert_ok(offlog_consumer_open(&c, env, group, &o));
+	assert_ok(offlog_consumer_assign(c, &tp, 1));
+	return c;
+}
+
+static int64_t position(offlog_consumer *c, const char *t, int32_t p)
+{
+	int64_t off = -12345;
+	assert_ok(offlog_consumer_position(&off, c, t, p));
+	return off;
+}
+
+static int64_t committed(offlog_env *env, const char *group, const char *t, int32_t p)
+{
+	offlog_committed cm;
+	assert_ok(offlog_group_committed(&cm, env, group, t, p));
+	return cm.offset;
+}
+
+static void commit_one(offlog_consumer *c, const char *t, int32_t p, int64_t off)
+{
+	offlog_partition_offset e = {t, p, off, NULL, 0};
+	assert_ok(offlog_consumer_commit_offsets(c, &e, 1));
+}
+
+/* A store with topic "t" of 2 partitions holding 5 and 3 records, and a
+ * consumer of group "g" on t/0 that has committed nothing. */
+static offlog_consumer *commit_setup(fx *f)
+{
+	topic(f->env, "t", 2);
+	append_n(f->env, "t", 0, 5);
+	append_n(f->env, "t", 1, 3);
+	return group_consumer(f->env, "g", 500);
+}
+
+/* Nothing is committed for group "g" on either partition of "t". */
+static void assert_nothing_committed(offlog_env *env)
+{
+	assert_int_equal(committed(env, "g", "t", 0), OFFLOG_OFFSET_INVALID);
+	assert_int_equal(committed(env, "g", "t", 1), OFFLOG_OFFSET_INVALID);
+}
+
+/* ---- meaning ------------------------------------------------------------ */
+
+static void test_commit_is_next_offset_to_read(void **state)
+{
+	fx *f = F(state);
+	const offlog_record *r;
+	size_t n;
+	topic(f->env, "t", 1);
+	append_n(f->env, "t", 0, 10);
+	offlog_consumer *c = group_consumer(f->env, "g", 6);
+	assert_ok(offlog_consumer_poll(&r, &n, c, 1000));
+	assert_int_equal(n, 6);
+	assert_int_equal(r[n - 1].offset, 5);   /* processed through N = 5 */
+	assert_ok(offlog_consumer_commit(c));
+	assert_int_equal(committed(f->env, "g", "t", 0), 6);
+	assert_ok(offlog_consumer_close(c));
+	fx_reopen(f, NULL);
+
+	offlog_consumer_options o;
+	offlog_topic_partition tp = {"t", 0};
+	offlog_consumer_options_init(&o);
+	o.auto_offset_reset = OFFLOG_RESET_LATEST;   /* must not be used */
+	o.enable_auto_commit = 0;
+	assert_ok(offlog_consumer_open(&c, f->env, "g", &o));
+	assert_ok(offlog_consumer_assign(c, &tp, 1));
+	assert_int_equal(position(c, "t", 0), 6);
+	assert_ok(offlog_consumer_poll(&r, &n, c, 1000));
+	assert_int_equal(n, 4);
+	assert_int_equal(r[0].offset, 6);
+	assert_ok(offlog_consumer_close(c));
+}
+
+static void test_poll_moves_position_not_committed_offset(void **state)
+{
+	fx *f = F(state);
+	topic(f->env, "t", 1);
+	append_n(f->env, "t", 0, 10);
+	offlog_consumer *c = group_consumer(f->env, "g", 500);
+	commit_one(c, "t", 0, 2);
+	assert_int_equal(poll_n(c, 8, NULL, 2000), 8);
+	assert_int_equal(position(c, "t", 0), 10);
+	assert_int_equal(committed(f->env, "g", "t", 0), 2);
+	assert_ok(offlog_consumer_close(c));
+}
+
+static void test_commit_moves_committed_offset_not_position(void **state)
+{
+	fx *f = F(state);
+	topic(f->env, "t", 1);
+	append_n(f->env, "t", 0, 10);
+	offlog_consumer *c = group_consumer(f->env, "g", 500);
+	assert_ok(offlog_consumer_seek(c, "t", 0, 5));
+	commit_one(c, "t", 0, 2);
+	assert_int_equal(committed(f->env, "g", "t", 0), 2);
+	assert_int_equal(position(c, "t", 0), 5);
+	commit_one(c, "t", 0, 9);
+	assert_int_equal(committed(f->env, "g", "t", 0), 9);
+	assert_int_equal(position(c, "t", 0), 5);
+	assert_ok(offlog_consumer_close(c));
+}
+
+static void test_consumer_commit_stores_current_positions(void **state)
+{
+	fx *f = F(state);
+	topic(f->env, "t", 1);
+	append_n(f->env, "t", 0, 10);
+	offlog_consumer *c = group_consumer(f->env, "g", 500);
+	assert_ok(offlog_consumer_seek(c, "t", 0, 7));
+	assert_ok(offlog_consumer_commit(c));
+	assert_int_equal(committed(f->env, "g", "t", 0), 7);
+	assert_int_equal(position(c, "t", 0), 7);
+	assert_ok(offlog_consumer_close(c));
+}
+
+/* ---- explicit commits, metadata and time -------------------------------- */
+
+static void test_commit_offsets_records_offset_metadata_and_time(void **state)
+{
+	fx *f = F(state);
+	offlog_committed cm;
+	topic(f->env, "t", 1);
+	append_n(f->env, "t", 0, 10);
+	offlog_consumer *c = group_consumer(f->env, "g", 500);
+	offlog_partition_offset e = {"t", 0, 7, "batch-42", -99};
+	int64_t before = wall_ms();
+	assert_ok(offlog_consumer_commit_offsets(c, &e, 1));
+	int64_t after = wall_ms();
+	assert_int_equal(e.err, 0);
+	assert_ok(offlog_consumer_committed(&cm, c, "t", 0));
+	assert_int_equal(cm.offset, 7);
+	assert_int_equal(cm.metadata_len, 8);
+	assert_string_equal(cm.metadata, "batch-42");
+	if (cm.commit_time_ms < before - 1000 || cm.commit_time_ms > after + 1000)
+		fail_msg("commit time %lld is not close to now [%lld, %lld]", (long long)cm.commit_time_ms,
+		         (long long)before, (long long)after);
+	assert_ok(offlog_consumer_close(c));
+}
+
+static void test_group_committed_reads_commit_without_consumer(void **state)
+{
+	fx *f = F(state);
+	offlog_committed cm;
+	topic(f->env, "t", 1);
+	append_n(f->env, "t", 0, 10);
+	offlog_consumer *c = group_consumer(f->env, "g", 500);
+	offlog_partition_offset e = {"t", 0, 3, "m", 0};
+	int64_t before = wall_ms();
+	assert_ok(offlog_consumer_commit_offsets(c, &e, 1));
+	int64_t after = wall_ms();
+	assert_ok(offlog_consumer_close(c));
+	fx_reopen(f, NULL);
+	assert_ok(offlog_group_committed(&cm, f->env, "g", "t", 0));
+	assert_int_equal(cm.offset, 3);
+	assert_int_equal(cm.metadata_len, 1);
+	assert_string_equal(cm.metadata, "m");
+	assert_true(cm.commit_time_ms >= before - 1000 && cm.commit_time_ms <= after + 1000);
+}
+
+static void test_commit_without_metadata_has_empty_metadata(void **state)
+{
+	fx *f = F(state);
+	offlog_committed cm;
+	topic(f->env, "t", 1);
+	append_n(f->env, "t", 0, 10);
+	offlog_consumer *c = group_consumer(f->env, "g", 500);
+	offlog_partition_offset e = {"t", 0, 3, "old", 0};
+	assert_ok(offlog_consumer_commit_offsets(c, &e, 1));
+	commit_one(c, "t", 0, 4);
+	assert_ok(offlog_consumer_committed(&cm, c, "t", 0));
+	assert_int_equal(cm.offset, 4);
+	assert_int_equal(cm.metadata_len, 0);
+	assert_string_equal(cm.metadata, "");
+	assert_ok(offlog_consumer_close(c));
+}
+
+static void test_commit_metadata_of_max_length_is_accepted(void **state)
+{
+	fx *f = F(state);
+	offlog_committed cm;
+	char *meta = malloc(OFFLOG_METADATA_MAX + 1);
+	assert_non_null(meta);
+	memset(meta, 'm', OFFLOG_METADATA_MAX);
+	meta[OFFLOG_METADATA_MAX] = 0;
+	offlog_consumer *c = commit_setup(f);
+	offlog_partition_offset e = {"t", 0, 1, meta, 0};
+	assert_ok(offlog_consumer_commit_offsets(c, &e, 1));
+	assert_ok(offlog_consumer_committed(&cm, c, "t", 0));
+	assert_int_equal(cm.metadata_len, OFFLOG_METADATA_MAX);
+	assert_string_equal(cm.metadata, meta);
+	free(meta);
+	assert_ok(offlog_consumer_close(c));
+}
+
+static void test_nothing_committed_is_invalid_offset_not_error(void **state)
+{
+	fx *f = F(state);
+	offlog_committed cm;
+	memset(&cm, 0x5a, sizeof cm);
+	offlog_consumer *c = commit_setup(f);
+	assert_ok(offlog_consumer_committed(&cm, c, "t", 0));
+	assert_int_equal(cm.offset, OFFLOG_OFFSET_INVALID);
+	assert_int_equal(cm.commit_time_ms, 0);
+	assert_int_equal(cm.metadata_len, 0);
+	memset(&cm, 0x5a, sizeof cm);
+	assert_ok(offlog_group_committed(&cm, f->env, "never-used", "t", 1));
+	assert_int_equal(cm.offset, OFFLOG_OFFSET_INVALID);
+	assert_int_equal(cm.commit_time_ms, 0);
+	assert_ok(offlog_consumer_close(c));
+}
+
+/* ---- scope -------------------------------------------------------------- */
+
+static void test_groups_keep_separate_offsets(void **state)
+{
+	fx *f = F(state);
+	topic(f->env, "t", 1);
+	append_n(f->env, "t", 0, 10);
+	offlog_consumer *a = group_consumer(f->env, "ga", 500);
+	offlog_consumer *b = group_consumer(f->env, "gb", 500);
+	commit_one(a, "t", 0, 3);
+	commit_one(b, "t", 0, 8);
+	assert_int_equal(committed(f->env, "ga", "t", 0), 3);
+	assert_int_equal(committed(f->env, "gb", "t", 0), 8);
+	assert_int_equal(committed(f->env, "gc", "t", 0), OFFLOG_OFFSET_INVALID);
+	assert_ok(offlog_consumer_close(a));
+	assert_ok(offlog_consumer_close(b));
+}
+
+static void test_group_that_prefixes_another_keeps_separate_offsets(void **state)
+{
+	fx *f = F(state);
+	topic(f->env, "t", 1);
+	append_n(f->env, "t", 0, 10);
+	offlog_consumer *a = group_consumer(f->env, "g", 500);
+	offlog_consumer *b = group_consumer(f->env, "g2", 500);
+	commit_one(a, "t", 0, 3);
+	commit_one(b, "t", 0, 8);
+	assert_int_equal(committed(f->env, "g", "t", 0), 3);
+	assert_int_equal(committed(f->env, "g2", "t", 0), 8);
+	assert_ok(offlog_consumer_close(a));
+	assert_ok(offlog_consumer_close(b));
+}
+
+static void test_partitions_keep_separate_offsets(void **state)
+{
+	fx *f = F(state);
+	offlog_consumer *c = commit_setup(f);
+	offlog_partition_offset list[2] = {{"t", 0, 4, NULL, 0}, {"t", 1, 1, NULL, 0}};
+	assert_ok(offlog_consumer_commit_offsets(c, list, 2));
+	assert_int_equal(committed(f->env, "g", "t", 0), 4);
+	assert_int_equal(committed(f->env, "g", "t", 1), 1);
+	commit_one(c, "t", 1, 3);
+	assert_int_equal(committed(f->env, "g", "t", 0), 4);
+	assert_int_equal(committed(f->env, "g", "t", 1), 3);
+	assert_ok(offlog_consumer_close(c));
+}
+
+static void test_commit_of_unassigned_partition_is_allowed(void **state)
+{
+	fx *f = F(state);
+	offlog_consumer *c = commit_setup(f);   /* assigned t/0 only */
+	commit_one(c, "t", 1, 2);
+	assert_int_equal(committed(f->env, "g", "t", 1), 2);
+	assert_ok(offlog_consumer_close(c));
+}
+
+/* ---- errors: nothing committed, store unchanged ------------------------- */
+
+static void test_commit_beyond_log_end_is_erange_and_changes_nothing(void **state)
+{
+	fx *f = F(state);
+	offlog_consumer *c = commit_setup(f);
+	uint64_t before = store_digest(f->path);
+	offlog_partition_offset e = {"t", 0, 6, NULL, 0};
+	assert_code(offlog_consumer_commit_offsets(c, &e, 1), OFFLOG_ERANGE);
+	assert_int_equal(e.err, OFFLOG_ERANGE);
+	if (!strstr(offlog_errmsg(), "[0, 5]"))
+		fail_msg("detail does not name the valid range [0, 5]: \"%s\"", offlog_errmsg());
+	assert_int_equal(store_digest(f->path), before);
+	assert_nothing_committed(f->env);
+	assert_ok(offlog_consumer_close(c));
+}
+
+static void test_commit_negative_offset_is_eoffset_and_changes_nothing(void **state)
+{
+	fx *f = F(state);
+	offlog_consumer *c = commit_setup(f);
+	uint64_t before = store_digest(f->path);
+	static const int64_t bad[] = {-5, OFFLOG_OFFSET_END, OFFLOG_OFFSET_BEGINNING,
+	                              OFFLOG_OFFSET_STORED, OFFLOG_OFFSET_INVALID, INT64_MIN};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		offlog_partition_offset e = {"t", 0, bad[i], NULL, 0};
+		int rc = offlog_consumer_commit_offsets(c, &e, 1);
+		if (rc != OFFLOG_EOFFSET || e.err != OFFLOG_EOFFSET)
+			fail_msg("commit of offset %lld: %s (entry err %s), expected OFFLOG_EOFFSET",
+			         (long long)bad[i], offlog_errname(rc), offlog_errname(e.err));
+	}
+	assert_int_equal(store_digest(f->path), before);
+	assert_nothing_committed(f->env);
+	assert_ok(offlog_consumer_close(c));
+}
+
+static void test_commit_metadata_too_long_is_etoobig_and_changes_nothing(void **state)
+{
+	fx *f = F(state);
+	char *meta = malloc(OFFLOG_METADATA_MAX + 2);
+	assert_non_null(meta);
+	memset(meta, 'm', OFFLOG_METADATA_MAX + 1);
+	meta[OFFLOG_METADATA_MAX + 1] = 0;
+	offlog_consumer *c = commit_setup(f);
+	uint64_t before = store_digest(f->path);
+	offlog_partition_offset e = {"t", 0, 1, meta, 0};
+	assert_code(offlog_consumer_commit_offsets(c, &e, 1), OFFLOG_ETOOBIG);
+	assert_int_equal(e.err, OFFLOG_ETOOBIG);
+	free(meta);
+	assert_int_equal(store_digest(f->path), before);
+	assert_nothing_committed(f->env);
+	assert_ok(offlog_consumer_close(c));
+}
+
+static void test_commit_unknown_topic_is_enotopic_and_changes_nothing(void **state)
+{
+	fx *f = F(state);
+	offlog_consumer *c = commit_setup(f);
+	uint64_t before = store_digest(f->path);
+	offlog_partition_offset e = {"nope", 0, 0, NULL, 0};
+	assert_code(offlog_consumer_commit_offsets(c, &e, 1), OFFLOG_ENOTOPIC);
+	assert_int_equal(e.err, OFFLOG_ENOTOPIC);
+	assert_int_equal(store_digest(f->path), before);
+	assert_nothing_committed(f->env);
+	assert_ok(offlog_consumer_close(c));
+}
+
+static void test_commit_unknown_partition_is_enopart_and_changes_nothing(void **state)
+{
+	fx *f = F(state);
+	offlog_consumer *c = commit_setup(f);
+	uint64_t before = store_digest(f->path);
+	static const int32_t bad[] = {2, INT32_MAX};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		offlog_partition_offset e = {"t", bad[i], 0, NULL, 0};
+		int rc = offlog_consumer_commit_offsets(c, &e, 1);
+		if (rc != OFFLOG_ENOPART || e.err != OFFLOG_ENOPART)
+			fail_msg("commit to partition %d: %s (entry err %s), expected OFFLOG_ENOPART",
+			         (int)bad[i], offlog_errname(rc), offlog_errname(e.err));
+	}
+	assert_int_equal(store_digest(f->path), before);
+	assert_nothing_committed(f->env);
+	assert_ok(offlog_consumer_close(c));
+}
+
+static void test_commit_list_with_one_bad_entry_commits_none(void **state)
+{
+	fx *f = F(state);
+	offlog_consumer *c = commit_setup(f);
+	uint64_t before = store_digest(f->path);
+	offlog_partition_offset list[3] = {
+		{"t", 0, 2, "first", 0},
+		{"t", 1, 4, NULL, 0},   /* t/1 has 3 records: log end offset 3 */
+		{"t", 0, 3, NULL, 0},
+	};
+	assert_code(offlog_consumer_commit_offsets(c, list, 3), OFFLOG_ERANGE);
+	assert_int_equal(list[1].err, OFFLOG_ERANGE);
+	assert_int_equal(list[0].err, 0);
+	assert_int_equal(list[2].err, 0);
+	assert_int_equal(store_digest(f->path), before);
+	assert_nothing_committed(f->env);
+	assert_ok(offlog_consumer_close(c));
+}
+
+static void test_failed_commit_keeps_previous_committed_offset(void **state)
+{
+	fx *f = F(state);
+	offlog_committed cm;
+	offlog_consumer *c = commit_setup(f);
+	offlog_partition_offset ok = {"t", 0, 2, "keep", 0};
+	assert_ok(offlog_consumer_commit_offsets(c, &ok, 1));
+	uint64_t before = store_digest(f->path);
+	offlog_partition_offset list[2] = {{"t", 0, 4, "new", 0}, {"t", 0, 99, NULL, 0}};
+	assert_code(offlog_consumer_commit_offsets(c, list, 2), OFFLOG_ERANGE);
+	assert_int_equal(store_digest(f->path), before);
+	assert_ok(offlog_consumer_committed(&cm, c, "t", 0));
+	assert_int_equal(cm.offset, 2);
+	assert_string_equal(cm.metadata, "keep");
+	assert_ok(offlog_consumer_close(c));
+}
+
+static void test_commit_offsets_without_group_is_estate(void **state)
+{
+	fx *f = F(state);
+	offlog_consumer *c = NULL;
+	topic(f->env, "t", 1);
+	append_n(f->env, "t", 0, 3);
+	assert_ok(offlog_consumer_open(&c, f->env, NULL, NULL));
+	uint64_t before = store_digest(f->path);
+	offlog_partition_offset e = {"t", 0, 1, NULL, 0};
+	assert_code(offlog_consumer_commit_offsets(c, &e, 1), OFFLOG_ESTATE);
+	assert_int_equal(store_digest(f->path), before);
+	assert_ok(offlog_consumer_close(c));
+}
+
+static void test_commit_calls_with_null_arguments_are_einval(void **state)
+{
+	fx *f = F(state);
+	offlog_committed cm;
+	offlog_consumer *c = commit_setup(f);
+	offlog_partition_offset e = {"t", 0, 1, NULL, 0};
+	assert_code(offlog_consumer_commit_offsets(NULL, &e, 1), OFFLOG_EINVAL);
+	assert_code(offlog_consumer_commit_offsets(c, NULL, 1), OFFLOG_EINVAL);
+	assert_code(offlog_consumer_committed(NULL, c, "t", 0), OFFLOG_EINVAL);
+	assert_code(offlog_group_committed(NULL, f->env, "g", "t", 0), OFFLOG_EINVAL);
+	assert_code(offlog_group_committed(&cm, NULL, "g", "t", 0), OFFLOG_EINVAL);
+	assert_nothing_committed(f->env);
+	assert_ok(offlog_consumer_close(c));
+}
+
+static void test_group_committed_with_bad_group_name_is_ename(void **state)
+{
+	fx *f = F(state);
+	offlog_committed cm;
+	topic(f->env, "t", 1);
+	assert_code(offlog_group_committed(&cm, f->env, "", "t", 0), OFFLOG_ENAME);
+	assert_code(offlog_group_committed(&cm, f->env, "a b", "t", 0), OFFLOG_ENAME);
+}
+
+static void test_group_committed_of_unknown_topic_or_partition_fails(void **state)
+{
+	fx *f = F(state);
+	offlog_committed cm;
+	topic(f->env, "t", 1);
+	assert_code(offlog_group_committed(&cm, f->env, "g", "nope", 0), OFFLOG_ENOTOPIC);
+	assert_code(offlog_group_committed(&cm, f->env, "g", "t", 1), OFFLOG_ENOPART);
+}
+
+/* ---- boundaries --------------------------------------------------------- */
+
+static void test_commit_zero_on_empty_partition_is_allowed(void **state)
+{
+	fx *f = F(state);
+	topic(f->env, "t", 1);
+	offlog_consumer *c = group_consumer(f->env, "g", 500);
+	commit_one(c, "t", 0, 0);
+	assert_int_equal(committed(f->env, "g", "t", 0), 0);
+	assert_ok(offlog_consumer_close(c));
+}
+
+static void test_commit_of_log_end_offset_is_allowed(void **state)
+{
+	fx *f = F(state);
+	offlog_consumer *c = commit_setup(f);
+	commit_one(c, "t", 0, 5);
+	assert_int_equal(committed(f->env, "g", "t", 0), 5);
+	assert_ok(offlog_consumer_close(c));
+}
+
+static void test_commit_can_move_committed_offset_backwards(void **state)
+{
+	fx *f = F(state);
+	offlog_consumer *c = commit_setup(f);
+	commit_one(c, "t", 0, 4);
+	commit_one(c, "t", 0, 1);
+	assert_int_equal(committed(f->env, "g", "t", 0), 1);
+	assert_ok(offlog_consumer_close(c));
+}
+
+/* ---- topic deletion ----------------------------------------------------- */
+
+static void test_committed_offsets_survive_deleting_another_topic(void **state)
+{
+	fx *f = F(state);
+	offlog_committed cm;
+	topic(f->env, "t", 1);
+	topic(f->env, "other", 1);
+	append_n(f->env, "t", 0, 5);
+	append_n(f->env, "other", 0, 5);
+	offlog_consumer *c = group_consumer(f->env, "g", 500);
+	offlog_partition_offset list[2] = {{"t", 0, 3, "keep", 0}, {"other", 0, 4, NULL, 0}};
+	assert_ok(offlog_consumer_commit_offsets(c, list, 2));
+	assert_ok(offlog_consumer_close(c));
+	assert_ok(offlog_topic_delete(f->env, "other"));
+	topic(f->env, "other", 1);
+	assert_ok(offlog_group_committed(&cm, f->env, "g", "t", 0));
+	assert_int_equal(cm.offset, 3);
+	assert_string_equal(cm.metadata, "keep");
+	fx_reopen(f, NULL);
+	assert_int_equal(committed(f->env, "g", "t", 0), 3);
+}
+
+static void test_recreated_topic_has_no_committed_offset(void **state)
+{
+	fx *f = F(state);
+	topic(f->env, "t", 2);
+	append_n(f->env, "t", 0, 5);
+	append_n(f->env, "t", 1, 5);
+	offlog_consumer *c = group_consumer(f->env, "g", 500);
+	offlog_consumer *c2 = group_consumer(f->env, "g2", 500);
+	offlog_partition_offset list[2] = {{"t", 0, 3, NULL, 0}, {"t", 1, 4, NULL, 0}};
+	assert_ok(offlog_consumer_commit_offsets(c, list, 2));
+	commit_one(c2, "t", 0, 5);
+	assert_ok(offlog_consumer_close(c));
+	assert_ok(offlog_consumer_close(c2));
+	assert_ok(offlog_topic_delete(f->env, "t"));
+	topic(f->env, "t", 2);
+	assert_int_equal(committed(f->env, "g", "t", 0), OFFLOG_OFFSET_INVALID);
+	assert_int_equal(committed(f->env, "g", "t", 1), OFFLOG_OFFSET_INVALID);
+	assert_int_equal(committed(f->env, "g2", "t", 0), OFFLOG_OFFSET_INVALID);
+	fx_reopen(f, NULL);
+	assert_int_equal(committed(f->env, "g", "t", 0), OFFLOG_OFFSET_INVALID);
+}
+
+static void test_committed_offset_of_deleted_topic_is_enotopic(void **state)
+{
+	fx *f = F(state);
+	offlog_committed cm;
+	topic(f->env, "t", 1);
+	append_n(f->env, "t", 0, 5);
+	offlog_consumer *c = group_consumer(f->env, "g", 500);
+	commit_one(c, "t", 0, 3);
+	assert_ok(offlog_consumer_close(c));
+	assert_ok(offlog_topic_delete(f->env, "t"));
+	assert_code(offlog_group_committed(&cm, f->env, "g", "t", 0), OFFLOG_ENOTOPIC);
+}
+
+static void test_consumer_of_recreated_topic_starts_per_reset_policy(void **state)
+{
+	fx *f = F(state);
+	topic(f->env, "t", 1);
+	append_n(f->env, "t", 0, 10);
+	offlog_consumer *c = group_consumer(f->env, "g", 500);
+	commit_one(c, "t", 0, 7);
+	assert_ok(offlog_consumer_close(c));
+	assert_ok(offlog_topic_delete(f->env, "t"));
+	topic(f->env, "t", 1);
+	append_n(f->env, "t", 0, 10);
+	c = group_consumer(f->env, "g", 500);   /* reset earliest */
+	assert_int_equal(position(c, "t", 0), 0);
+	assert_ok(offlog_consumer_close(c));
+}
+
+/* ------------------------------------------------------------------------ */
+
+#define T(name) cmocka_unit_test_setup_teardown(name, fx_setup, fx_teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_commit_is_next_offset_to_read),
+		T(test_poll_moves_position_not_committed_offset),
+		T(test_commit_moves_committed_offset_not_position),
+		T(test_consumer_commit_stores_current_positions),
+
+		T(test_commit_offsets_records_offset_metadata_and_time),
+		T(test_group_committed_reads_commit_without_consumer),
+		T(test_commit_without_metadata_has_empty_metadata),
+		T(test_commit_metadata_of_max_length_is_accepted),
+		T(test_nothing_committed_is_invalid_offset_not_error),
+
+		T(test_groups_keep_separate_offsets),
+		T(test_group_that_prefixes_another_keeps_separate_offsets),
+		T(test_partitions_keep_separate_offsets),
+		T(test_commit_of_unassigned_partition_is_allowed),
+
+		T(test_commit_beyond_log_end_is_erange_and_changes_nothing),
+		T(test_commit_negative_offset_is_eoffset_and_changes_nothing),
+		T(test_commit_metadata_too_long_is_etoobig_and_changes_nothing),
+		T(test_commit_unknown_topic_is_enotopic_and_changes_nothing),
+		T(test_commit_unknown_partition_is_enopart_and_changes_nothing),
+		T(test_commit_list_with_one_bad_entry_commits_none),
+		T(test_failed_commit_keeps_previous_committed_offset),
+		T(test_commit_offsets_without_group_is_estate),
+		T(test_commit_calls_with_null_arguments_are_einval),
+		T(test_group_committed_with_bad_group_name_is_ename),
+		T(test_group_committed_of_unknown_topic_or_partition_fails),
+
+		T(test_commit_zero_on_empty_partition_is_allowed),
+		T(test_commit_of_log_end_offset_is_allowed),
+		T(test_commit_can_move_committed_offset_backwards),
+
+		T(test_committed_offsets_survive_deleting_another_topic),
+		T(test_recreated_topic_has_no_committed_offset),
+		T(test_committed_offset_of_deleted_topic_is_enotopic),
+		T(test_consumer_of_recreated_topic_starts_per_reset_policy),
+	};
+	return cmocka_run_group_tests_name("commit", tests, NULL, NULL);
+}

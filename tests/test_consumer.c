@@ -1,0 +1,1529 @@
+/* test_consumer.c - consumers: positions, reset policy, seek, pause, assignment,
+ * poll limits and waiting, zero-copy records, isolation, auto-commit, lag. */
+#include "helpers.h"
+
+/* Only for plant_committed(): a committed offset beyond the log end offset
+ * cannot be made through the API (commit refuses it, and retention, which
+ * would move the log below a commit, is not built yet). */
+#include "internal.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* ---- helpers ------------------------------------------------------------ */
+
+static fx *F(void **state)
+{
+	return *state;
+}
+
+static void topic(offlog_env *env, const char *name, int32_t partitions)
+{
+	assert_ok(offlog_topic_create(env, name, partitions, NULL));
+}
+
+static int64_t wall_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+	nanosleep(&ts, NULL);
+}
+
+static offlog_consumer_options opts_with(int reset)
+{
+	offlog_consumer_options o;
+	offlog_consumer_options_init(&o);
+	o.auto_offset_reset = reset;
+	o.enable_auto_commit = 0;
+	return o;
+}
+
+static offlog_consumer *open_on(offlog_env *env, const char *group,
+                                const offlog_consumer_options *o,
+                                const offlog_topic_partition *tps, size_t n)
+{
+	offlog_consumer *c = NULL;
+	assert_ok(offlog_consumer_open(&c, env, group, o));
+	assert_ok(offlog_consumer_assign(c, tps, n));
+	return c;
+}
+
+static int64_t position(offlog_consumer *c, const char *t, int32_t p)
+{
+	int64_t off = -12345;
+	assert_ok(offlog_consumer_position(&off, c, t, p));
+	return off;
+}
+
+static int64_t committed(offlog_env *env, const char *group, const char *t, int32_t p)
+{
+	offlog_committed cm;
+	assert_ok(offlog_group_committed(&cm, env, group, t, p));
+	return cm.offset;
+}
+
+static void commit_one(offlog_consumer *c, const char *t, int32_t p, int64_t off)
+{
+	offlog_partition_offset e = {t, p, off, NULL, 0};
+	assert_ok(offlog_consumer_commit_offsets(c, &e, 1));
+}
+
+static int64_t append_ts(offlog_env *env, const char *t, int32_t p, const char *value, int64_t ts)
+{
+	offlog_message m = {NULL, 0, value, strlen(value), ts, NULL, 0};
+	int64_t off = -1;
+	assert_ok(offlog_append(&off, NULL, env, t, p, &m));
+	return off;
+}
+
+static bool value_is(const offlog_record *r, const char *s)
+{
+	size_t n = strlen(s);
+	return r->value && r->value_len == n && memcmp(r->value, s, n) == 0;
+}
+
+/* Poll once, waiting up to timeout_ms; fails the test on error. */
+static size_t poll1(const offlog_record **r, offlog_consumer *c, int timeout_ms)
+{
+	size_t n = 0;
+	assert_ok(offlog_consumer_poll(r, &n, c, timeout_ms));
+	return n;
+}
+
+/* The first record the next poll returns; fails if none within a second. */
+static int64_t first_polled(offlog_consumer *c)
+{
+	const offlog_record *r;
+	size_t n = poll1(&r, c, 1000);
+	assert_true(n >= 1);
+	return r[0].offset;
+}
+
+typedef struct seen {
+	int32_t partition;
+	int64_t offset;
+	char value[32];
+} seen;
+
+/* Poll until max records were collected or timeout_ms passed. */
+static size_t collect(offlog_consumer *c, seen *out, size_t max, int timeout_ms)
+{
+	size_t got = 0;
+	int64_t deadline = mono_ms() + timeout_ms;
+	while (got < max && mono_ms() < deadline) {
+		const offlog_record *r;
+		size_t n = poll1(&r, c, 50);
+		for (size_t i = 0; i < n && got < max; i++, got++) {
+			out[got].partition = r[i].partition;
+			out[got].offset = r[i].offset;
+			size_t len = r[i].value_len < sizeof out[got].value - 1 ? r[i].value_len
+			                                                       : sizeof out[got].value - 1;
+			if (r[i].value)
+				memcpy(out[got].value, r[i].value, len);
+			out[got].value[len] = 0;
+		}
+	}
+	return got;
+}
+
+/* Store a committed offset beyond the log end offset, as retention would
+ * leave one behind: the log end offset is raised for the length of one
+ * transaction so the commit's own range check lets it through. */
+struct plant {
+	const char *group;
+	const char *topic;
+	int32_t partition;
+	int64_t offset;
+};
+
+static int plant_fn(ol_txn *t, void *arg)
+{
+	struct plant *a = arg;
+	ol_topic tp;
+	ol_part p, saved;
+	int rc = topic_get_part(t, a->topic, a->partition, &tp);
+	if (rc == 0)
+		rc = part_get(t, tp.id, a->partition, &p);
+	if (rc)
+		return rc;
+	saved = p;
+	p.leo = a->offset;
+	offlog_partition_offset e = {a->topic, a->partition, a->offset, NULL, 0};
+	if ((rc = part_put(t, tp.id, a->partition, &p)) == 0 &&
+	    (rc = commit_write_list(t, a->group, &e, 1)) == 0)
+		rc = part_put(t, tp.id, a->partition, &saved);
+	return rc;
+}
+
+static void plant_committed(offlog_env *env, const char *group, const char *t, int32_t p,
+                            int64_t offset)
+{
+	struct plant a = {group, t, p, offset};
+	assert_ok(ol_write(env, plant_fn, &a));
+	assert_int_equal(committed(env, group, t, p), offset);
+}
+
+static int fx_setup_async(void **state)
+{
+	offlog_options o;
+	offlog_options_init(&o);
+	o.durability = OFFLOG_DURABILITY_ASYNC;
+	o.flush_interval_ms = 0;
+	return fx_setup_opts(state, &o);
+}
+
+/* ---- positions and order ------------------------------------------------ */
+
+static void test_position_is_offset_after_last_polled_record(void **state)
+{
+	fx *f = F(state);
+	int64_t offs[101];
+	topic(f->env, "t", 1);
+	append_n(f->env, "t", 0, 101);
+	offlog_consumer *c = consumer_on(f->env, "g", OFFLOG_RESET_EARLIEST, "t", 0);
+	assert_int_equal(poll_n(c, 101, offs, 2000), 101);
+	assert_int_equal(offs[100], 100);
+	assert_int_equal(position(c, "t", 0), 101);
+	assert_ok(offlog_consumer_close(c));
+}
+
+static void test_poll_returns_partition_records_in_offset_order(void **state)
+{
+	fx *f = F(state);
+	topic(f->env, "t", 1);
+	append_n(f->env, "t", 0, 20);
+	offlog_consumer *c = consumer_on(f->env, NULL, OFFLOG_RESET_EARLIEST, "t", 0);
+	const offlog_record *r;
+	size_t n = poll1(&r, c, 1000);
+	assert_int_equal(n, 20);
+	for (size_t i = 0; i < n; i++) {
+		char v[32];
+		snprintf(v, sizeof v, "v%d", (int)i);
+		assert_int_equal(r[i].offset, (int64_t)i);
+		assert_string_equal(r[i].topic, "t");
+		assert_int_equal(r[i].partition, 0);
+		assert_true(value_is(&r[i], v));
+	}
+	assert_ok(offlog_consumer_close(c));
+}
+
+static void test_poll_returns_records_of_all_assigned_partitions(void **state)
+{
+	fx *f = F(state);
+	topic(f->env, "t", 3);
+	for (int32_t p = 0; p < 3; p++)
+		for (int i = 0; i < 4; i++) {
+			char v[32];
+			snprintf(v, sizeof v, "p%d-%d", (int)p, i);
+			append_str(f->env, "t", p, NULL, v);
+		}
+	offlog_topic_partition tps[3] = {{"t", 0}, {"t", 1}, {"t", 2}};
+	offlog_consumer_options o = opts_with(OFFLOG_RESET_EARLIEST);
+	offlog_consumer *c = open_on(f->env, NULL, &o, tps, 3);
+	seen s[12];
+	assert_int_equal(collect(c, s, 12, 2000), 12);
+	int64_t next[3] = {0, 0, 0};
+	for (size_t i = 0; i < 12; i++) {
+		int32_t p = s[i].partition;
+		char v[32];
+		assert_in_range(p, 0, 2);
+		assert_int_equal(s[i].offset, next[p]);
+		snprintf(v, sizeof v, "p%d-%d", (int)p, (int)next[p]);
+		assert_string_equal(s[i].value, v);
+		next[p]++;
+	}
+	for (int p = 0; p < 3; p++)
+		assert_int_equal(next[p], 4);
+	assert_ok(offlog_consumer_close(c));
+}
+
+static void test_offsets_are_per_partition(void **state)
+{
+	fx *f = F(state);
+	topic(f->env, "t", 2);
+	assert_int_equal(append_str(f->env, "t", 0, NULL, "a"), 0);
+	assert_int_equal(append_str(f->env, "t", 1, NULL, "b"), 0);
+	offlog_topic_partition tps[2] = {{"t", 0}, {"t", 1}};
+	offlog_consumer_options o = opts_with(OFFLOG_RESET_EARLIEST);
+	offlog_consumer *c = open_on(f->env, NULL, &o, tps, 2);
+	seen s[2];
+	assert_int_equal(collect(c, s, 2, 2000), 2);
+	assert_int_equal(s[0].offset, 0);
+	assert_int_equal(s[1].offset, 0);
+	assert_int_not_equal(s[0].partition, s[1].partition);
+	assert_string_equal(s[s[0].partition == 0 ? 0 : 1].value, "a");
+	assert_string_equal(s[s[0].partition == 0 ? 1 : 0].value, "b");
+	assert_ok(offlog_consumer_close(c));
+}
+
+static void test_poll_serves_partitions_in_turn(void **state)
+{
+	fx *f = F(state);
+	const offlog_record *r;
+	topic(f->env, "t", 2);
+	append_n(f->env, "t", 0, 100);
+	append_n(f->env, "t", 1, 100);
+	offlog_topic_partition tps[2] = {{"t", 0}, {"t", 1}};
+	offlog_consumer_options o = opts_with(OFFLOG_RESET_EARLIEST);
+	o.max_poll_records = 5;
+	offlog_consumer *c = open_on(f->env, NULL, &o, tps, 2);
+	size_t from[2] = {0, 0};
+	for (int i = 0; i < 4; i++) {
+		size_t n = poll1(&r, c, 1000);
+		assert_int_equal(n, 5);
+		for (size_t j = 0; j < n; j++)
+			from[r[j].partition]++;
+	}
+	/* A partition with a backlog must not starve the other. */
+	assert_true(from[0] >= 5);
+	assert_true(from[1] >= 5);
+	assert_ok(offlog_consumer_close(c));
+}
+
+/* ---- reset policy ------------------------------------------------------- */
+
+static void test_new_group_with_earliest_starts_at_log_start(void **state)
+{
+	fx *f = F(state);
+	topic(f->env, "t", 1);
+	append_n(f->env, "t", 0, 3);
+	offlog_consumer *c = consumer_on(f->env, "g", OFFLOG_RESET_EARLIEST, "t", 0);
+	assert_int_equal(position(c, "t", 0), 0);
+	assert_int_equal(first_polled(c), 0);
+	assert_ok(offlog_consumer_close(c));
+}
+
+static void test_new_group_with_latest_starts_at_high_watermark(void **state)
+{
+	fx *f = F(state);
+	const offlog_record *r;
+	topic(f->env, "t", 1);
+	append_n(f->env, "t", 0, 3);
+	offlog_consumer *c = consumer_on(f->env, "g", OFFLOG_RESET_LATEST, "t", 0);
+	assert_int_equal(position(c, "t", 0), 3);
+	assert_int_equal(poll1(&r, c, 0), 0);
+	append_str(f->env, "t", 0, NULL, "new");
+	assert_int_equal(poll1(&r, c, 1000), 1);
+	assert_int_equal(r[0].offset, 3);
+	assert_true(value_is(&r[0], "new"));
+	assert_ok(offlog_consumer_close(c));
+}
+
+static void test_new_group_with_reset_none_fails_poll_with_enooffset(void **state)
+{
+	fx *f = F(state);
+	const offlog_record *r;
+	size_t n = 99;
+	topic(f->env, "t", 1);
+	append_n(f->env, "t", 0, 3);
+	offlog_consumer *c = consumer_on(f->env, "g", OFFLOG_RESET_NONE, "t", 0);
+	assert_code(offlog_consumer_poll(&r, &n, c, 0), OFFLOG_ENOOFFSET);
+	assert_int_equal(n, 0);
+	assert_ok(offlog_consumer_close(c));
+}
+
+static void test_new_group_with_reset_none_fails_position_with_enooffset(void **state)
+{
+	fx *f = F(state);
+	int64_t off;
+	topic(f->env, "t", 1);
+	append_n(f->env, "t", 0, 3);
+	offlog_consumer *c = consumer_on(f->env, "g", OFFLOG_RESET_NONE, "t", 0);
+	assert_code(offlog_consumer_position(&off, c, "t", 0), OFFLOG_ENOOFFSET);
+	assert_ok(offlog_consumer_close(c));
+}
+
+static void test_new_group_by_duration_starts_at_first_recent_timestamp(void **state)
+{
+	fx *f = F(state);
+	const int64_t hour = 3600 * 1000, now = wall_ms();
+	topic(f->env, "t", 1);
+	append_ts(f->env, "t", 0, "4h", now - 4 * hour);
+	append_ts(f->env, "t", 0, "3h", now - 3 * hour);
+	append_ts(f->env, "t", 0, "1h", now - hour);
+	append_ts(f->env, "t", 0, "30m", now - hour / 2);
+	offlog_consumer_options o = opts_with(OFFLOG_RESET_BY_DURATION);
+	o.reset_duration_ms = 2 * hour;
+	offlog_topic_partition tp = {"t", 0};
+	offlog_consumer *c = open_on(f->env, "g", &o, &tp, 1);
+	assert_int_equal(position(c, "t", 0), 2);
+	const offlog_record *r;
+	assert_int_equal(poll1(&r, c, 1000), 2);
+	assert_true(value_is(&r[0], "1h"));
+	assert_ok(offlog_consumer_close(c));
+}
+
+static void test_committed_offset_in_range_overrides_reset_policy(void **state)
+{
+	fx *f = F(state);
+	topic(f->env, "t", 1);
+	append_n(f->env, "t", 0, 10);
+	offlog_consumer *c = consumer_on(f->env, "g", OFFLOG_RESET_LATEST, "t", 0);
+	commit_one(c, "t", 0, 5);
+	assert_ok(offlog_consumer_close(c));
+	c = consumer_on(f->env, "g", OFFLOG_RESET_LATEST, "t", 0);
+	assert_int_equal(position(c, "t", 0), 5);
+	assert_int_equal(first_polled(c), 5);
+	assert_ok(offlog_consumer_close(c));
+}
+
+/* ---- out of range ------------------------------------------------------- */
+
+static void test_position_beyond_log_end_with_reset_none_is_erange_naming_valid_range(void **state)
+{
+	fx *f = F(state);
+	const offlog_record *r;
+	size_t n = 99;
+	topic(f->env, "t", 1);
+	append_n(f->env, "t", 0, 5);
+	offlog_consumer *c = consumer_on(f->env, "g", OFFLOG_RESET_NONE, "t", 0);
+	assert_ok(offlog_consumer_seek(c, "t", 0, 15));
+	assert_code(offlog_consumer_poll(&r, &n, c, 0), OFFLOG_ERANGE);
+	assert_int_equal(n, 0);
+	if (!strstr(offlog_errmsg(), "[0, 5]"))
+		fail_msg("detail does not name the valid range [0, 5]: \"%s\"", offlog_errmsg());
+	assert_ok(offlog_consumer_close(c));
+}
+
+static void test_position_beyond_log_end_with_reset_earliest_restarts_at_log_start(void **state)
+{
+	fx *f = F(state);
+	topic(f->env, "t", 1);
+	append_n(f->env, "t", 0, 5);
+	offlog_consumer *c = consumer_on(f->env, "g", OFFLOG_RESET_EARLIEST, "t", 0);
+	assert_ok(offlog_consumer_seek(c, "t", 0, 15));
+	assert_int_equal(first_polled(c), 0);
+	assert_ok(offlog_consumer_close(c));
+}
+
+static void test_committed_offset_beyond_log_end_is_reset_per_policy(void **state)
+{
+	fx *f = F(state);
+	topic(f->env, "t", 1);
+	append_n(f->env, "t", 0, 5);
+	plant_committed(f->env, "g", "t", 0, 20);
+	offlog_consumer *c = consumer_on(f->env, "g", OFFLOG_RESET_EARLIEST, "t", 0);
+	assert_int_equal(position(c, "t", 0), 0);
+	assert_int_equal(first_polled(c), 0);
+	assert_ok(offlog_consumer_close(c));
+}
+
+static void test_committed_offset_beyond_log_end_with_reset_none_is_erange(void **state)
+{
+	fx *f = F(state);
+	const offlog_record *r;
+	size_t n;
+	topic(f->env, "t", 1);
+	append_n(f->env, "t", 0, 5);
+	plant_committed(f->env, "g", "t", 0, 20);
+	offlog_consumer *c = consumer_on(f->env, "g", OFFLOG_RESET_NONE, "t", 0);
+	assert_code(offlog_consumer_poll(&r, &n, c, 0), OFFLOG_ERANGE);
+	if (!strstr(offlog_errmsg(), "[0, 5]"))
+		fail_msg("detail does not name the valid range [0, 5]: \"%s\"", offlog_errmsg());
+	assert_ok(offlog_consumer_close(c));
+}
+
+static void test_failed_poll_moves_no_position(void **state)
+{
+	fx *f = F(state);
+	const offlog_record *r;
+	size_t n;
+	topic(f->env, "t", 2);
+	append_n(f->env, "t", 0, 5);
+	append_n(f->env, "t", 1, 5);
+	offlog_topic_partition tps[2] = {{"t", 0}, {"t", 1}};
+	offlog_consumer_options o = opts_with(OFFLOG_RESET_NONE);
+	offlog_consumer *c = open_on(f->env, "g", &o, tps, 2);
+	assert_ok(offlog_consumer_seek(c, "t", 0, 2));
+	assert_ok(offlog_consumer_seek(c, "t", 1, 15));
+	assert_code(offlog_consumer_poll(&r, &n, c, 0), OFFLOG_ERANGE);
+	assert_int_equal(position(c, "t", 0), 2);
+	assert_int_equal(position(c, "t", 1), 15);
+	/* The readable partition did not advance either. */
+	assert_ok(offlog_consumer_seek(c, "t", 1, 0));
+	seen s[8];
+	assert_int_equal(collect(c, s, 8, 2000), 8);
+	for (size_t i = 0; i < 8; i++)
+		if (s[i].partition == 0) {
+			assert_int_equal(s[i].offset, 2);
+			break;
+		}
+	assert_ok(offlog_consumer_close(c));
+}
+
+/* ---- seek --------------------------------------------------------------- */
+
+static void test_seek_to_absolute_offset_sets_next_record(void **state)
+{
+	fx *f = F(state);
+	topic(f->env, "t", 1);
+	append_n(f->env, "t", 0, 10);
+	offlog_consumer *c = consumer_on(f->env, NULL, OFFLOG_RESET_EARLIEST, "t", 0);
+	assert_ok(offlog_consumer_seek(c, "t", 0, 7));
+	assert_int_equal(position(c, "t", 0), 7);
+	const offlog_record *r;
+	assert_int_equal(poll1(&r, c, 1000), 3);
+	assert_int_equal(r[0].offset, 7);
+	assert_true(value_is(&r[0], "v7"));
+	assert_ok(offlog_consumer_close(c));
+}
+
+static void test_seek_to_beginning_goes_to_log_start(void **state)
+{
+	fx *f = F(state);
+	topic(f->env, "t", 1);
+	append_n(f->env, "t", 0, 10);
+	offlog_consumer *c = consumer_on(f->env, NULL, OFFLOG_RESET_LATEST, "t", 0);
+	assert_int_equal(position(c, "t", 0), 10);
+	assert_ok(offlog_consumer_seek(c, "t", 0, OFFLOG_OFFSET_BEGINNING));
+	assert_int_equal(position(c, "t", 0), 0);
+	assert_int_equal(first_polled(c), 0);
+	assert_ok(offlog_consumer_close(c));
+}
+
+static void test_seek_to_end_goes_to_high_watermark(void **state)
+{
+	fx *f = F(state);
+	const offlog_record *r;
+	topic(f->env, "t", 1);
+	append_n(f->env, "t", 0, 10);
+	offlog_consumer *c = consumer_on(f->env, NULL, OFFLOG_RESET_EARLIEST, "t", 0);
+	assert_ok(offlog_consumer_seek(c, "t", 0, OFFLOG_OFFSET_END));
+	assert_int_equal(position(c, "t", 0), 10);
+	assert_int_equal(poll1(&r, c, 0), 0);
+	append_str(f->env, "t", 0, NULL, "after");
+	assert_int_equal(poll1(&r, c, 1000), 1);
+	assert_int_equal(r[0].offset, 10);
+	assert_ok(offlog_consumer_close(c));
+}
+
+static void test_seek_to_stored_goes_back_to_committed_offset(void **state)
+{
+	fx *f = F(state);
+	topic(f->env, "t", 1);
+	append_n(f->env, "t", 0, 10);
+	offlog_consumer *c = consumer_on(f->env, "g", OFFLOG_RESET_EARLIEST, "t", 0);
+	commit_one(c, "t", 0, 4);
+	assert_int_equal(poll_n(c, 6, NULL, 2000), 6);
+	assert_int_equal(position(c, "t", 0), 10);
+	assert_ok(offlog_consumer_seek(c, "t", 0, OFFLOG_OFFSET_STORED));
+	assert_int_equal(position(c, "t", 0), 4);
+	assert_int_equal(first_polled(c), 4);
+	assert_ok(offlog_consumer_close(c));
+}
+
+static void test_seek_timestamp_finds_earliest_offset_at_or_after(void **state)
+{
+	fx *f = F(state);
+	topic(f->env, "t", 1);
+	for (int i = 1; i <= 4; i++)
+		append_ts(f->env, "t", 0, "x", 1000 * i);
+	offlog_consumer *c = consumer_on(f->env, NULL, OFFLOG_RESET_EARLIEST, "t", 0);
+	assert_ok(offlog_consumer_seek_timestamp(c, "t", 0, 2500));
+	assert_int_equal(position(c, "t", 0), 2);
+	assert_ok(offlog_consumer_seek_timestamp(c, "t", 0, 2000));
+	assert_int_equal(position(c, "t", 0), 1);
+	assert_ok(offlog_consumer_seek_timestamp(c, "t", 0, 0));
+	assert_int_equal(position(c, "t", 0), 0);
+	assert_int_equal(first_polled(c), 0);
+	assert_ok(offlog_consumer_close(c));
+}
+
+static void test_seek_timestamp_after_last_record_goes_to_high_watermark(void **state)
+{
+	fx *f = F(state);
+	topic(f->env, "t", 1);
+	for (int i = 1; i <= 4; i++)
+		append_ts(f->env, "t", 0, "x", 1000 * i);
+	offlog_consumer *c = consumer_on(f->env, NULL, OFFLOG_RESET_EARLIEST, "t", 0);
+	assert_ok(offlog_consumer_seek_timestamp(c, "t", 0, 4001));
+	assert_int_equal(position(c, "t", 0), 4);
+	assert_ok(offlog_consumer_close(c));
+}
+
+static void test_seek_timestamp_with_unordered_timestamps_finds_earliest_offset(void **state)
+{
+	fx *f = F(state);
+	static const int64_t ts[] = {1000, 5000, 2000, 3000, 6000, 1500};
+	topic(f->env, "t", 1);
+	for (size_t i = 0; i < sizeof ts / sizeof ts[0]; i++)
+		append_ts(f->env, "t", 0, "x", ts[i]);
+	offlog_consumer *c = consumer_on(f->env, NULL, OFFLOG_RESET_EARLIEST, "t", 0);
+	struct {
+		int64_t ts, want;
+	} cases[] = {{500, 0}, {1000, 0}, {1200, 1}, {2000, 1}, {5000, 1}, {5001, 4}, {6000, 4},
+	             {6001, 6}};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		assert_ok(offlog_consumer_seek_timestamp(c, "t", 0, cases[i].ts));
+		int64_t got = position(c, "t", 0);
+		if (got != cases[i].want)
+			fail_msg("seek_timestamp(%lld): position %lld, expected %lld", (long long)cases[i].ts,
+			         (long long)got, (long long)cases[i].want);
+	}
+	assert_ok(offlog_consumer_close(c));
+}
+
+static void test_seek_relative_moves_back_and_forward(void **state)
+{
+	fx *f = F(state);
+	topic(f->env, "t", 1);
+	append_n(f->env, "t", 0, 10);
+	offlog_consumer *c = consumer_on(f->env, NULL, OFFLOG_RESET_EARLIEST, "t", 0);
+	assert_ok(offlog_consumer_seek(c, "t", 0, 5));
+	assert_ok(offlog_consumer_seek_relative(c, "t", 0, -2));
+	assert_int_equal(position(c, "t", 0), 3);
+	assert_ok(offlog_consumer_seek_relative(c, "t", 0, 4));
+	assert_int_equal(position(c, "t", 0), 7);
+	assert_int_equal(first_polled(c), 7);
+	assert_ok(offlog_consumer_close(c));
+}
+
+static void test_seek_relative_is_clamped_to_log_start_and_high_watermark(void **state)
+{
+	fx *f = F(state);
+	topic(f->env, "t", 1);
+	append_n(f->env, "t", 0, 10);
+	offlog_consumer *c = consumer_on(f->env, NULL, OFFLOG_RESET_EARLIEST, "t", 0);
+	assert_ok(offlog_consumer_seek(c, "t", 0, 5));
+	assert_ok(offlog_consumer_seek_relative(c, "t", 0, -100));
+	assert_int_equal(position(c, "t", 0), 0);
+	assert_ok(offlog_consumer_seek_relative(c, "t", 0, 100));
+	assert_int_equal(position(c, "t", 0), 10);
+	assert_ok(offlog_consumer_close(c));
+}
+
+static void test_seek_relative_with_extreme_delta_is_clamped(void **state)
+{
+	fx *f = F(state);
+	topic(f->env, "t", 1);
+	append_n(f->env, "t", 0, 10);
+	offlog_consumer *c = consumer_on(f->env, NULL, OFFLOG_RESET_EARLIEST, "t", 0);
+	assert_ok(offlog_consumer_seek(c, "t", 0, 5));
+	assert_ok(offlog_consumer_seek_relative(c, "t", 0, INT64_MAX));
+	assert_int_equal(position(c, "t", 0), 10);
+	assert_ok(offlog_consumer_seek_relative(c, "t", 0, INT64_MIN));
+	assert_int_equal(position(c, "t", 0), 0);
+	assert_ok(offlog_consumer_close(c));
+}
+
+static void test_seek_never_changes_committed_offset(void **state)
+{
+	fx *f = F(state);
+	topic(f->env, "t", 1);
+	for (int i = 0; i < 10; i++)
+		append_ts(f->env, "t", 0, "x", 1000 * (i + 1));
+	offlog_consumer *c = consumer_on(f->env, "g", OFFLOG_RESET_EARLIEST, "t", 0);
+	commit_one(c, "t", 0, 3);
+	assert_ok(offlog_consumer_seek(c, "t", 0, 8));
+	assert_ok(offlog_consumer_seek(c, "t", 0, OFFLOG_OFFSET_BEGINNING));
+	assert_ok(offlog_consumer_seek(c, "t", 0, OFFLOG_OFFSET_END));
+	assert_ok(offlog_consumer_seek_timestamp(c, "t", 0, 6000));
+	assert_ok(offlog_consumer_seek_relative(c, "t", 0, -2));
+	assert_ok(offlog_consumer_seek(c, "t", 0, OFFLOG_OFFSET_STORED));
+	assert_int_equal(committed(f->env, "g", "t", 0), 3);
+	assert_ok(offlog_consumer_close(c));
+}
+
+static void test_seek_to_invalid_negative_offset_is_eoffset(void **state)
+{
+	fx *f = F(state);
+	topic(f->env, "t", 1);
+	append_n(f->env, "t", 0, 10);
+	offlog_consumer *c = consumer_on(f->env, NULL, OFFLOG_RESET_EARLIEST, "t", 0);
+	assert_ok(offlog_consumer_seek(c, "t", 0, 4));
+	assert_code(offlog_consumer_seek(c, "t", 0, -5), OFFLOG_EOFFSET);
+	assert_code(offlog_consumer_seek(c, "t", 0, OFFLOG_OFFSET_INVALID), OFFLOG_EOFFSET);
+	assert_code(offlog_consumer_seek(c, "t", 0, INT64_MIN), OFFLOG_EOFFSET);
+	assert_int_equal(position(c, "t", 0), 4);
+	assert_ok(offlog_consumer_close(c));
+}
+
+static void test_seek_on_unassigned_partition_is_estate(void **state)
+{
+	fx *f = F(state);
+	topic(f->env, "t", 2);
+	topic(f->env, "u", 1);
+	append_n(f->env, "t", 1, 3);
+	offlog_consumer *c = consumer_on(f->env, NULL, OFFLOG_RESET_EARLIEST, "t", 0);
+	assert_code(offlog_consumer_seek(c, "t", 1, 0), OFFLOG_ESTATE);
+	assert_code(offlog_consumer_seek(c, "u", 0, OFFLOG_OFFSET_BEGINNING), OFFLOG_ESTATE);
+	assert_code(offlog_consumer_seek_timestamp(c, "t", 1, 0), OFFLOG_ESTATE);
+	assert_code(offlog_consumer_seek_relative(c, "t", 1, 1), OFFLOG_ESTATE);
+	assert_ok(offlog_consumer_close(c));
+}
+
+static void test_position_of_unassigned_partition_is_estate(void **state)
+{
+	fx *f = F(state);
+	int64_t off;
+	topic(f->env, "t", 2);
+	offlog_consumer *c = consumer_on(f->env, NULL, OFFLOG_RESET_EARLIEST, "t", 0);
+	assert_code(offlog_consumer_position(&off, c, "t", 1), OFFLOG_ESTATE);
+	assert_ok(offlog_consumer_close(c));
+}
+
+/* ---- pause and resume --------------------------------------------------- */
+
+static void test_pause_stops_partition_while_others_continue(void **state)
+{
+	fx *f = F(state);
+	topic(f->env, "t", 2);
+	append_n(f->env, "t", 0, 5);
+	append_n(f->env, "t", 1, 5);
+	offlog_topic_partition tps[2] = {{"t", 0}, {"t", 1}};
+	offlog_consumer_options o = opts_with(OFFLOG_RESET_EARLIEST);
+	offlog_consumer *c = open_on(f->env, NULL, &o, tps, 2);
+	assert_ok(offlog_consumer_pause(c, &tps[0], 1));
+	append_n(f->env, "t", 0, 2);
+	seen s[10];
+	size_t n = collect(c, s, 10, 300);
+	assert_int_equal(n, 5);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(s[i].partition, 1);
+	assert_int_equal(position(c, "t", 1), 5);
+	assert_ok(offlog_consumer_close(c));
+}
+
+static void test_resume_continues_from_same_position(void **state)
+{
+	fx *f = F(state);
+	const offlog_record *r;
+	topic(f->env, "t", 1);
+	append_n(f->env, "t", 0, 10);
+	offlog_topic_partition tp = {"t", 0};
+	offlog_consumer_options o = opts_with(OFFLOG_RESET_EARLIEST);
+	o.max_poll_records = 3;
+	offlog_consumer *c = open_on(f->env, NULL, &o, &tp, 1);
+	assert_int_equal(poll1(&r, c, 1000), 3);
+	assert_ok(offlog_consumer_pause(c, &tp, 1));
+	assert_int_equal(poll1(&r, c, 0), 0);
+	assert_int_equal(position(c, "t", 0), 3);
+	assert_ok(offlog_consumer_resume(c, &tp, 1));
+	assert_int_equal(poll1(&r, c, 1000), 3);
+	assert_int_equal(r[0].offset, 3);
+	assert_ok(offlog_consumer_close(c));
+}
+
+static void test_pause_of_unassigned_partition_is_estate(void **state)
+{
+	fx *f = F(state);
+	topic(f->env, "t", 2);
+	offlog_topic_partition other = {"t", 1};
+	offlog_consumer *c = consumer_on(f->env, NULL, OFFLOG_RESET_EARLIEST, "t", 0);
+	assert_code(offlog_consumer_pause(c, &other, 1), OFFLOG_ESTATE);
+	assert_code(offlog_consumer_resume(c, &other, 1), OFFLOG_ESTATE);
+	assert_ok(offlog_consumer_close(c));
+}
+
+/* ---- assignment --------------------------------------------------------- */
+
+static void test_assign_replaces_assignment(void **state)
+{
+	fx *f = F(state);
+	int64_t off;
+	topic(f->env, "t", 2);
+	append_n(f->env, "t", 0, 3);
+	append_n(f->env, "t", 1, 3);
+	offlog_consumer *c = consumer_on(f->env, NULL, OFFLOG_RESET_EARLIEST, "t", 0);
+	offlog_topic_partition p1 = {"t", 1};
+	assert_ok(offlog_consumer_assign(c, &p1, 1));
+	const offlog_topic_partition *a;
+	size_t n;
+	assert_ok(offlog_consumer_assignment(&a, &n, c));
+	assert_int_equal(n, 1);
+	assert_string_equal(a[0].topic, "t");
+	assert_int_equal(a[0].partition, 1);
+	seen s[6];
+	size_t got = collect(c, s, 6, 300);
+	assert_int_equal(got, 3);
+	for (size_t i = 0; i < got; i++)
+		assert_int_equal(s[i].partition, 1);
+	assert_code(offlog_consumer_position(&off, c, "t", 0), OFFLOG_ESTATE);
+	assert_ok(offlog_consumer_close(c));
+}
+
+/* The assignment is [t/0] at position 2 before, and must be after. */
+static void assert_old_assignment_intact(offlog_consumer *c)
+{
+	const offlog_topic_partition *a;
+	size_t n;
+	assert_ok(offlog_consumer_assignment(&a, &n, c));
+	assert_int_equal(n, 1);
+	assert_string_equal(a[0].topic, "t");
+	assert_int_equal(a[0].partition, 0);
+	assert_int_equal(position(c, "t", 0), 2);
+}
+
+static offlog_consumer *consumer_at_2(fx *f)
+{
+	topic(f->env, "t", 2);
+	append_n(f->env, "t", 0, 5);
+	offlog_consumer *c = consumer_on(f->env, NULL, OFFLOG_RESET_EARLIEST, "t", 0);
+	assert_ok(offlog_consumer_seek(c, "t", 0, 2));
+	return c;
+}
+
+static void test_assign_unknown_topic_is_enotopic_and_keeps_assignment(void **state)
+{
+	fx *f = F(state);
+	offlog_consumer *c = consumer_at_2(f);
+	offlog_topic_partition bad[2] = {{"t", 1}, {"nope", 0}};
+	assert_code(offlog_consumer_assign(c, bad, 2), OFFLOG_ENOTOPIC);
+	assert_old_assignment_intact(c);
+	assert_ok(offlog_consumer_close(c));
+}
+
+static void test_assign_unknown_partition_is_enopart_and_keeps_assignment(void **state)
+{
+	fx *f = F(state);
+	offlog_consumer *c = consumer_at_2(f);
+	offlog_topic_partition bad[2] = {{"t", 1}, {"t", 7}};
+	assert_code(offlog_consumer_assign(c, bad, 2), OFFLOG_ENOPART);
+	assert_old_assignment_intact(c);
+	assert_ok(offlog_consumer_close(c));
+}
+
+static void test_assign_duplicate_is_einval_and_keeps_assignment(void **state)
+{
+	fx *f = F(state);
+	offlog_consumer *c = consumer_at_2(f);
+	offlog_topic_partition bad[2] = {{"t", 1}, {"t", 1}};
+	assert_code(offlog_consumer_assign(c, bad, 2), OFFLOG_EINVAL);
+	assert_old_assignment_intact(c);
+	assert_ok(offlog_consumer_close(c));
+}
+
+static void test_assignment_returns_current_list(void **state)
+{
+	fx *f = F(state);
+	topic(f->env, "t", 2);
+	topic(f->env, "u", 1);
+	offlog_topic_partition tps[3] = {{"t", 1}, {"u", 0}, {"t", 0}};
+	offlog_consumer_options o = opts_with(OFFLOG_RESET_EARLIEST);
+	offlog_consumer *c = open_on(f->env, NULL, &o, tps, 3);
+	const offlog_topic_partition *a;
+	size_t n;
+	assert_ok(offlog_consumer_assignment(&a, &n, c));
+	assert_int_equal(n, 3);
+	for (size_t i = 0; i < 3; i++) {
+		size_t hits = 0;
+		for (size_t j = 0; j < n; j++)
+			hits += !strcmp(a[j].topic, tps[i].topic) && a[j].partition == tps[i].partition;
+		assert_int_equal(hits, 1);
+	}
+	assert_ok(offlog_consumer_assign(c, NULL, 0));
+	assert_ok(offlog_consumer_assignment(&a, &n, c));
+	assert_int_equal(n, 0);
+	assert_ok(offlog_consumer_close(c));
+}
+
+static void test_assign_with_auto_commit_commits_old_positions(void **state)
+{
+	fx *f = F(state);
+	const offlog_record *r;
+	topic(f->env, "t", 2);
+	append_n(f->env, "t", 0, 10);
+	offlog_topic_partition tps[2] = {{"t", 0}, {"t", 1}};
+	offlog_consumer_options o = opts_with(OFFLOG_RESET_EARLIEST);
+	o.enable_auto_commit = 1;
+	o.auto_commit_interval_ms = 60000;
+	o.max_poll_records = 4;
+	offlog_consumer *c = open_on(f->env, "g", &o, &tps[0], 1);
+	assert_int_equal(poll1(&r, c, 1000), 4);
+	assert_int_equal(committed(f->env, "g", "t", 0), OFFLOG_OFFSET_INVALID);
+	assert_ok(offlog_consumer_assign(c, &tps[1], 1));
+	assert_int_equal(committed(f->env, "g", "t", 0), 4);
+	assert_ok(offlog_consumer_close(c));
+}
+
+static void test_poll_of_deleted_topic_is_enotopic(void **state)
+{
+	fx *f = F(state);
+	const offlog_record *r;
+	size_t n = 99;
+	topic(f->env, "t", 1);
+	append_n(f->env, "t", 0, 3);
+	offlog_consumer *c = consumer_on(f->env, NULL, OFFLOG_RESET_EARLIEST, "t", 0);
+	assert_int_equal(poll_n(c, 3, NULL, 2000), 3);
+	assert_ok(offlog_consumer_release(c));
+	assert_ok(offlog_topic_delete(f->env, "t"));
+	assert_code(offlog_consumer_poll(&r, &n, c, 0), OFFLOG_ENOTOPIC);
+	assert_int_equal(n, 0);
+	assert_ok(offlog_consumer_close(c));
+}
+
+/* ---- waiting ------------------------------------------------------------ */
+
+static void test_poll_with_zero_timeout_returns_at_once_when_nothing_readable(void **state)
+{
+	fx *f = F(state);
+	const offlog_record *r;
+	topic(f->env, "t", 1);
+	offlog_consumer *c = consumer_on(f->env, NULL, OFFLOG_RESET_EARLIEST, "t", 0);
+	int64_t t0 = mono_ms();
+	assert_int_equal(poll1(&r, c, 0), 0);
+	assert_true(mono_ms() - t0 < 100);
+	assert_ok(offlog_consumer_close(c));
+}
+
+static void test_poll_timeout_is_not_an_error(void **state)
+{
+	fx *f = F(state);
+	const offlog_record *r;
+	size_t n = 99;
+	topic(f->env, "t", 1);
+	offlog_consumer *c = consumer_on(f->env, NULL, OFFLOG_RESET_EARLIEST, "t", 0);
+	int64_t t0 = mono_ms();
+	assert_ok(offlog_consumer_poll(&r, &n, c, 150));
+	int64_t waited = mono_ms() - t0;
+	assert_int_equal(n, 0);
+	if (waited < 140)
+		fail_msg("poll(150 ms) returned after %lld ms with nothing readable", (long long)waited);
+	assert_ok(offlog_consumer_close(c));
+}
+
+struct appender {
+	offlog_env *env;
+	int rc;
+};
+
+static void *append_later(void *arg)
+{
+	struct appender *a = arg;
+	offlog_message m = {NULL, 0, "wake", 4, OFFLOG_TIMESTAMP_NOW, NULL, 0};
+	sleep_ms(100);
+	a->rc = offlog_append(NULL, NULL, a->env, "t", 0, &m);
+	return NULL;
+}
+
+static void test_poll_wakes_early_when_another_thread_appends(void **state)
+{
+	fx *f = F(state);
+	const offlog_record *r;
+	topic(f->env, "t", 1);
+	offlog_consumer *c = consumer_on(f->env, NULL, OFFLOG_RESET_EARLIEST, "t", 0);
+	assert_int_equal(position(c, "t", 0), 0);
+	struct appender a = {f->env, -999};
+	pthread_t th;
+	assert_int_equal(pthread_create(&th, NULL, append_later, &a), 0);
+	int64_t t0 = mono_ms();
+	size_t n = poll1(&r, c, 10000);
+	int64_t waited = mono_ms() - t0;
+	pthread_join(th, NULL);
+	assert_ok(a.rc);
+	assert_int_equal(n, 1);
+	assert_true(value_is(&r[0], "wake"));
+	if (waited > 2000)
+		fail_msg("poll returned after %lld ms; the append came after 100 ms", (long long)waited);
+	assert_ok(offlog_consumer_close(c));
+}
+
+/* ---- poll limits -------------------------------------------------------- */
+
+static void test_max_poll_records_bounds_records_per_poll(void **state)
+{
+	fx *f = F(state);
+	const offlog_record *r;
+	static const size_t want[] = {3, 3, 3, 1};
+	topic(f->env, "t", 1);
+	append_n(f->env, "t", 0, 10);
+	offlog_topic_partition tp = {"t", 0};
+	offlog_consumer_options o = opts_with(OFFLOG_RESET_EARLIEST);
+	o.max_poll_records = 3;
+	offlog_consumer *c = open_on(f->env, NULL, &o, &tp, 1);
+	int64_t next = 0;
+	for (size_t i = 0; i < 4; i++) {
+		size_t n = poll1(&r, c, 1000);
+		assert_int_equal(n, want[i]);
+		for (size_t j = 0; j < n; j++)
+			assert_int_equal(r[j].offset, next++);
+	}
+	assert_ok(offlog_consumer_close(c));
+}
+
+static void test_max_poll_bytes_bounds_bytes_per_poll(void **state)
+{
+	fx *f = F(state);
+	char big[101];
+	memset(big, 'x', 100);
+	big[100] = 0;
+	topic(f->env, "t", 1);
+	for (int i = 0; i < 10; i++)
+		append_str(f->env, "t", 0, NULL, big);
+	offlog_topic_partition tp = {"t", 0};
+	offlog_consumer_options o = opts_with(OFFLOG_RESET_EARLIEST);
+	o.max_poll_bytes = 250;
+	offlog_consumer *c = open_on(f->env, NULL, &o, &tp, 1);
+	int64_t next = 0;
+	for (int polls = 0; next < 10 && polls < 20; polls++) {
+		const offlog_record *r;
+		size_t n = poll1(&r, c, 1000), bytes = 0;
+		assert_true(n >= 1);
+		for (size_t j = 0; j < n; j++) {
+			assert_int_equal(r[j].offset, next++);
+			bytes += r[j].key_len + r[j].value_len;
+		}
+		if (bytes > 250)
+			fail_msg("one poll returned %zu records of %zu bytes; max_poll_bytes is 250", n, bytes);
+	}
+	assert_int_equal(next, 10);
+	assert_ok(offlog_consumer_close(c));
+}
+
+static void test_max_poll_bytes_still_returns_one_larger_record(void **state)
+{
+	fx *f = F(state);
+	const offlog_record *r;
+	char big[1001];
+	memset(big, 'y', 1000);
+	big[1000] = 0;
+	topic(f->env, "t", 1);
+	append_str(f->env, "t", 0, NULL, big);
+	append_str(f->env, "t", 0, NULL, big);
+	offlog_topic_partition tp = {"t", 0};
+	offlog_consumer_options o = opts_with(OFFLOG_RESET_EARLIEST);
+	o.max_poll_bytes = 10;
+	offlog_consumer *c = open_on(f->env, NULL, &o, &tp, 1);
+	assert_int_equal(poll1(&r, c, 1000), 1);
+	assert_int_equal(r[0].offset, 0);
+	assert_int_equal(r[0].value_len, 1000);
+	assert_true(value_is(&r[0], big));
+	assert_int_equal(poll1(&r, c, 1000), 1);
+	assert_int_equal(r[0].offset, 1);
+	assert_ok(offlog_consumer_close(c));
+}
+
+/* ---- records ------------------------------------------------------------ */
+
+static void test_record_pointers_stay_valid_until_next_poll(void **state)
+{
+	fx *f = F(state);
+	const offlog_record *r;
+	char v[5][64], filler[2048];
+	topic(f->env, "t", 1);
+	topic(f->env, "churn", 1);
+	for (int i = 0; i < 5; i++) {
+		memset(v[i], 'a' + i, sizeof v[i] - 1);
+		v[i][sizeof v[i] - 1] = 0;
+		append_str(f->env, "t", 0, "k", v[i]);
+	}
+	offlog_consumer *c = consumer_on(f->env, NULL, OFFLOG_RESET_EARLIEST, "t", 0);
+	assert_int_equal(poll1(&r, c, 1000), 5);
+	/* Writes that free and would reuse pages, were the snapshot not held. */
+	memset(filler, 'z', sizeof filler - 1);
+	filler[sizeof filler - 1] = 0;
+	for (int i = 0; i < 300; i++)
+		append_str(f->env, "churn", 0, "key", filler);
+	append_n(f->env, "t", 0, 50);
+	for (int i = 0; i < 5; i++) {
+		assert_int_equal(r[i].offset, i);
+		assert_int_equal(r[i].key_len, 1);
+		assert_memory_equal(r[i].key, "k", 1);
+		assert_true(value_is(&r[i], v[i]));
+	}
+	assert_ok(offlog_consumer_close(c));
+}
+
+static void test_keyless_record_has_null_key(void **state)
+{
+	fx *f = F(state);
+	const offlog_record *r;
+	topic(f->env, "t", 1);
+	append_str(f->env, "t", 0, NULL, "v");
+	offlog_consumer *c = consumer_on(f->env, NULL, OFFLOG_RESET_EARLIEST, "t", 0);
+	assert_int_equal(poll1(&r, c, 1000), 1);
+	assert_null(r[0].key);
+	assert_int_equal(r[0].key_len, 0);
+	assert_true(value_is(&r[0], "v"));
+	assert_ok(offlog_consumer_close(c));
+}
+
+static void test_null_value_record_has_null_value(void **state)
+{
+	fx *f = F(state);
+	const offlog_record *r;
+	topic(f->env, "t", 1);
+	append_str(f->env, "t", 0, "k", NULL);
+	offlog_consumer *c = consumer_on(f->env, NULL, OFFLOG_RESET_EARLIEST, "t", 0);
+	assert_int_equal(poll1(&r, c, 1000), 1);
+	assert_null(r[0].value);
+	assert_int_equal(r[0].value_len, 0);
+	assert_int_equal(r[0].key_len, 1);
+	assert_memory_equal(r[0].key, "k", 1);
+	assert_ok(offlog_consumer_close(c));
+}
+
+static void test_empty_key_is_distinct_from_no_key(void **state)
+{
+	fx *f = F(state);
+	const offlog_record *r;
+	topic(f->env, "t", 1);
+	offlog_message m = {"", 0, "v", 1, OFFLOG_TIMESTAMP_NOW, NULL, 0};
+	assert_ok(offlog_append(NULL, NULL, f->env, "t", 0, &m));
+	append_str(f->env, "t", 0, NULL, "v");
+	offlog_consumer *c = consumer_on(f->env, NULL, OFFLOG_RESET_EARLIEST, "t", 0);
+	assert_int_equal(poll1(&r, c, 1000), 2);
+	assert_non_null(r[0].key);
+	assert_int_equal(r[0].key_len, 0);
+	assert_null(r[1].key);
+	assert_int_equal(r[1].key_len, 0);
+	assert_ok(offlog_consumer_close(c));
+}
+
+static void test_empty_value_is_distinct_from_null_value(void **state)
+{
+	fx *f = F(state);
+	const offlog_record *r;
+	topic(f->env, "t", 1);
+	append_str(f->env, "t", 0, "k", "");
+	append_str(f->env, "t", 0, "k", NULL);
+	offlog_consumer *c = consumer_on(f->env, NULL, OFFLOG_RESET_EARLIEST, "t", 0);
+	assert_int_equal(poll1(&r, c, 1000), 2);
+	assert_non_null(r[0].value);
+	assert_int_equal(r[0].value_len, 0);
+	assert_null(r[1].value);
+	assert_ok(offlog_consumer_close(c));
+}
+
+static void test_headers_round_trip(void **state)
+{
+	fx *f = F(state);
+	const offlog_record *r;
+	static const char bin[3] = {0, 1, 2};
+	offlog_header in[4] = {{"trace", 5, "abc", 3},
+	                       {"gone", 4, NULL, 0},
+	                       {"bin", 3, bin, 3},
+	                       {"empty", 5, "", 0}};
+	offlog_header out[8];
+	size_t n = 0;
+	topic(f->env, "t", 1);
+	offlog_message m = {"k", 1, "v", 1, OFFLOG_TIMESTAMP_NOW, in, 4};
+	assert_ok(offlog_append(NULL, NULL, f->env, "t", 0, &m));
+	offlog_consumer *c = consumer_on(f->env, NULL, OFFLOG_RESET_EARLIEST, "t", 0);
+	assert_int_equal(poll1(&r, c, 1000), 1);
+	assert_int_equal(r[0].header_count, 4);
+	assert_ok(offlog_record_headers(out, 8, &n, &r[0]));
+	assert_int_equal(n, 4);
+	for (size_t i = 0; i < 4; i++) {
+		assert_int_equal(out[i].name_len, in[i].name_len);
+		assert_memory_equal(out[i].name, in[i].name, in[i].name_len);
+		assert_int_equal(out[i].value_len, in[i].value_len);
+		if (in[i].value) {
+			assert_non_null(out[i].value);
+			if (in[i].value_len)
+				assert_memory_equal(out[i].value, in[i].value, in[i].value_len);
+		} else {
+			assert_null(out[i].value);
+		}
+	}
+	assert_ok(offlog_consumer_close(c));
+}
+
+/* ---- isolation (deferred durability) ------------------------------------ */
+
+static void test_durable_consumer_sees_async_appends_only_after_flush(void **state)
+{
+	fx *f = F(state);
+	const offlog_record *r;
+	topic(f->env, "t", 1);
+	offlog_consumer *c = consumer_on(f->env, NULL, OFFLOG_RESET_EARLIEST, "t", 0);
+	append_n(f->env, "t", 0, 3);
+	assert_int_equal(poll1(&r, c, 0), 0);
+	assert_ok(offlog_flush(f->env));
+	assert_int_equal(poll1(&r, c, 1000), 3);
+	assert_int_equal(r[0].offset, 0);
+	assert_int_equal(r[2].offset, 2);
+	assert_ok(offlog_consumer_close(c));
+}
+
+static void test_committed_isolation_consumer_sees_async_appends_at_once(void **state)
+{
+	fx *f = F(state);
+	const offlog_record *r;
+	topic(f->env, "t", 1);
+	offlog_topic_partition tp = {"t", 0};
+	offlog_consumer_options o = opts_with(OFFLOG_RESET_EARLIEST);
+	o.isolation = OFFLOG_ISOLATION_COMMITTED;
+	offlog_consumer *c = open_on(f->env, NULL, &o, &tp, 1);
+	append_n(f->env, "t", 0, 3);
+	assert_int_equal(poll1(&r, c, 0), 3);
+	assert_int_equal(r[2].offset, 2);
+	assert_ok(offlog_consumer_close(c));
+}
+
+static void test_high_watermark_trails_log_end_until_flush(void **state)
+{
+	fx *f = F(state);
+	int64_t ls, hw, leo;
+	topic(f->env, "t", 1);
+	append_n(f->env, "t", 0, 3);
+	assert_ok(offlog_watermarks_get(&ls, &hw, &leo, f->env, "t", 0));
+	assert_int_equal(leo, 3);
+	assert_true(hw < leo);
+	assert_ok(offlog_flush(f->env));
+	assert_ok(offlog_watermarks_get(&ls, &hw, &leo, f->env, "t", 0));
+	assert_int_equal(hw, 3);
+	assert_int_equal(leo, 3);
+}
+
+static void test_seek_to_end_in_async_mode_is_high_watermark_not_log_end(void **state)
+{
+	fx *f = F(state);
+	topic(f->env, "t", 1);
+	append_n(f->env, "t", 0, 3);
+	assert_ok(offlog_flush(f->env));
+	append_n(f->env, "t", 0, 2);
+	offlog_consumer *c = consumer_on(f->env, NULL, OFFLOG_RESET_EARLIEST, "t", 0);
+	assert_ok(offlog_consumer_seek(c, "t", 0, OFFLOG_OFFSET_END));
+	assert_int_equal(position(c, "t", 0), 3);
+	assert_ok(offlog_consumer_close(c));
+}
+
+/* ---- auto-commit -------------------------------------------------------- */
+
+static offlog_consumer *auto_committer(fx *f, const char *group)
+{
+	offlog_topic_partition tp = {"t", 0};
+	offlog_consumer_options o = opts_with(OFFLOG_RESET_EARLIEST);
+	o.enable_auto_commit = 1;
+	o.auto_commit_interval_ms = 0;
+	o.max_poll_records = 3;
+	return open_on(f->env, group, &o, &tp, 1);
+}
+
+static void test_auto_commit_at_next_poll_commits_positions_of_previous_poll(void **state)
+{
+	fx *f = F(state);
+	const offlog_record *r;
+	topic(f->env, "t", 1);
+	append_n(f->env, "t", 0, 10);
+	offlog_consumer *c = auto_committer(f, "g");
+	assert_int_equal(poll1(&r, c, 1000), 3);
+	assert_int_equal(committed(f->env, "g", "t", 0), OFFLOG_OFFSET_INVALID);
+	assert_int_equal(poll1(&r, c, 1000), 3);
+	assert_int_equal(r[0].offset, 3);
+	assert_int_equal(committed(f->env, "g", "t", 0), 3);
+	assert_int_equal(poll1(&r, c, 1000), 3);
+	assert_int_equal(committed(f->env, "g", "t", 0), 6);
+	assert_ok(offlog_consumer_close(c));
+}
+
+static void test_close_with_auto_commit_commits_positions(void **state)
+{
+	fx *f = F(state);
+	const offlog_record *r;
+	topic(f->env, "t", 1);
+	append_n(f->env, "t", 0, 10);
+	offlog_consumer *c = auto_committer(f, "g");
+	assert_int_equal(poll1(&r, c, 1000), 3);
+	assert_ok(offlog_consumer_close(c));
+	assert_int_equal(committed(f->env, "g", "t", 0), 3);
+}
+
+static void test_consumer_without_group_writes_no_commit(void **state)
+{
+	fx *f = F(state);
+	const offlog_record *r;
+	topic(f->env, "t", 1);
+	append_n(f->env, "t", 0, 10);
+	uint64_t before = store_digest(f->path);
+	offlog_consumer *c = auto_committer(f, NULL);
+	assert_int_equal(poll1(&r, c, 1000), 3);
+	assert_int_equal(poll1(&r, c, 1000), 3);
+	assert_ok(offlog_consumer_close(c));
+	assert_int_equal(store_digest(f->path), before);
+}
+
+static void test_commit_without_group_is_estate(void **state)
+{
+	fx *f = F(state);
+	topic(f->env, "t", 1);
+	append_n(f->env, "t", 0, 10);
+	offlog_consumer *c = consumer_on(f->env, NULL, OFFLOG_RESET_EARLIEST, "t", 0);
+	assert_int_equal(poll_n(c, 10, NULL, 2000), 10);
+	assert_code(offlog_consumer_commit(c), OFFLOG_ESTATE);
+	offlog_partition_offset e = {"t", 0, 5, NULL, 0};
+	assert_code(offlog_consumer_commit_offsets(c, &e, 1), OFFLOG_ESTATE);
+	assert_ok(offlog_consumer_close(c));
+}
+
+/* ---- lag ---------------------------------------------------------------- */
+
+static void test_lag_is_high_watermark_minus_committed_offset(void **state)
+{
+	fx *f = F(state);
+	int64_t lag = -7;
+	topic(f->env, "t", 1);
+	append_n(f->env, "t", 0, 10);
+	offlog_consumer *c = consumer_on(f->env, "g", OFFLOG_RESET_EARLIEST, "t", 0);
+	commit_one(c, "t", 0, 4);
+	assert_ok(offlog_consumer_lag(&lag, NULL, c, "t", 0));
+	assert_int_equal(lag, 6);
+	append_n(f->env, "t", 0, 2);
+	assert_ok(offlog_consumer_lag(&lag, NULL, c, "t", 0));
+	assert_int_equal(lag, 8);
+	assert_ok(offlog_consumer_close(c));
+}
+
+static void test_lag_is_unknown_when_nothing_committed(void **state)
+{
+	fx *f = F(state);
+	int64_t lag = -7;
+	topic(f->env, "t", 1);
+	append_n(f->env, "t", 0, 10);
+	offlog_consumer *c = consumer_on(f->env, "g", OFFLOG_RESET_EARLIEST, "t", 0);
+	assert_int_equal(poll_n(c, 10, NULL, 2000), 10);
+	assert_ok(offlog_consumer_lag(&lag, NULL, c, "t", 0));
+	assert_int_equal(lag, OFFLOG_LAG_UNKNOWN);
+	assert_ok(offlog_consumer_close(c));
+}
+
+static void test_position_lag_is_high_watermark_minus_position(void **state)
+{
+	fx *f = F(state);
+	const offlog_record *r;
+	int64_t plag = -7;
+	topic(f->env, "t", 1);
+	append_n(f->env, "t", 0, 10);
+	offlog_topic_partition tp = {"t", 0};
+	offlog_consumer_options o = opts_with(OFFLOG_RESET_EARLIEST);
+	o.max_poll_records = 3;
+	offlog_consumer *c = open_on(f->env, "g", &o, &tp, 1);
+	assert_int_equal(poll1(&r, c, 1000), 3);
+	assert_ok(offlog_consumer_lag(NULL, &plag, c, "t", 0));
+	assert_int_equal(plag, 7);
+	assert_ok(offlog_consumer_close(c));
+}
+
+static void test_position_lag_is_unknown_for_unassigned_partition(void **state)
+{
+	fx *f = F(state);
+	int64_t plag = -7;
+	topic(f->env, "t", 2);
+	append_n(f->env, "t", 1, 10);
+	offlog_consumer *c = consumer_on(f->env, "g", OFFLOG_RESET_EARLIEST, "t", 0);
+	assert_ok(offlog_consumer_lag(NULL, &plag, c, "t", 1));
+	assert_int_equal(plag, OFFLOG_LAG_UNKNOWN);
+	assert_ok(offlog_consumer_close(c));
+}
+
+/* ---- bad input ---------------------------------------------------------- */
+
+static void test_poll_with_null_argument_is_einval(void **state)
+{
+	fx *f = F(state);
+	const offlog_record *r;
+	size_t n;
+	topic(f->env, "t", 1);
+	offlog_consumer *c = consumer_on(f->env, NULL, OFFLOG_RESET_EARLIEST, "t", 0);
+	assert_code(offlog_consumer_poll(NULL, &n, c, 0), OFFLOG_EINVAL);
+	assert_code(offlog_consumer_poll(&r, NULL, c, 0), OFFLOG_EINVAL);
+	assert_code(offlog_consumer_poll(&r, &n, NULL, 0), OFFLOG_EINVAL);
+	assert_ok(offlog_consumer_close(c));
+}
+
+static void test_consumer_calls_with_null_consumer_are_einval(void **state)
+{
+	fx *f = F(state);
+	offlog_topic_partition tp = {"t", 0};
+	offlog_partition_offset e = {"t", 0, 0, NULL, 0};
+	offlog_committed cm;
+	const offlog_topic_partition *a;
+	size_t n;
+	int64_t off, lag;
+	topic(f->env, "t", 1);
+	assert_code(offlog_consumer_assign(NULL, &tp, 1), OFFLOG_EINVAL);
+	assert_code(offlog_consumer_assignment(&a, &n, NULL), OFFLOG_EINVAL);
+	assert_code(offlog_consumer_position(&off, NULL, "t", 0), OFFLOG_EINVAL);
+	assert_code(offlog_consumer_seek(NULL, "t", 0, 0), OFFLOG_EINVAL);
+	assert_code(offlog_consumer_seek_timestamp(NULL, "t", 0, 0), OFFLOG_EINVAL);
+	assert_code(offlog_consumer_seek_relative(NULL, "t", 0, 1), OFFLOG_EINVAL);
+	assert_code(offlog_consumer_pause(NULL, &tp, 1), OFFLOG_EINVAL);
+	assert_code(offlog_consumer_resume(NULL, &tp, 1), OFFLOG_EINVAL);
+	assert_code(offlog_consumer_commit(NULL), OFFLOG_EINVAL);
+	assert_code(offlog_consumer_commit_offsets(NULL, &e, 1), OFFLOG_EINVAL);
+	assert_code(offlog_consumer_committed(&cm, NULL, "t", 0), OFFLOG_EINVAL);
+	assert_code(offlog_consumer_lag(&lag, NULL, NULL, "t", 0), OFFLOG_EINVAL);
+	assert_code(offlog_consumer_release(NULL), OFFLOG_EINVAL);
+	assert_ok(offlog_consumer_close(NULL));
+}
+
+static void test_consumer_open_with_null_env_or_out_is_einval(void **state)
+{
+	fx *f = F(state);
+	offlog_consumer *c = NULL;
+	assert_code(offlog_consumer_open(&c, NULL, "g", NULL), OFFLOG_EINVAL);
+	assert_null(c);
+	assert_code(offlog_consumer_open(NULL, f->env, "g", NULL), OFFLOG_EINVAL);
+}
+
+static void test_bad_group_names_are_ename(void **state)
+{
+	fx *f = F(state);
+	char long_name[251];
+	memset(long_name, 'a', 250);
+	long_name[250] = 0;
+	const char *bad[] = {"", long_name, "a b", "tab\there", "nl\n"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		offlog_consumer *c = NULL;
+		int rc = offlog_consumer_open(&c, f->env, bad[i], NULL);
+		if (rc != OFFLOG_ENAME)
+			fail_msg("group \"%.20s\" (%zu bytes): %s, expected OFFLOG_ENAME", bad[i],
+			         strlen(bad[i]), offlog_errname(rc));
+		assert_null(c);
+	}
+}
+
+static void test_group_name_of_249_chars_is_accepted(void **state)
+{
+	fx *f = F(state);
+	char name[250];
+	memset(name, 'g', 249);
+	name[249] = 0;
+	topic(f->env, "t", 1);
+	append_n(f->env, "t", 0, 3);
+	offlog_consumer *c = consumer_on(f->env, name, OFFLOG_RESET_EARLIEST, "t", 0);
+	commit_one(c, "t", 0, 2);
+	assert_int_equal(committed(f->env, name, "t", 0), 2);
+	assert_ok(offlog_consumer_close(c));
+}
+
+static void test_options_with_unknown_version_are_einval(void **state)
+{
+	fx *f = F(state);
+	static const unsigned versions[] = {0, 99};
+	for (size_t i = 0; i < 2; i++) {
+		offlog_consumer_options o;
+		offlog_consumer *c = NULL;
+		offlog_consumer_options_init(&o);
+		o.version = versions[i];
+		assert_code(offlog_consumer_open(&c, f->env, "g", &o), OFFLOG_EINVAL);
+		assert_null(c);
+	}
+}
+
+static void test_poll_with_timeout_below_minus_one_is_einval(void **state)
+{
+	fx *f = F(state);
+	const offlog_record *r;
+	size_t n = 99;
+	topic(f->env, "t", 1);
+	append_n(f->env, "t", 0, 3);
+	offlog_consumer *c = consumer_on(f->env, NULL, OFFLOG_RESET_EARLIEST, "t", 0);
+	assert_code(offlog_consumer_poll(&r, &n, c, -5), OFFLOG_EINVAL);
+	assert_int_equal(n, 0);
+	assert_int_equal(position(c, "t", 0), 0);
+	assert_ok(offlog_consumer_close(c));
+}
+
+/* ------------------------------------------------------------------------ */
+
+#define T(name) cmocka_unit_test_setup_teardown(name, fx_setup, fx_teardown)
+#define T_ASYNC(name) cmocka_unit_test_setup_teardown(name, fx_setup_async, fx_teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_position_is_offset_after_last_polled_record),
+		T(test_poll_returns_partition_records_in_offset_order),
+		T(test_poll_returns_records_of_all_assigned_partitions),
+		T(test_offsets_are_per_partition),
+		T(test_poll_serves_partitions_in_turn),
+
+		T(test_new_group_with_earliest_starts_at_log_start),
+		T(test_new_group_with_latest_starts_at_high_watermark),
+		T(test_new_group_with_reset_none_fails_poll_with_enooffset),
+		T(test_new_group_with_reset_none_fails_position_with_enooffset),
+		T(test_new_group_by_duration_starts_at_first_recent_timestamp),
+		T(test_committed_offset_in_range_overrides_reset_policy),
+
+		T(test_position_beyond_log_end_with_reset_none_is_erange_naming_valid_range),
+		T(test_position_beyond_log_end_with_reset_earliest_restarts_at_log_start),
+		T(test_committed_offset_beyond_log_end_is_reset_per_policy),
+		T(test_committed_offset_beyond_log_end_with_reset_none_is_erange),
+		T(test_failed_poll_moves_no_position),
+
+		T(test_seek_to_absolute_offset_sets_next_record),
+		T(test_seek_to_beginning_goes_to_log_start),
+		T(test_seek_to_end_goes_to_high_watermark),
+		T(test_seek_to_stored_goes_back_to_committed_offset),
+		T(test_seek_timestamp_finds_earliest_offset_at_or_after),
+		T(test_seek_timestamp_after_last_record_goes_to_high_watermark),
+		T(test_seek_timestamp_with_unordered_timestamps_finds_earliest_offset),
+		T(test_seek_relative_moves_back_and_forward),
+		T(test_seek_relative_is_clamped_to_log_start_and_high_watermark),
+		T(test_seek_relative_with_extreme_delta_is_clamped),
+		T(test_seek_never_changes_committed_offset),
+		T(test_seek_to_invalid_negative_offset_is_eoffset),
+		T(test_seek_on_unassigned_partition_is_estate),
+		T(test_position_of_unassigned_partition_is_estate),
+
+		T(test_pause_stops_partition_while_others_continue),
+		T(test_resume_continues_from_same_position),
+		T(test_pause_of_unassigned_partition_is_estate),
+
+		T(test_assign_replaces_assignment),
+		T(test_assign_unknown_topic_is_enotopic_and_keeps_assignment),
+		T(test_assign_unknown_partition_is_enopart_and_keeps_assignment),
+		T(test_assign_duplicate_is_einval_and_keeps_assignment),
+		T(test_assignment_returns_current_list),
+		T(test_assign_with_auto_commit_commits_old_positions),
+		T(test_poll_of_deleted_topic_is_enotopic),
+
+		T(test_poll_with_zero_timeout_returns_at_once_when_nothing_readable),
+		T(test_poll_timeout_is_not_an_error),
+		T(test_poll_wakes_early_when_another_thread_appends),
+
+		T(test_max_poll_records_bounds_records_per_poll),
+		T(test_max_poll_bytes_bounds_bytes_per_poll),
+		T(test_max_poll_bytes_still_returns_one_larger_record),
+
+		T(test_record_pointers_stay_valid_until_next_poll),
+		T(test_keyless_record_has_null_key),
+		T(test_null_value_record_has_null_value),
+		T(test_empty_key_is_distinct_from_no_key),
+		T(test_empty_value_is_distinct_from_null_value),
+		T(test_headers_round_trip),
+
+		T_ASYNC(test_durable_consumer_sees_async_appends_only_after_flush),
+		T_ASYNC(test_committed_isolation_consumer_sees_async_appends_at_once),
+		T_ASYNC(test_high_watermark_trails_log_end_until_flush),
+		T_ASYNC(test_seek_to_end_in_async_mode_is_high_watermark_not_log_end),
+
+		T(test_auto_commit_at_next_poll_commits_positions_of_previous_poll),
+		T(test_close_with_auto_commit_commits_positions),
+		T(test_consumer_without_group_writes_no_commit),
+		T(test_commit_without_group_is_estate),
+
+		T(test_lag_is_high_watermark_minus_committed_offset),
+		T(test_lag_is_unknown_when_nothing_committed),
+		T(test_position_lag_is_high_watermark_minus_position),
+		T(test_position_lag_is_unknown_for_unassigned_partition),
+
+		T(test_poll_with_null_argument_is_einval),
+		T(test_consumer_calls_with_null_consumer_are_einval),
+		T(test_consumer_open_with_null_env_or_out_is_einval),
+		T(test_bad_group_names_are_ename),
+		T(test_group_name_of_249_chars_is_accepted),
+		T(test_options_with_unknown_version_are_einval),
+		T(test_poll_with_timeout_below_minus_one_is_einval),
+	};
+	return cmocka_run_group_tests_name("consumer", tests, NULL, NULL);
+}
