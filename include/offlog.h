@@ -94,7 +94,8 @@ enum offlog_error {
 	OFFLOG_EREADERS = -21,  /* all reader slots are in use (raise max_readers) */
 	OFFLOG_ETXN = -22,      /* transaction misuse: nested, failed, or used by another thread */
 	OFFLOG_ESTATE = -23,    /* not valid in the handle's state (partition not assigned, no group) */
-	OFFLOG_ETIMEDOUT = -24  /* a wait reached its timeout */
+	OFFLOG_ETIMEDOUT = -24  /* a wait reached its deadline (reserved for waiting calls;
+	                           a poll that times out is not an error) */
 };
 
 /* A static, one-line description of code err ("unknown topic").
@@ -204,23 +205,30 @@ OFFLOG_API int offlog_options_init(offlog_options *opts);
  * when missing (unless OFFLOG_OPEN_NOCREATE). opts may be NULL for defaults.
  * On success *env is a new handle; release it with offlog_close().
  *
+ * The store is two files in the directory: data.mdb and lock.mdb (LMDB's).
+ *
  * Errors: OFFLOG_ENOTSTORE when path holds something that is not an offlog
  * store (a regular file, an empty or foreign data file, another program's
- * LMDB); OFFLOG_EVERSION for a store of a newer format; OFFLOG_ENOENT with
- * OFFLOG_OPEN_NOCREATE; OFFLOG_EBUSY when this process already has the store
- * open (share the handle between threads instead; LMDB forbids two handles
- * on one store in one process); OFFLOG_EPERM. In every error case nothing on
- * disk has been changed. */
+ * LMDB, a non-empty directory without a store); OFFLOG_EVERSION for a store
+ * of a newer format; OFFLOG_ENOENT when there is no store and OFFLOG_OPEN_NOCREATE
+ * or OFFLOG_OPEN_READONLY forbids creating one; OFFLOG_EBUSY when this process
+ * already has the store open (share the handle between threads instead;
+ * LMDB forbids two handles on one store in one process); OFFLOG_EPERM;
+ * OFFLOG_EINVAL for bad options or an overlong path. In every error case
+ * nothing on disk has been changed. */
 OFFLOG_API int offlog_open(offlog_env **env, const char *path, const offlog_options *opts);
 
 /* Close the store. In the deferred modes, flushes first so everything
- * committed becomes durable. Fails with OFFLOG_EBUSY, closing nothing, while
- * consumers, transactions or fetch batches of this env are still open.
+ * committed becomes durable; if that flush fails the store is still closed
+ * and the flush's code returned (committed data is not lost: the next open
+ * flushes it). Fails with OFFLOG_EBUSY, closing nothing, while consumers,
+ * transactions or fetch batches of this env are still open.
  * NULL is accepted and does nothing. */
 OFFLOG_API int offlog_close(offlog_env *env);
 
 /* Make everything committed so far durable and advance the high watermarks
- * to the log end offsets. A no-op beyond one sync in SYNC mode. */
+ * to the log end offsets. A no-op beyond one sync in SYNC mode, and nothing
+ * at all (returning 0) on a store opened read-only. */
 OFFLOG_API int offlog_flush(offlog_env *env);
 
 /* Facts about an open store, from offlog_store_stat(). */
@@ -247,9 +255,11 @@ OFFLOG_API int offlog_store_stat(offlog_store_info *info, offlog_env *env);
 
 #define OFFLOG_TOPIC_CONFIG_VERSION 1
 
-/* Per-topic configuration, kept with the topic. Defaults differ from Kafka's
- * in one place: retention_ms is -1 (keep forever), because a local log that
- * buffers while offline must not drop data unless asked to. */
+/* Per-topic configuration, kept with the topic. In this version the limits
+ * are validated and stored, and max_message_bytes is enforced; retention and
+ * compaction do not yet remove records. Defaults differ from Kafka's in one
+ * place: retention_ms is -1 (keep forever), because a local log that buffers
+ * while offline must not drop data unless asked to. */
 typedef struct offlog_topic_config {
 	unsigned int version;        /* OFFLOG_TOPIC_CONFIG_VERSION */
 	int64_t retention_ms;        /* -1 = no time limit (default) */
@@ -465,7 +475,10 @@ typedef struct offlog_partition_offset {
 /* Kafka's offsetsForTimes. On input each entry's `offset` holds a timestamp
  * in ms; on output it holds the earliest offset whose timestamp is >= that
  * timestamp, or the high watermark when there is none. Correct when producer
- * timestamps are not monotonic; O(log n) through the time index.
+ * timestamps are not monotonic; O(log n) through the time index. As in
+ * Kafka's ListOffsets, the timestamp -2 (OFFLOG_OFFSET_BEGINNING) asks for
+ * the log start offset and -1 (OFFLOG_OFFSET_END) for the high watermark;
+ * other negative timestamps are OFFLOG_EINVAL.
  * Entries that fail get their `err` set and the call returns the first error. */
 OFFLOG_API int offlog_offsets_for_times(offlog_env *env, offlog_partition_offset *list,
                                         size_t count);
@@ -565,8 +578,10 @@ OFFLOG_API int offlog_consumer_assignment(const offlog_topic_partition **partiti
  *
  * *records is an array owned by the consumer. It and every pointer in it
  * (zero copy, into the store's map) stay valid until the next poll,
- * offlog_consumer_release() or close of this consumer. While valid, they
- * hold a read snapshot: release promptly when idle.
+ * offlog_consumer_assign(), offlog_consumer_release() or close of this
+ * consumer. While valid, they hold a read snapshot: release promptly when
+ * idle. A failed auto-commit inside poll is not reported; it is retried at
+ * the next interval.
  *
  * Errors (no record is returned and no position moves): with reset policy
  * "none", OFFLOG_ENOOFFSET when a partition has no committed offset and
@@ -592,7 +607,9 @@ OFFLOG_API int offlog_consumer_position(int64_t *offset, offlog_consumer *consum
  * (>= 0; if out of range, the next poll applies the reset policy),
  * OFFLOG_OFFSET_BEGINNING, OFFLOG_OFFSET_END or OFFLOG_OFFSET_STORED (the
  * committed offset, else the reset policy). Never changes the committed
- * offset. */
+ * offset. Here and in the reset policy "end" and "latest" mean the end the
+ * consumer reads to: the high watermark, or the log end offset with
+ * OFFLOG_ISOLATION_COMMITTED. */
 OFFLOG_API int offlog_consumer_seek(offlog_consumer *consumer, const char *topic,
                                     int32_t partition, int64_t offset);
 
@@ -602,7 +619,7 @@ OFFLOG_API int offlog_consumer_seek_timestamp(offlog_consumer *consumer, const c
                                               int32_t partition, int64_t timestamp_ms);
 
 /* Shift the position by delta (negative moves back), clamped to
- * [log start, high watermark]. */
+ * [log start, end] (end as for offlog_consumer_seek()). */
 OFFLOG_API int offlog_consumer_seek_relative(offlog_consumer *consumer, const char *topic,
                                              int32_t partition, int64_t delta);
 
@@ -626,7 +643,8 @@ OFFLOG_API int offlog_consumer_commit(offlog_consumer *consumer);
 OFFLOG_API int offlog_consumer_commit_offsets(offlog_consumer *consumer,
                                               offlog_partition_offset *offsets, size_t count);
 
-/* The consumer's group's committed offset for a partition (assigned or not). */
+/* The consumer's group's committed offset for a partition (assigned or not).
+ * OFFLOG_ESTATE for a consumer without a group. */
 OFFLOG_API int offlog_consumer_committed(offlog_committed *out, offlog_consumer *consumer,
                                          const char *topic, int32_t partition);
 
@@ -647,7 +665,8 @@ OFFLOG_API int offlog_consumer_lag(int64_t *lag, int64_t *position_lag,
  * offlog_txn_commit(); offlog_txn_abort() discards all of it. Only one write
  * transaction runs at a time in a store (across processes): others wait.
  * Used only by the thread that began it; while it is open, that thread's
- * plain appends and commits fail with OFFLOG_ETXN. */
+ * other writes (appends, commits, topic changes, flush) fail with
+ * OFFLOG_ETXN, since they would wait for the transaction itself. */
 typedef struct offlog_txn offlog_txn;
 
 /* Begin a transaction. OFFLOG_ETXN if this thread already has one open. */
@@ -674,10 +693,13 @@ OFFLOG_API int offlog_txn_commit_consumer(offlog_txn *txn, offlog_consumer *cons
 
 /* Commit the transaction: everything in it becomes visible at once, durable
  * per the durability mode. The handle is freed, also on failure (then
- * nothing of the transaction happened). */
+ * nothing of the transaction happened), except when called from another
+ * thread than the one that began it: OFFLOG_ETXN, and nothing is done.
+ * A transaction too large for one LMDB transaction fails with OFFLOG_ETOOBIG. */
 OFFLOG_API int offlog_txn_commit(offlog_txn *txn);
 
-/* Discard the transaction and free the handle. NULL is accepted. */
+/* Discard the transaction and free the handle. NULL is accepted. Must be
+ * called by the thread that began the transaction. */
 OFFLOG_API void offlog_txn_abort(offlog_txn *txn);
 
 #ifdef __cplusplus
