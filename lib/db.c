@@ -17,7 +17,7 @@
 #define OL_GROW_WAIT_MS 1000
 
 static const char *const table_names[T__COUNT] = {
-	"meta", "topics", "topic_ids", "parts", "log", "tindex", "commits", "hwpend",
+	"meta", "topics", "topic_ids", "parts", "log", "tindex", "commits",
 };
 
 static void lock_shared(offlog_env *env, ol_txn *t)
@@ -120,6 +120,10 @@ static int txn_begin(ol_txn *t, offlog_env *env, bool write)
 	t->write = write;
 	t->locked = false;
 	t->broken = false;
+	t->ntouched = 0;
+	t->touched_all = false;
+	t->npublished = 0;
+	t->published_all = false;
 	for (;;) {
 		lock_shared(env, t);
 		int rc = mdb_txn_begin(env->mdb, NULL, write ? 0 : MDB_RDONLY, &t->mt);
@@ -228,6 +232,21 @@ int db_reserve(ol_txn *t, int table, const void *key, size_t klen, size_t vlen, 
 	return 0;
 }
 
+int db_cursor_reserve(ol_cursor *c, const void *key, size_t klen, size_t vlen, bool append,
+                      void **out)
+{
+	MDB_val k = mval(key, klen), v = {vlen, NULL};
+	unsigned flags = MDB_RESERVE | (append ? MDB_APPEND : 0u);
+	int rc = mdb_cursor_put(c->mc, &k, &v, flags);
+	c->t->broken |= rc != 0;
+	if (rc == MDB_KEYEXIST)
+		return ol_err(OFFLOG_ECORRUPT, "key already present");
+	if (rc)
+		return ol_mdb_err(rc, "cursor put");
+	*out = v.mv_data;
+	return 0;
+}
+
 int db_del(ol_txn *t, int table, const void *key, size_t klen)
 {
 	MDB_val k = mval(key, klen);
@@ -301,16 +320,21 @@ int db_cursor_seek(ol_cursor *c, const void *key, size_t klen, ol_val *k, ol_val
 	return cursor_result(rc, &mk, &mv, k, v);
 }
 
-int db_cursor_next(ol_cursor *c, ol_val *k, ol_val *v)
+int db_cursor_error(int rc)
 {
-	MDB_val mk, mv;
-	return cursor_result(mdb_cursor_get(c->mc, &mk, &mv, MDB_NEXT), &mk, &mv, k, v);
+	return rc == MDB_NOTFOUND ? 1 : ol_mdb_err(rc, "cursor");
 }
 
 int db_cursor_prev(ol_cursor *c, ol_val *k, ol_val *v)
 {
 	MDB_val mk, mv;
 	return cursor_result(mdb_cursor_get(c->mc, &mk, &mv, MDB_PREV), &mk, &mv, k, v);
+}
+
+int db_cursor_last(ol_cursor *c, ol_val *k, ol_val *v)
+{
+	MDB_val mk, mv;
+	return cursor_result(mdb_cursor_get(c->mc, &mk, &mv, MDB_LAST), &mk, &mv, k, v);
 }
 
 int db_cursor_del(ol_cursor *c)

@@ -48,7 +48,12 @@ static inline uint32_t ol_get_be32(const uint8_t *p)
 }
 static inline uint64_t ol_get_be64(const uint8_t *p)
 {
-	return (uint64_t)ol_get_be32(p) << 32 | ol_get_be32(p + 4);
+	uint64_t v;
+	memcpy(&v, p, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	v = __builtin_bswap64(v);
+#endif
+	return v;
 }
 static inline void ol_le64(uint8_t *p, uint64_t v)
 {
@@ -57,9 +62,11 @@ static inline void ol_le64(uint8_t *p, uint64_t v)
 }
 static inline uint64_t ol_get_le64(const uint8_t *p)
 {
-	uint64_t v = 0;
-	for (int i = 7; i >= 0; i--)
-		v = v << 8 | p[i];
+	uint64_t v;
+	memcpy(&v, p, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	v = __builtin_bswap64(v);
+#endif
 	return v;
 }
 
@@ -77,7 +84,6 @@ enum ol_table {
 	T_LOG,       /* (topic id, partition, offset) -> encoded record */
 	T_TINDEX,    /* (topic id, partition, max timestamp so far) -> offset */
 	T_COMMITS,   /* (group, 0, topic id, partition) -> committed offset */
-	T_HWPEND,    /* (topic id, partition) -> log end offset awaiting durability */
 	T__COUNT
 };
 
@@ -85,6 +91,17 @@ typedef struct ol_val {
 	const void *p;
 	size_t n;
 } ol_val;
+
+/* A partition whose log end offset waits to be published as its high
+ * watermark once the data is durable (the deferred modes). */
+typedef struct ol_pend {
+	uint32_t tid;
+	int32_t part;
+	int64_t leo;
+} ol_pend;
+
+#define OL_TOUCHED_MAX 8
+#define OL_PENDING_MAX 64
 
 /* An LMDB transaction of this process. Every one holds env->map_lock shared,
  * because LMDB can only resize the map with no transaction open. */
@@ -94,6 +111,15 @@ typedef struct ol_txn {
 	bool write;
 	bool locked;   /* holds map_lock shared */
 	bool broken;   /* a write failed inside LMDB: only abort is possible */
+	/* Deferred modes: partitions appended to in this transaction, handed to
+	 * env->pending when it commits; `touched_all` when there were more. */
+	ol_pend touched[OL_TOUCHED_MAX];
+	unsigned ntouched;
+	bool touched_all;
+	/* High watermarks this transaction publishes (copied from env->pending). */
+	ol_pend published[OL_PENDING_MAX];
+	unsigned npublished;
+	bool published_all;
 } ol_txn;
 
 typedef struct ol_cursor {
@@ -134,9 +160,31 @@ int db_cursor_renew(ol_cursor *c, ol_txn *t);
 /* Position at the first key >= key (key NULL: the first key). Returns 0,
  * or 1 when there is no such key; negative on error. */
 int db_cursor_seek(ol_cursor *c, const void *key, size_t klen, ol_val *k, ol_val *v);
-int db_cursor_next(ol_cursor *c, ol_val *k, ol_val *v);
+int db_cursor_error(int rc);
+/* Inline: it is the step of every scan. */
+static inline int db_cursor_next(ol_cursor *c, ol_val *k, ol_val *v)
+{
+	MDB_val mk, mv;
+	int rc = mdb_cursor_get(c->mc, &mk, &mv, MDB_NEXT);
+	if (__builtin_expect(rc != 0, 0))
+		return db_cursor_error(rc);
+	if (k) {
+		k->p = mk.mv_data;
+		k->n = mk.mv_size;
+	}
+	if (v) {
+		v->p = mv.mv_data;
+		v->n = mv.mv_size;
+	}
+	return 0;
+}
 int db_cursor_prev(ol_cursor *c, ol_val *k, ol_val *v);
+int db_cursor_last(ol_cursor *c, ol_val *k, ol_val *v);
 int db_cursor_del(ol_cursor *c);
+/* As db_reserve, through a cursor: appends through a cursor left on the
+ * last key skip LMDB's descent from the root. */
+int db_cursor_reserve(ol_cursor *c, const void *key, size_t klen, size_t vlen, bool append,
+                      void **out);
 
 /* ---- store.c ------------------------------------------------------------ */
 
@@ -162,6 +210,13 @@ struct offlog_env {
 	atomic_uint_fast64_t wake_seq;
 	atomic_int waiters;
 
+	/* NOMETASYNC: partitions whose last append commit is not yet known to be
+	 * durable; the next commit makes it so and publishes them. */
+	pthread_mutex_t pend_mu;
+	ol_pend pending[OL_PENDING_MAX];
+	unsigned npending;
+	bool pending_all;   /* more than fit: publish every partition */
+
 	/* Background flusher of the deferred durability modes. */
 	pthread_t flusher;
 	bool flusher_started;
@@ -182,8 +237,9 @@ typedef int (*ol_write_fn)(ol_txn *t, void *arg);
 int ol_write(offlog_env *env, ol_write_fn fn, void *arg);
 /* Called by every write transaction before commit or at its start. */
 int ol_write_prologue(ol_txn *t);
-/* After a commit: mark unsynced data, wake waiting consumers. */
-void ol_committed(offlog_env *env);
+/* After a commit of t: note unsynced data and what awaits publishing, wake
+ * waiting consumers. */
+void ol_committed(ol_txn *t);
 void ol_wake_consumers(offlog_env *env);
 /* Read the wake counter before looking for records; wait (at most ms) only
  * if no append happened in this process since. */
@@ -237,6 +293,7 @@ typedef struct ol_part {
 	int64_t records;
 	int64_t bytes;
 	int64_t max_ts;    /* largest timestamp appended so far, -1 if none */
+	int64_t index_off; /* offset of the last time index entry, -1 if none */
 } ol_part;
 
 static inline void ol_part_key(uint8_t k[8], uint32_t tid, int32_t part)
@@ -264,10 +321,12 @@ int log_append(ol_txn *t, const ol_topic *tp, int32_t partition, const offlog_me
 /* Choose the partition for OFFLOG_PARTITION_ANY. */
 int log_choose_partition(offlog_env *env, const ol_topic *tp, const offlog_message *msgs,
                          size_t count, int32_t *out);
-/* Publish as high watermarks the log end offsets recorded as pending. */
-int log_hw_advance(ol_txn *t);
-/* Are high watermarks waiting for a flush? */
-int log_hw_pending(offlog_env *env, bool *pending);
+/* Publish high watermarks, in a write transaction that runs after the data
+ * they cover was synced: the partitions in list (n entries), or with `all`
+ * every partition whose high watermark is behind its log end offset. */
+int log_publish(ol_txn *t, const ol_pend *list, unsigned n, bool all);
+/* Is any partition's high watermark behind its log end offset? */
+int log_behind(offlog_env *env, bool *behind);
 
 /* A reusable reader of one partition's records in a snapshot. */
 typedef struct ol_reader {

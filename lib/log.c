@@ -9,18 +9,26 @@
  * use MDB_APPEND, which fills pages completely instead of splitting them.
  *
  * High watermark: in SYNC mode an append sets hw = log end offset in the same
- * transaction, which is durable when it commits. In the deferred modes an
- * append records its log end offset in T_HWPEND; the value is published as
- * the high watermark only by a transaction that runs after the data is known
- * to be on disk (log_hw_advance, called by the next synced commit or by a
- * flush). Readers therefore never see a record a power loss could remove.
+ * transaction, which is durable when it commits. In the deferred modes the
+ * high watermark is published only by a write transaction that runs after
+ * the data it covers is on disk: in NOMETASYNC the next commit (its data sync
+ * also syncs the previous commit) publishes the partitions the process
+ * appended to; a flush syncs and then publishes every partition. Readers
+ * therefore never see a record a power loss could remove.
+ *
+ * Time index: as Kafka's, sparse: an entry (largest timestamp so far, offset)
+ * when the largest timestamp grows and at least OL_INDEX_INTERVAL records
+ * passed since the last entry. A lookup scans at most about that many
+ * records past the entry it finds.
  */
 #include "internal.h"
 
 #include <stdlib.h>
 
 #define PART_FMT 1u
-#define PART_SIZE (4 + 6 * 8)
+#define PART_FIELDS 7
+#define PART_SIZE (4 + PART_FIELDS * 8)
+#define OL_INDEX_INTERVAL 32
 
 /* ---- partition state ---------------------------------------------------- */
 
@@ -38,8 +46,9 @@ int part_get(ol_txn *t, uint32_t tid, int32_t part, ol_part *out)
 	if (v.n < PART_SIZE || p[0] != PART_FMT)
 		return ol_err(OFFLOG_ECORRUPT, "state of partition %d of topic id %u is damaged", part, tid);
 	p += 4;
-	int64_t *f[6] = {&out->log_start, &out->leo, &out->hw, &out->records, &out->bytes, &out->max_ts};
-	for (int i = 0; i < 6; i++, p += 8)
+	int64_t *f[PART_FIELDS] = {&out->log_start, &out->leo,    &out->hw,       &out->records,
+	                           &out->bytes,     &out->max_ts, &out->index_off};
+	for (int i = 0; i < PART_FIELDS; i++, p += 8)
 		*f[i] = (int64_t)ol_get_le64(p);
 	return 0;
 }
@@ -48,39 +57,42 @@ int part_put(ol_txn *t, uint32_t tid, int32_t part, const ol_part *s)
 {
 	uint8_t k[8], v[PART_SIZE] = {PART_FMT, 0, 0, 0};
 	ol_part_key(k, tid, part);
-	const int64_t f[6] = {s->log_start, s->leo, s->hw, s->records, s->bytes, s->max_ts};
-	for (int i = 0; i < 6; i++)
+	const int64_t f[PART_FIELDS] = {s->log_start, s->leo,    s->hw,       s->records,
+	                                s->bytes,     s->max_ts, s->index_off};
+	for (int i = 0; i < PART_FIELDS; i++)
 		ol_le64(v + 4 + 8 * i, (uint64_t)f[i]);
 	return db_put(t, T_PARTS, k, 8, v, sizeof v);
 }
 
 /* ---- high watermark ----------------------------------------------------- */
 
-int log_hw_advance(ol_txn *t)
+static void part_decode_key(const ol_val *k, uint32_t *tid, int32_t *part)
+{
+	*tid = ol_get_be32(k->p);
+	*part = (int32_t)ol_get_be32((const uint8_t *)k->p + 4);
+}
+
+static int publish_all(ol_txn *t)
 {
 	ol_cursor c;
-	ol_val k, v;
-	int rc = db_cursor_open(&c, t, T_HWPEND);
+	ol_val k;
+	int rc = db_cursor_open(&c, t, T_PARTS);
 	if (rc)
 		return rc;
-	while ((rc = db_cursor_seek(&c, NULL, 0, &k, &v)) == 0) {
-		if (k.n != 8 || v.n != 8) {
-			rc = ol_err(OFFLOG_ECORRUPT, "pending high watermark entry is damaged");
+	for (rc = db_cursor_seek(&c, NULL, 0, &k, NULL); rc == 0; rc = db_cursor_next(&c, &k, NULL)) {
+		uint32_t tid;
+		int32_t part;
+		ol_part p;
+		if (k.n != 8) {
+			rc = ol_err(OFFLOG_ECORRUPT, "partition state key is damaged");
 			break;
 		}
-		uint32_t tid = ol_get_be32(k.p);
-		int32_t part = (int32_t)ol_get_be32((const uint8_t *)k.p + 4);
-		int64_t leo = (int64_t)ol_get_be64(v.p);
-		if ((rc = db_cursor_del(&c)) != 0)
+		part_decode_key(&k, &tid, &part);
+		if ((rc = part_get(t, tid, part, &p)) != 0)
 			break;
-		ol_part p;
-		rc = part_get(t, tid, part, &p);
-		if (rc == OFFLOG_ENOPART)   /* its topic was deleted meanwhile */
-			continue;
-		if (rc)
-			break;
-		if (leo > p.hw) {
-			p.hw = leo < p.leo ? leo : p.leo;
+		if (p.hw < p.leo) {
+			p.hw = p.leo;
+			/* Same key, same size: LMDB overwrites in place, the cursor stays. */
 			if ((rc = part_put(t, tid, part, &p)) != 0)
 				break;
 		}
@@ -89,22 +101,67 @@ int log_hw_advance(ol_txn *t)
 	return rc < 0 ? rc : 0;
 }
 
-int log_hw_pending(offlog_env *env, bool *pending)
+int log_publish(ol_txn *t, const ol_pend *list, unsigned n, bool all)
+{
+	if (all)
+		return publish_all(t);
+	for (unsigned i = 0; i < n; i++) {
+		ol_part p;
+		int rc = part_get(t, list[i].tid, list[i].part, &p);
+		if (rc == OFFLOG_ENOPART)   /* its topic was deleted meanwhile */
+			continue;
+		if (rc)
+			return rc;
+		int64_t hw = list[i].leo < p.leo ? list[i].leo : p.leo;
+		if (hw > p.hw) {
+			p.hw = hw;
+			if ((rc = part_put(t, list[i].tid, list[i].part, &p)) != 0)
+				return rc;
+		}
+	}
+	return 0;
+}
+
+int log_behind(offlog_env *env, bool *behind)
 {
 	ol_txn t;
 	ol_cursor c;
+	ol_val k;
+	*behind = false;
 	int rc = db_read_begin(&t, env);
 	if (rc)
 		return rc;
-	if ((rc = db_cursor_open(&c, &t, T_HWPEND)) == 0) {
-		rc = db_cursor_seek(&c, NULL, 0, NULL, NULL);
+	if ((rc = db_cursor_open(&c, &t, T_PARTS)) == 0) {
+		for (rc = db_cursor_seek(&c, NULL, 0, &k, NULL); rc == 0 && !*behind;
+		     rc = db_cursor_next(&c, &k, NULL)) {
+			uint32_t tid;
+			int32_t part;
+			ol_part p;
+			if (k.n != 8)
+				continue;
+			part_decode_key(&k, &tid, &part);
+			if ((rc = part_get(&t, tid, part, &p)) != 0)
+				break;
+			*behind = p.hw < p.leo;
+		}
 		db_cursor_close(&c);
 	}
 	db_abort(&t);
-	if (rc < 0)
-		return rc;
-	*pending = rc == 0;
-	return 0;
+	return rc < 0 ? rc : 0;
+}
+
+/* Remember, for after the commit, that a partition awaits publishing. */
+static void touch(ol_txn *t, uint32_t tid, int32_t part, int64_t leo)
+{
+	for (unsigned i = 0; i < t->ntouched; i++)
+		if (t->touched[i].tid == tid && t->touched[i].part == part) {
+			t->touched[i].leo = leo;
+			return;
+		}
+	if (t->ntouched < OL_TOUCHED_MAX)
+		t->touched[t->ntouched++] = (ol_pend){tid, part, leo};
+	else
+		t->touched_all = true;
 }
 
 /* ---- appending ---------------------------------------------------------- */
@@ -131,17 +188,17 @@ int log_choose_partition(offlog_env *env, const ol_topic *tp, const offlog_messa
 	return 0;
 }
 
-/* Can records of (tid, part) from offset `first` go at the table's end? */
-static int can_append_at_end(ol_txn *t, uint32_t tid, int32_t part, int64_t first, bool *yes)
+/* Can records of (tid, part) from offset `first` go at the table's end?
+ * Leaves the cursor on the last key, where MDB_APPEND puts continue. */
+static int can_append_at_end(ol_cursor *c, uint32_t tid, int32_t part, int64_t first, bool *yes)
 {
 	ol_val last;
-	bool found;
 	uint8_t k[16];
-	int rc = db_last_key(t, T_LOG, &last, &found);
-	if (rc)
+	int rc = db_cursor_last(c, &last, NULL);
+	if (rc < 0)
 		return rc;
 	ol_log_key(k, tid, part, first);
-	*yes = !found || (last.n == 16 && memcmp(last.p, k, 16) < 0);
+	*yes = rc == 1 || (last.n == 16 && memcmp(last.p, k, 16) < 0);
 	return 0;
 }
 
@@ -153,18 +210,14 @@ static int index_time(ol_txn *t, uint32_t tid, int32_t part, int64_t ts, int64_t
 	return db_put(t, T_TINDEX, k, 16, v, 8);
 }
 
-int log_append(ol_txn *t, const ol_topic *tp, int32_t partition, const offlog_message *msgs,
-               size_t count, int64_t *base_offset)
+static int append_records(ol_txn *t, ol_cursor *c, const ol_topic *tp, int32_t partition,
+                          const offlog_message *msgs, size_t count, ol_part *p)
 {
-	ol_part p;
 	bool append;
-	int rc = part_get(t, tp->id, partition, &p);
-	if (rc == 0)
-		rc = can_append_at_end(t, tp->id, partition, p.leo, &append);
+	int64_t now = -1;
+	int rc = can_append_at_end(c, tp->id, partition, p->leo, &append);
 	if (rc)
 		return rc;
-	int64_t now = -1;
-	*base_offset = p.leo;
 	for (size_t i = 0; i < count; i++) {
 		size_t size, payload;
 		if ((rc = rec_check(&msgs[i], tp->cfg.max_message_bytes, &size, &payload)) != 0)
@@ -174,30 +227,44 @@ int log_append(ol_txn *t, const ol_topic *tp, int32_t partition, const offlog_me
 			ts = now >= 0 ? now : (now = ol_now_ms());
 		uint8_t k[16];
 		void *dst;
-		ol_log_key(k, tp->id, partition, p.leo);
-		if ((rc = db_reserve(t, T_LOG, k, 16, size, append, &dst)) != 0)
+		ol_log_key(k, tp->id, partition, p->leo);
+		if ((rc = db_cursor_reserve(c, k, 16, size, append, &dst)) != 0)
 			return rc;
 		rec_encode(dst, &msgs[i], ts);
-		/* Kafka's time index: an entry each time the largest timestamp
-		 * grows, so lookups stay correct with unordered timestamps. */
-		if (ts > p.max_ts) {
-			if ((rc = index_time(t, tp->id, partition, ts, p.leo)) != 0)
-				return rc;
-			p.max_ts = ts;
+		/* Indexing the largest timestamp so far, not each timestamp, keeps
+		 * lookups right when producers' timestamps are out of order. */
+		if (ts > p->max_ts) {
+			if (p->index_off < 0 || p->leo - p->index_off >= OL_INDEX_INTERVAL) {
+				if ((rc = index_time(t, tp->id, partition, ts, p->leo)) != 0)
+					return rc;
+				p->index_off = p->leo;
+			}
+			p->max_ts = ts;
 		}
-		p.leo++;
-		p.records++;
-		p.bytes += (int64_t)payload;
+		p->leo++;
+		p->records++;
+		p->bytes += (int64_t)payload;
 	}
-	if (t->env->opts.durability == OFFLOG_DURABILITY_SYNC) {
+	return 0;
+}
+
+int log_append(ol_txn *t, const ol_topic *tp, int32_t partition, const offlog_message *msgs,
+               size_t count, int64_t *base_offset)
+{
+	ol_part p;
+	ol_cursor c;
+	int rc = part_get(t, tp->id, partition, &p);
+	if (rc || (rc = db_cursor_open(&c, t, T_LOG)) != 0)
+		return rc;
+	*base_offset = p.leo;
+	rc = append_records(t, &c, tp, partition, msgs, count, &p);
+	db_cursor_close(&c);
+	if (rc)
+		return rc;
+	if (t->env->opts.durability == OFFLOG_DURABILITY_SYNC)
 		p.hw = p.leo;
-	} else {
-		uint8_t k[8], v[8];
-		ol_part_key(k, tp->id, partition);
-		ol_be64(v, (uint64_t)p.leo);
-		if ((rc = db_put(t, T_HWPEND, k, 8, v, 8)) != 0)
-			return rc;
-	}
+	else if (t->env->opts.durability == OFFLOG_DURABILITY_NOMETASYNC)
+		touch(t, tp->id, partition, p.leo);
 	return part_put(t, tp->id, partition, &p);
 }
 
@@ -244,6 +311,8 @@ static int reader_ready(ol_txn *t, ol_reader *rd)
 	return rc;
 }
 
+/* The hot loop of every consumer: the partition's key prefix is compared
+ * as one 8-byte word and offsets are read with one load each. */
 int log_read(ol_txn *t, ol_reader *rd, uint32_t tid, int32_t part, const char *topic,
              int64_t from, int64_t end, size_t max, uint64_t max_bytes, offlog_record *out,
              size_t *n, int64_t *next)
@@ -256,35 +325,43 @@ int log_read(ol_txn *t, ol_reader *rd, uint32_t tid, int32_t part, const char *t
 	if (rc)
 		return rc;
 	uint8_t k[16];
+	uint64_t prefix;
 	ol_val key, val;
 	uint64_t bytes = 0;
+	size_t got = 0;
 	bool exhausted = false;   /* no record of the partition left before `end` */
 	ol_log_key(k, tid, part, from);
+	memcpy(&prefix, k, 8);
 	for (rc = db_cursor_seek(&rd->cur, k, 16, &key, &val);; rc = db_cursor_next(&rd->cur, &key, &val)) {
 		if (rc) {
 			exhausted = rc == 1;
 			break;
 		}
-		if (!same_partition(&key, tid, part) ||
-		    (int64_t)ol_get_be64((const uint8_t *)key.p + 8) >= end) {
+		uint64_t kp;
+		if (key.n != 16 || (memcpy(&kp, key.p, 8), kp != prefix)) {
 			exhausted = true;
 			break;
 		}
 		int64_t off = (int64_t)ol_get_be64((const uint8_t *)key.p + 8);
-		offlog_record *r = &out[*n];
+		if (off >= end) {
+			exhausted = true;
+			break;
+		}
+		offlog_record *r = &out[got];
 		if ((rc = rec_decode(r, val.p, val.n)) != 0)
 			return ol_err(rc, "record %s/%d@%lld is damaged", topic, part, (long long)off);
 		size_t pay = rec_payload(r);
-		if (*n > 0 && bytes + pay > max_bytes)
+		if (got > 0 && bytes + pay > max_bytes)
 			break;
 		r->topic = topic;
 		r->partition = part;
 		r->offset = off;
 		bytes += pay;
 		*next = off + 1;
-		if (++*n == max)
+		if (++got == max)
 			break;
 	}
+	*n = got;
 	if (rc < 0)
 		return rc;
 	/* The rest of the range up to `end` is a gap: skip it. */
@@ -293,32 +370,49 @@ int log_read(ol_txn *t, ol_reader *rd, uint32_t tid, int32_t part, const char *t
 	return 0;
 }
 
+/* The offset just after the last index entry whose timestamp is < ts (the
+ * first record that can have a timestamp >= ts), or 0 if there is none. */
+static int index_floor(ol_txn *t, uint32_t tid, int32_t part, int64_t ts, int64_t *after)
+{
+	ol_cursor c;
+	ol_val k, v;
+	uint8_t key[16];
+	int rc = db_cursor_open(&c, t, T_TINDEX);
+	if (rc)
+		return rc;
+	ol_log_key(key, tid, part, ts);
+	rc = db_cursor_seek(&c, key, 16, &k, &v);
+	if (rc == 0)
+		rc = db_cursor_prev(&c, &k, &v);
+	else if (rc == 1)
+		rc = db_cursor_last(&c, &k, &v);
+	*after = 0;
+	if (rc == 0 && same_partition(&k, tid, part) && v.n == 8)
+		*after = (int64_t)ol_get_be64(v.p) + 1;
+	db_cursor_close(&c);
+	return rc < 0 ? rc : 0;
+}
+
 int log_offset_for_time(ol_txn *t, uint32_t tid, int32_t part, const ol_part *p, int64_t ts,
                         int64_t end, int64_t *out)
 {
 	ol_cursor c;
 	ol_val k, v;
 	uint8_t key[16];
-	int64_t start = end;
+	int64_t start;
 	if (ts < 0)
 		ts = 0;
-	int rc = db_cursor_open(&c, t, T_TINDEX);
+	*out = end;
+	/* Nothing reaches ts: the answer is the end, without a scan. */
+	if (ts > p->max_ts)
+		return 0;
+	int rc = index_floor(t, tid, part, ts, &start);
 	if (rc)
-		return rc;
-	ol_log_key(key, tid, part, ts);
-	rc = db_cursor_seek(&c, key, 16, &k, &v);
-	if (rc == 0 && same_partition(&k, tid, part) && v.n == 8)
-		start = (int64_t)ol_get_be64(v.p);
-	db_cursor_close(&c);
-	if (rc < 0)
 		return rc;
 	if (start < p->log_start)
 		start = p->log_start;
-	*out = end;
 	if (start >= end)
 		return 0;
-	/* The index names the first record that raised the maximum to >= ts.
-	 * It is the answer unless it was removed; then scan on from there. */
 	if ((rc = db_cursor_open(&c, t, T_LOG)) != 0)
 		return rc;
 	ol_log_key(key, tid, part, start);
@@ -367,7 +461,7 @@ static int purge_table(ol_txn *t, int table, uint32_t tid, size_t *budget)
 
 int log_purge_topic(ol_txn *t, uint32_t tid, size_t budget, bool *done)
 {
-	static const int tables[] = {T_LOG, T_TINDEX, T_HWPEND, T_PARTS};
+	static const int tables[] = {T_LOG, T_TINDEX, T_PARTS};
 	for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
 		int rc = purge_table(t, tables[i], tid, &budget);
 		if (rc)

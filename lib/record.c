@@ -160,6 +160,28 @@ void rec_encode(uint8_t *dst, const offlog_message *m, int64_t timestamp)
 int rec_decode(offlog_record *r, const void *data, size_t n)
 {
 	const uint8_t *p = data, *end = p + n;
+	/* The common record, a value and nothing else, decodes without the
+	 * general path: its length is what follows the varint. */
+	if (n >= 10 && p[0] == F_VALUE) {
+		size_t vl = p[9], hdr = 10;
+		if (vl >= 0x80 && n >= 11 && p[10] < 0x80) {
+			vl = (vl & 0x7f) | (size_t)p[10] << 7;
+			hdr = 11;
+		}
+		if (vl < 0x80 || hdr == 11) {
+			if (vl != n - hdr)
+				goto corrupt;
+			r->timestamp = (int64_t)ol_get_le64(p + 1);
+			r->key = NULL;
+			r->key_len = 0;
+			r->value = p + hdr;
+			r->value_len = vl;
+			r->headers = NULL;
+			r->headers_len = 0;
+			r->header_count = 0;
+			return 0;
+		}
+	}
 	uint64_t klen = 0, vlen = 0, hcount = 0, hlen = 0;
 	if (n < 9 || (p[0] & ~(F_KEY | F_VALUE | F_HEADERS)))
 		goto corrupt;

@@ -286,6 +286,7 @@ static void *flusher_main(void *arg);
 static void env_free(offlog_env *env)
 {
 	pthread_rwlock_destroy(&env->map_lock);
+	pthread_mutex_destroy(&env->pend_mu);
 	pthread_mutex_destroy(&env->wake_mu);
 	pthread_cond_destroy(&env->wake_cv);
 	pthread_mutex_destroy(&env->flush_mu);
@@ -306,6 +307,7 @@ static offlog_env *env_alloc(const char *path)
 	}
 	pthread_rwlock_init(&env->map_lock, NULL);
 	pthread_mutex_init(&env->wake_mu, NULL);
+	pthread_mutex_init(&env->pend_mu, NULL);
 	pthread_mutex_init(&env->flush_mu, NULL);
 	pthread_condattr_t ca;
 	pthread_condattr_init(&ca);
@@ -326,11 +328,11 @@ static offlog_env *env_alloc(const char *path)
  * deferred modes high watermarks behind what is now on disk. */
 static int recover(offlog_env *env)
 {
-	bool pending;
+	bool behind;
 	int rc = topic_purge_deleted(env);
 	if (rc == 0)
-		rc = log_hw_pending(env, &pending);
-	if (rc == 0 && pending)
+		rc = log_behind(env, &behind);
+	if (rc == 0 && behind)
 		rc = offlog_flush(env);
 	return rc;
 }
@@ -439,17 +441,65 @@ OFFLOG_API int offlog_store_stat(offlog_store_info *info, offlog_env *env)
 
 int ol_write_prologue(ol_txn *t)
 {
-	/* In the modes where this commit syncs the data file, the records of
-	 * earlier commits become durable with it: publish them. */
-	if (t->env->opts.durability != OFFLOG_DURABILITY_ASYNC)
-		return log_hw_advance(t);
-	return 0;
+	offlog_env *env = t->env;
+	/* NOMETASYNC: this commit's data sync makes the earlier commits durable,
+	 * so the partitions they appended to may publish their log end offsets,
+	 * visible once this commit is. */
+	if (env->opts.durability != OFFLOG_DURABILITY_NOMETASYNC)
+		return 0;
+	pthread_mutex_lock(&env->pend_mu);
+	memcpy(t->published, env->pending, env->npending * sizeof env->pending[0]);
+	t->npublished = env->npending;
+	t->published_all = env->pending_all;
+	pthread_mutex_unlock(&env->pend_mu);
+	if (t->npublished == 0 && !t->published_all)
+		return 0;
+	return log_publish(t, t->published, t->npublished, t->published_all);
 }
 
-void ol_committed(offlog_env *env)
+static void pending_add(offlog_env *env, const ol_pend *e)
 {
+	for (unsigned i = 0; i < env->npending; i++)
+		if (env->pending[i].tid == e->tid && env->pending[i].part == e->part) {
+			if (e->leo > env->pending[i].leo)
+				env->pending[i].leo = e->leo;
+			return;
+		}
+	if (env->npending < OL_PENDING_MAX)
+		env->pending[env->npending++] = *e;
+	else
+		env->pending_all = true;
+}
+
+/* Drop what t published unless a later commit moved it on meanwhile. */
+static void pending_drop(offlog_env *env, const ol_pend *e)
+{
+	for (unsigned i = 0; i < env->npending; i++)
+		if (env->pending[i].tid == e->tid && env->pending[i].part == e->part) {
+			if (env->pending[i].leo <= e->leo)
+				env->pending[i] = env->pending[--env->npending];
+			return;
+		}
+}
+
+void ol_committed(ol_txn *t)
+{
+	offlog_env *env = t->env;
 	if (ol_deferred(env))
 		atomic_store(&env->dirty, true);
+	if (env->opts.durability == OFFLOG_DURABILITY_NOMETASYNC &&
+	    (t->npublished || t->published_all || t->ntouched || t->touched_all)) {
+		pthread_mutex_lock(&env->pend_mu);
+		for (unsigned i = 0; i < t->npublished; i++)
+			pending_drop(env, &t->published[i]);
+		if (t->published_all)
+			env->pending_all = false;
+		for (unsigned i = 0; i < t->ntouched; i++)
+			pending_add(env, &t->touched[i]);
+		if (t->touched_all)
+			env->pending_all = true;
+		pthread_mutex_unlock(&env->pend_mu);
+	}
 	ol_wake_consumers(env);
 }
 
@@ -475,7 +525,7 @@ int ol_write(offlog_env *env, ol_write_fn fn, void *arg)
 			continue;
 		}
 		if (rc == 0)
-			ol_committed(env);
+			ol_committed(&t);
 		return rc;
 	}
 }
@@ -522,11 +572,13 @@ static int flush_fn(ol_txn *t, void *arg)
 {
 	OL_UNUSED(arg);
 	/* Sync while holding the write lock: everything committed before this
-	 * transaction is then durable, so its log end offsets may be published
-	 * as high watermarks. */
+	 * transaction is then durable, so every log end offset may be published
+	 * as the high watermark. */
 	int rc = db_env_sync(t->env);
 	if (rc == 0)
-		rc = log_hw_advance(t);
+		rc = log_publish(t, NULL, 0, true);
+	if (rc == 0)
+		t->published_all = true;   /* clears what was pending */
 	return rc;
 }
 

@@ -213,7 +213,7 @@ static int put_topic_id(ol_txn *t, uint32_t id, int state, const char *name)
 
 static int init_partitions(ol_txn *t, uint32_t id, int32_t from, int32_t to)
 {
-	const ol_part empty = {0, 0, 0, 0, 0, -1};
+	const ol_part empty = {0, 0, 0, 0, 0, -1, -1};
 	for (int32_t p = from; p < to; p++) {
 		int rc = part_put(t, id, p, &empty);
 		if (rc)

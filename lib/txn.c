@@ -126,7 +126,7 @@ OFFLOG_API int offlog_txn_commit(offlog_txn *x)
 	}
 	rc = db_commit(&x->t);
 	if (rc == 0)
-		ol_committed(x->env);
+		ol_committed(&x->t);
 	else
 		x->failed = rc;
 	finish(x);

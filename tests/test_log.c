@@ -471,6 +471,42 @@ static void test_offsets_for_times_skips_removed_records(void **state)
 	assert_int_equal(e.offset, 4);
 }
 
+/* The sparse index must give what a scan of every record gives. */
+static void test_offsets_for_times_matches_a_full_scan(void **state)
+{
+	fx *f = *state;
+	enum { N = 3000 };
+	static int64_t ts[N];
+	static bool gone[N];
+	assert_ok(offlog_topic_create(f->env, "t", 1, NULL));
+	srand(99);
+	int64_t clock = 1000;
+	for (int i = 0; i < N; i++) {
+		/* Mostly rising, with producers' clocks jittering back and forth. */
+		clock += rand() % 5;
+		ts[i] = clock - rand() % 40;
+		offlog_message m = msg_ts("x", ts[i]);
+		assert_ok(offlog_append(NULL, NULL, f->env, "t", 0, &m));
+	}
+	for (int i = 500; i < 900; i++)
+		gone[i] = true;
+	remove_records(f->env, 500, 900);
+	for (int q = 0; q < 400; q++) {
+		int64_t t = 900 + rand() % (int)(clock - 800);
+		int64_t want = N;
+		for (int i = 0; i < N; i++)
+			if (!gone[i] && ts[i] >= t) {
+				want = i;
+				break;
+			}
+		offlog_partition_offset e = {"t", 0, t, NULL, 0};
+		assert_ok(offlog_offsets_for_times(f->env, &e, 1));
+		if (e.offset != want)
+			fail_msg("timestamp %lld: offset %lld, a scan gives %lld", (long long)t,
+			         (long long)e.offset, (long long)want);
+	}
+}
+
 static offlog_options mode(int durability)
 {
 	offlog_options o = OFFLOG_OPTIONS_INIT;
@@ -637,6 +673,7 @@ int main(void)
 		T(test_offset_in_a_gap_reads_the_next_record),
 		T(test_offsets_for_times_finds_first_at_or_after),
 		T(test_offsets_for_times_skips_removed_records),
+		T(test_offsets_for_times_matches_a_full_scan),
 		T(test_sync_mode_hw_equals_leo_after_every_commit),
 		cmocka_unit_test_setup_teardown(test_async_mode_hw_trails_until_flush, setup_async,
 		                                fx_teardown),
