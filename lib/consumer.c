@@ -21,6 +21,7 @@ struct cpart {
 	int64_t position;    /* OFFLOG_OFFSET_INVALID until known */
 	int64_t next;        /* scratch of one poll: the position after it */
 	int64_t end;         /* scratch of one poll: readable end */
+	uint32_t pid;        /* scratch of one poll: partition id */
 	bool paused;
 };
 
@@ -173,8 +174,7 @@ static int apply_reset(offlog_consumer *c, ol_txn *t, const struct cpart *cp, co
 		*pos = end;
 		return 0;
 	case OFFLOG_RESET_BY_DURATION:
-		return log_offset_for_time(t, cp->tid, cp->partition, p,
-		                           ol_now_ms() - c->opts.reset_duration_ms, end, pos);
+		return log_offset_for_time(t, p, ol_now_ms() - c->opts.reset_duration_ms, end, pos);
 	default:
 		if (had == OFFLOG_OFFSET_INVALID)
 			return ol_err(OFFLOG_ENOOFFSET,
@@ -436,13 +436,14 @@ static int poll_once(offlog_consumer *c, size_t *count)
 		if ((rc = load(t, cp, &p)) != 0 || (rc = resolve(c, t, cp, &p, &cp->next)) != 0)
 			return rc;
 		cp->end = part_read_end(&p, c->opts.isolation);
+		cp->pid = p.pid;
 	}
 	for (size_t k = 0; k < c->nparts && budget > 0 && bytes < c->opts.max_poll_bytes; k++) {
 		struct cpart *cp = &c->parts[(c->turn + k) % c->nparts];
 		size_t got;
 		if (cp->paused)
 			continue;
-		rc = log_read(t, &c->snap.rd, cp->tid, cp->partition, cp->topic, cp->next, cp->end, budget,
+		rc = log_read(t, &c->snap.rd, cp->pid, cp->partition, cp->topic, cp->next, cp->end, budget,
 		              c->opts.max_poll_bytes - bytes, c->recs + n, &got, &cp->next);
 		if (rc)
 			return rc;
@@ -596,8 +597,7 @@ OFFLOG_API int offlog_consumer_seek_timestamp(offlog_consumer *c, const char *to
 	if ((rc = db_read_begin(&t, c->env)) != 0)
 		return rc;
 	if ((rc = load(&t, cp, &p)) == 0)
-		rc = log_offset_for_time(&t, cp->tid, cp->partition, &p, timestamp_ms,
-		                         part_read_end(&p, c->opts.isolation), &pos);
+		rc = log_offset_for_time(&t, &p, timestamp_ms, part_read_end(&p, c->opts.isolation), &pos);
 	db_abort(&t);
 	if (rc == 0)
 		cp->position = pos;

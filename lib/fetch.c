@@ -66,7 +66,7 @@ static int fetch_into(offlog_batch *b, const char *topic, int32_t partition, int
 		b->cap = max;
 	}
 	snprintf(b->topic, sizeof b->topic, "%s", topic);
-	return log_read(&b->snap.t, &b->snap.rd, tp.id, partition, b->topic, offset, p.hw, max,
+	return log_read(&b->snap.t, &b->snap.rd, p.pid, partition, b->topic, offset, p.hw, max,
 	                max_bytes, b->recs, &b->n, &b->next);
 }
 
@@ -138,7 +138,7 @@ static int offset_for_time(ol_txn *t, offlog_partition_offset *e)
 	}
 	if (e->offset < 0)
 		return ol_err(OFFLOG_EINVAL, "timestamp %lld: must be >= 0", (long long)e->offset);
-	return log_offset_for_time(t, tp.id, e->partition, &p, e->offset, p.hw, &e->offset);
+	return log_offset_for_time(t, &p, e->offset, p.hw, &e->offset);
 }
 
 OFFLOG_API int offlog_offsets_for_times(offlog_env *env, offlog_partition_offset *list,

@@ -80,9 +80,9 @@ enum ol_table {
 	T_META,      /* "format", "next_topic_id", ... -> values */
 	T_TOPICS,    /* topic name -> topic record */
 	T_TOPIC_IDS, /* topic id (be32) -> topic name, or a deletion marker */
-	T_PARTS,     /* (topic id, partition) -> partition state */
-	T_LOG,       /* (topic id, partition, offset) -> encoded record */
-	T_TINDEX,    /* (topic id, partition, max timestamp so far) -> offset */
+	T_PARTS,     /* (topic id, partition) -> partition state, with its partition id */
+	T_LOG,       /* (partition id, offset) -> encoded record */
+	T_TINDEX,    /* (partition id, max timestamp so far) -> offset */
 	T_COMMITS,   /* (group, 0, topic id, partition) -> committed offset */
 	T__COUNT
 };
@@ -274,9 +274,11 @@ int topic_purge_deleted(offlog_env *env);
 
 /* ---- record.c ----------------------------------------------------------- */
 
-/* Validate a message against the topic limit; its encoded size in *size and
- * its payload size (key + value + headers) in *payload. */
-int rec_check(const offlog_message *m, int32_t max_message_bytes, size_t *size, size_t *payload);
+/* Validate a message against the topic limit; with ts, its timestamp once
+ * OFFLOG_TIMESTAMP_NOW is resolved, its encoded size in *size and its
+ * payload size (key + value + headers) in *payload. */
+int rec_check(const offlog_message *m, int64_t ts, int32_t max_message_bytes, size_t *size,
+              size_t *payload);
 /* Encode into dst, which has exactly the size rec_check gave. */
 void rec_encode(uint8_t *dst, const offlog_message *m, int64_t timestamp);
 /* Decode a stored value; pointers point into it. */
@@ -287,6 +289,7 @@ size_t rec_payload(const offlog_record *r);
 /* ---- log.c -------------------------------------------------------------- */
 
 typedef struct ol_part {
+	uint32_t pid;      /* names the partition in T_LOG and T_TINDEX; never reused */
 	int64_t log_start;
 	int64_t leo;
 	int64_t hw;
@@ -301,10 +304,11 @@ static inline void ol_part_key(uint8_t k[8], uint32_t tid, int32_t part)
 	ol_be32(k, tid);
 	ol_be32(k + 4, (uint32_t)part);
 }
-static inline void ol_log_key(uint8_t k[16], uint32_t tid, int32_t part, int64_t off)
+#define OL_LOG_KEY 12
+static inline void ol_log_key(uint8_t k[OL_LOG_KEY], uint32_t pid, int64_t off)
 {
-	ol_part_key(k, tid, part);
-	ol_be64(k + 8, (uint64_t)off);
+	ol_be32(k, pid);
+	ol_be64(k + 4, (uint64_t)off);
 }
 
 int part_get(ol_txn *t, uint32_t tid, int32_t part, ol_part *out);
@@ -349,13 +353,12 @@ void snap_free(ol_snapshot *s);
 /* Read records [from, end) of a partition into out (at most max records,
  * about max_bytes of payload, at least one). *n gets the count; *next the
  * offset to read next. Records' topic field is set to `topic`. */
-int log_read(ol_txn *t, ol_reader *rd, uint32_t tid, int32_t part, const char *topic,
+int log_read(ol_txn *t, ol_reader *rd, uint32_t pid, int32_t part, const char *topic,
              int64_t from, int64_t end, size_t max, uint64_t max_bytes, offlog_record *out,
              size_t *n, int64_t *next);
 /* Earliest offset >= from with timestamp >= ts, or end if none. */
-int log_offset_for_time(ol_txn *t, uint32_t tid, int32_t part, const ol_part *p, int64_t ts,
-                        int64_t end, int64_t *out);
-/* Remove every record, index entry and state of a partition range of a
+int log_offset_for_time(ol_txn *t, const ol_part *p, int64_t ts, int64_t end, int64_t *out);
+/* Remove the records, index entries and partition states of a deleted
  * topic, at most `budget` entries; *done when nothing is left. */
 int log_purge_topic(ol_txn *t, uint32_t tid, size_t budget, bool *done);
 

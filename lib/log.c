@@ -3,10 +3,13 @@
  * high watermark.
  *
  * Layout: every record of every partition lives in one table keyed by
- * (topic id, partition, offset), all big-endian, so a partition is one
- * contiguous key range in offset order and a read is a cursor walk. When the
- * partition being appended to holds the largest keys of the table, appends
- * use MDB_APPEND, which fills pages completely instead of splitting them.
+ * (partition id, offset), both big-endian: 12 bytes. A partition is one
+ * contiguous key range in offset order and a read is a cursor walk. The
+ * partition id is a number given to each partition when it is created and
+ * never reused, so a topic deleted and created again starts with empty
+ * ranges. When the partition appended to holds the largest keys of the
+ * table, appends use MDB_APPEND, which fills pages completely instead of
+ * splitting them.
  *
  * High watermark: in SYNC mode an append sets hw = log end offset in the same
  * transaction, which is durable when it commits. In the deferred modes the
@@ -27,7 +30,7 @@
 
 #define PART_FMT 1u
 #define PART_FIELDS 7
-#define PART_SIZE (4 + PART_FIELDS * 8)
+#define PART_SIZE (8 + PART_FIELDS * 8)   /* format, 3 spare, pid, fields */
 #define OL_INDEX_INTERVAL 32
 
 /* ---- partition state ---------------------------------------------------- */
@@ -45,7 +48,8 @@ int part_get(ol_txn *t, uint32_t tid, int32_t part, ol_part *out)
 	const uint8_t *p = v.p;
 	if (v.n < PART_SIZE || p[0] != PART_FMT)
 		return ol_err(OFFLOG_ECORRUPT, "state of partition %d of topic id %u is damaged", part, tid);
-	p += 4;
+	out->pid = (uint32_t)p[4] | (uint32_t)p[5] << 8 | (uint32_t)p[6] << 16 | (uint32_t)p[7] << 24;
+	p += 8;
 	int64_t *f[PART_FIELDS] = {&out->log_start, &out->leo,    &out->hw,       &out->records,
 	                           &out->bytes,     &out->max_ts, &out->index_off};
 	for (int i = 0; i < PART_FIELDS; i++, p += 8)
@@ -57,10 +61,12 @@ int part_put(ol_txn *t, uint32_t tid, int32_t part, const ol_part *s)
 {
 	uint8_t k[8], v[PART_SIZE] = {PART_FMT, 0, 0, 0};
 	ol_part_key(k, tid, part);
+	for (int i = 0; i < 4; i++)
+		v[4 + i] = (uint8_t)(s->pid >> (8 * i));
 	const int64_t f[PART_FIELDS] = {s->log_start, s->leo,    s->hw,       s->records,
 	                                s->bytes,     s->max_ts, s->index_off};
 	for (int i = 0; i < PART_FIELDS; i++)
-		ol_le64(v + 4 + 8 * i, (uint64_t)f[i]);
+		ol_le64(v + 8 + 8 * i, (uint64_t)f[i]);
 	return db_put(t, T_PARTS, k, 8, v, sizeof v);
 }
 
@@ -190,52 +196,52 @@ int log_choose_partition(offlog_env *env, const ol_topic *tp, const offlog_messa
 
 /* Can records of (tid, part) from offset `first` go at the table's end?
  * Leaves the cursor on the last key, where MDB_APPEND puts continue. */
-static int can_append_at_end(ol_cursor *c, uint32_t tid, int32_t part, int64_t first, bool *yes)
+static int can_append_at_end(ol_cursor *c, uint32_t pid, int64_t first, bool *yes)
 {
 	ol_val last;
-	uint8_t k[16];
+	uint8_t k[OL_LOG_KEY];
 	int rc = db_cursor_last(c, &last, NULL);
 	if (rc < 0)
 		return rc;
-	ol_log_key(k, tid, part, first);
-	*yes = rc == 1 || (last.n == 16 && memcmp(last.p, k, 16) < 0);
+	ol_log_key(k, pid, first);
+	*yes = rc == 1 || (last.n == OL_LOG_KEY && memcmp(last.p, k, OL_LOG_KEY) < 0);
 	return 0;
 }
 
-static int index_time(ol_txn *t, uint32_t tid, int32_t part, int64_t ts, int64_t offset)
+static int index_time(ol_txn *t, uint32_t pid, int64_t ts, int64_t offset)
 {
-	uint8_t k[16], v[8];
-	ol_log_key(k, tid, part, ts);
+	uint8_t k[OL_LOG_KEY], v[8];
+	ol_log_key(k, pid, ts);
 	ol_be64(v, (uint64_t)offset);
-	return db_put(t, T_TINDEX, k, 16, v, 8);
+	return db_put(t, T_TINDEX, k, OL_LOG_KEY, v, 8);
 }
 
-static int append_records(ol_txn *t, ol_cursor *c, const ol_topic *tp, int32_t partition,
+static int append_records(ol_txn *t, ol_cursor *c, const ol_topic *tp,
                           const offlog_message *msgs, size_t count, ol_part *p)
 {
 	bool append;
 	int64_t now = -1;
-	int rc = can_append_at_end(c, tp->id, partition, p->leo, &append);
+	int rc = can_append_at_end(c, p->pid, p->leo, &append);
 	if (rc)
 		return rc;
 	for (size_t i = 0; i < count; i++) {
 		size_t size, payload;
-		if ((rc = rec_check(&msgs[i], tp->cfg.max_message_bytes, &size, &payload)) != 0)
-			return rc;
 		int64_t ts = msgs[i].timestamp;
 		if (ts == OFFLOG_TIMESTAMP_NOW)
 			ts = now >= 0 ? now : (now = ol_now_ms());
-		uint8_t k[16];
+		if ((rc = rec_check(&msgs[i], ts, tp->cfg.max_message_bytes, &size, &payload)) != 0)
+			return rc;
+		uint8_t k[OL_LOG_KEY];
 		void *dst;
-		ol_log_key(k, tp->id, partition, p->leo);
-		if ((rc = db_cursor_reserve(c, k, 16, size, append, &dst)) != 0)
+		ol_log_key(k, p->pid, p->leo);
+		if ((rc = db_cursor_reserve(c, k, OL_LOG_KEY, size, append, &dst)) != 0)
 			return rc;
 		rec_encode(dst, &msgs[i], ts);
 		/* Indexing the largest timestamp so far, not each timestamp, keeps
 		 * lookups right when producers' timestamps are out of order. */
 		if (ts > p->max_ts) {
 			if (p->index_off < 0 || p->leo - p->index_off >= OL_INDEX_INTERVAL) {
-				if ((rc = index_time(t, tp->id, partition, ts, p->leo)) != 0)
+				if ((rc = index_time(t, p->pid, ts, p->leo)) != 0)
 					return rc;
 				p->index_off = p->leo;
 			}
@@ -257,7 +263,7 @@ int log_append(ol_txn *t, const ol_topic *tp, int32_t partition, const offlog_me
 	if (rc || (rc = db_cursor_open(&c, t, T_LOG)) != 0)
 		return rc;
 	*base_offset = p.leo;
-	rc = append_records(t, &c, tp, partition, msgs, count, &p);
+	rc = append_records(t, &c, tp, msgs, count, &p);
 	db_cursor_close(&c);
 	if (rc)
 		return rc;
@@ -295,11 +301,10 @@ void snap_free(ol_snapshot *s)
 	s->have = false;
 }
 
-static bool same_partition(const ol_val *k, uint32_t tid, int32_t part)
+/* Is k a key of partition pid's range (log or time index)? */
+static bool in_partition(const ol_val *k, uint32_t pid)
 {
-	uint8_t pk[8];
-	ol_part_key(pk, tid, part);
-	return k->n == 16 && memcmp(k->p, pk, 8) == 0;
+	return k->n == OL_LOG_KEY && ol_get_be32(k->p) == pid;
 }
 
 static int reader_ready(ol_txn *t, ol_reader *rd)
@@ -311,9 +316,8 @@ static int reader_ready(ol_txn *t, ol_reader *rd)
 	return rc;
 }
 
-/* The hot loop of every consumer: the partition's key prefix is compared
- * as one 8-byte word and offsets are read with one load each. */
-int log_read(ol_txn *t, ol_reader *rd, uint32_t tid, int32_t part, const char *topic,
+/* The hot loop of every consumer. */
+int log_read(ol_txn *t, ol_reader *rd, uint32_t pid, int32_t part, const char *topic,
              int64_t from, int64_t end, size_t max, uint64_t max_bytes, offlog_record *out,
              size_t *n, int64_t *next)
 {
@@ -324,26 +328,21 @@ int log_read(ol_txn *t, ol_reader *rd, uint32_t tid, int32_t part, const char *t
 	int rc = reader_ready(t, rd);
 	if (rc)
 		return rc;
-	uint8_t k[16];
-	uint64_t prefix;
+	uint8_t k[OL_LOG_KEY];
 	ol_val key, val;
 	uint64_t bytes = 0;
 	size_t got = 0;
 	bool exhausted = false;   /* no record of the partition left before `end` */
-	ol_log_key(k, tid, part, from);
-	memcpy(&prefix, k, 8);
-	for (rc = db_cursor_seek(&rd->cur, k, 16, &key, &val);; rc = db_cursor_next(&rd->cur, &key, &val)) {
+	ol_log_key(k, pid, from);
+	for (rc = db_cursor_seek(&rd->cur, k, OL_LOG_KEY, &key, &val);;
+	     rc = db_cursor_next(&rd->cur, &key, &val)) {
 		if (rc) {
 			exhausted = rc == 1;
 			break;
 		}
-		uint64_t kp;
-		if (key.n != 16 || (memcpy(&kp, key.p, 8), kp != prefix)) {
-			exhausted = true;
-			break;
-		}
-		int64_t off = (int64_t)ol_get_be64((const uint8_t *)key.p + 8);
-		if (off >= end) {
+		int64_t off;
+		if (!in_partition(&key, pid) ||
+		    (off = (int64_t)ol_get_be64((const uint8_t *)key.p + 4)) >= end) {
 			exhausted = true;
 			break;
 		}
@@ -372,33 +371,32 @@ int log_read(ol_txn *t, ol_reader *rd, uint32_t tid, int32_t part, const char *t
 
 /* The offset just after the last index entry whose timestamp is < ts (the
  * first record that can have a timestamp >= ts), or 0 if there is none. */
-static int index_floor(ol_txn *t, uint32_t tid, int32_t part, int64_t ts, int64_t *after)
+static int index_floor(ol_txn *t, uint32_t pid, int64_t ts, int64_t *after)
 {
 	ol_cursor c;
 	ol_val k, v;
-	uint8_t key[16];
+	uint8_t key[OL_LOG_KEY];
 	int rc = db_cursor_open(&c, t, T_TINDEX);
 	if (rc)
 		return rc;
-	ol_log_key(key, tid, part, ts);
-	rc = db_cursor_seek(&c, key, 16, &k, &v);
+	ol_log_key(key, pid, ts);
+	rc = db_cursor_seek(&c, key, OL_LOG_KEY, &k, &v);
 	if (rc == 0)
 		rc = db_cursor_prev(&c, &k, &v);
 	else if (rc == 1)
 		rc = db_cursor_last(&c, &k, &v);
 	*after = 0;
-	if (rc == 0 && same_partition(&k, tid, part) && v.n == 8)
+	if (rc == 0 && in_partition(&k, pid) && v.n == 8)
 		*after = (int64_t)ol_get_be64(v.p) + 1;
 	db_cursor_close(&c);
 	return rc < 0 ? rc : 0;
 }
 
-int log_offset_for_time(ol_txn *t, uint32_t tid, int32_t part, const ol_part *p, int64_t ts,
-                        int64_t end, int64_t *out)
+int log_offset_for_time(ol_txn *t, const ol_part *p, int64_t ts, int64_t end, int64_t *out)
 {
 	ol_cursor c;
 	ol_val k, v;
-	uint8_t key[16];
+	uint8_t key[OL_LOG_KEY];
 	int64_t start;
 	if (ts < 0)
 		ts = 0;
@@ -406,7 +404,7 @@ int log_offset_for_time(ol_txn *t, uint32_t tid, int32_t part, const ol_part *p,
 	/* Nothing reaches ts: the answer is the end, without a scan. */
 	if (ts > p->max_ts)
 		return 0;
-	int rc = index_floor(t, tid, part, ts, &start);
+	int rc = index_floor(t, p->pid, ts, &start);
 	if (rc)
 		return rc;
 	if (start < p->log_start)
@@ -415,11 +413,11 @@ int log_offset_for_time(ol_txn *t, uint32_t tid, int32_t part, const ol_part *p,
 		return 0;
 	if ((rc = db_cursor_open(&c, t, T_LOG)) != 0)
 		return rc;
-	ol_log_key(key, tid, part, start);
-	for (rc = db_cursor_seek(&c, key, 16, &k, &v); rc == 0; rc = db_cursor_next(&c, &k, &v)) {
-		if (!same_partition(&k, tid, part))
+	ol_log_key(key, p->pid, start);
+	for (rc = db_cursor_seek(&c, key, OL_LOG_KEY, &k, &v); rc == 0; rc = db_cursor_next(&c, &k, &v)) {
+		if (!in_partition(&k, p->pid))
 			break;
-		int64_t off = (int64_t)ol_get_be64((const uint8_t *)k.p + 8);
+		int64_t off = (int64_t)ol_get_be64((const uint8_t *)k.p + 4);
 		if (off >= end)
 			break;
 		offlog_record r;
@@ -436,12 +434,13 @@ int log_offset_for_time(ol_txn *t, uint32_t tid, int32_t part, const ol_part *p,
 
 /* ---- removing a deleted topic ------------------------------------------- */
 
-static int purge_table(ol_txn *t, int table, uint32_t tid, size_t *budget)
+/* Delete up to *budget keys of `table` that start with the 4-byte prefix. */
+static int purge_prefix(ol_txn *t, int table, uint32_t prefix_id, size_t *budget)
 {
 	ol_cursor c;
 	ol_val k;
 	uint8_t prefix[4];
-	ol_be32(prefix, tid);
+	ol_be32(prefix, prefix_id);
 	int rc = db_cursor_open(&c, t, table);
 	if (rc)
 		return rc;
@@ -459,14 +458,40 @@ static int purge_table(ol_txn *t, int table, uint32_t tid, size_t *budget)
 	return rc < 0 ? rc : 0;
 }
 
+/* Partition by partition: its records, its index, then its state. */
 int log_purge_topic(ol_txn *t, uint32_t tid, size_t budget, bool *done)
 {
-	static const int tables[] = {T_LOG, T_TINDEX, T_PARTS};
-	for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
-		int rc = purge_table(t, tables[i], tid, &budget);
-		if (rc)
-			return rc;
+	ol_cursor c;
+	ol_val k;
+	uint8_t prefix[4];
+	ol_be32(prefix, tid);
+	*done = false;
+	int rc = db_cursor_open(&c, t, T_PARTS);
+	if (rc)
+		return rc;
+	while (budget > 0) {
+		rc = db_cursor_seek(&c, prefix, 4, &k, NULL);
+		if (rc == 1 || (rc == 0 && (k.n != 8 || memcmp(k.p, prefix, 4) != 0))) {
+			*done = true;
+			rc = 0;
+			break;
+		}
+		uint32_t ktid;
+		int32_t part;
+		ol_part p;
+		if (rc || (part_decode_key(&k, &ktid, &part), rc = part_get(t, tid, part, &p)) != 0 ||
+		    (rc = purge_prefix(t, T_LOG, p.pid, &budget)) != 0 ||
+		    (rc = purge_prefix(t, T_TINDEX, p.pid, &budget)) != 0)
+			break;
+		if (budget == 0)
+			break;
+		uint8_t pk[8];
+		ol_part_key(pk, tid, part);
+		if ((rc = db_del(t, T_PARTS, pk, 8)) < 0)
+			break;
+		rc = 0;
+		budget--;
 	}
-	*done = budget > 0;
-	return 0;
+	db_cursor_close(&c);
+	return rc < 0 ? rc : 0;
 }

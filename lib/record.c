@@ -1,19 +1,31 @@
 /*
  * record.c - the stored form of a record.
  *
- *   flags (1 byte: key present, value present, headers present)
- *   timestamp (8 bytes, little-endian)
+ *   flags (1 byte: bits 0-2 key, value, headers present; bits 4-7 the number
+ *          of timestamp bytes, 0..8)
+ *   timestamp (that many bytes, little-endian: ms since the epoch, >= 0)
  *   [key length] [value length] [header count, headers length]   (varints)
  *   key bytes, value bytes, headers
  *
  * Each header is: name length, name, value length + 1 (0 = null value), value.
- * Lengths are LEB128 varints, so a 128-byte record costs 11 bytes of framing.
+ * Lengths are LEB128 varints. A 128-byte value with a timestamp of today
+ * costs 9 bytes of framing, and the timestamp decodes with one load.
  * The decoder checks every length against the stored size: a damaged record
  * is reported, never read past.
  */
 #include "internal.h"
 
-enum { F_KEY = 1, F_VALUE = 2, F_HEADERS = 4 };
+enum { F_KEY = 1, F_VALUE = 2, F_HEADERS = 4, F_TS_SHIFT = 4 };
+
+static unsigned ts_len(uint64_t ts)
+{
+	unsigned n = 0;
+	while (ts) {
+		ts >>= 8;
+		n++;
+	}
+	return n;
+}
 
 static size_t varint_len(uint64_t v)
 {
@@ -35,8 +47,7 @@ static uint8_t *varint_put(uint8_t *p, uint64_t v)
 	return p;
 }
 
-/* Read a varint from [*p, end); false if truncated or too long. */
-static bool varint_get(const uint8_t **p, const uint8_t *end, uint64_t *out)
+static bool varint_slow(const uint8_t **p, const uint8_t *end, uint64_t *out)
 {
 	uint64_t v = 0;
 	for (unsigned shift = 0; shift < 64 && *p < end; shift += 7) {
@@ -48,6 +59,26 @@ static bool varint_get(const uint8_t **p, const uint8_t *end, uint64_t *out)
 		}
 	}
 	return false;
+}
+
+/* Read a varint from [*p, end); false if truncated or too long. Lengths
+ * under 16 KiB, one or two bytes, take the inline path. */
+static inline bool varint_get(const uint8_t **p, const uint8_t *end, uint64_t *out)
+{
+	const uint8_t *q = *p;
+	if (end - q >= 2) {
+		if (q[0] < 0x80) {
+			*out = q[0];
+			*p = q + 1;
+			return true;
+		}
+		if (q[1] < 0x80) {
+			*out = (uint64_t)(q[0] & 0x7f) | (uint64_t)q[1] << 7;
+			*p = q + 2;
+			return true;
+		}
+	}
+	return varint_slow(p, end, out);
 }
 
 static size_t headers_size(const offlog_message *m)
@@ -88,7 +119,8 @@ static int check_headers(const offlog_message *m)
 	return 0;
 }
 
-int rec_check(const offlog_message *m, int32_t max_message_bytes, size_t *size, size_t *payload)
+int rec_check(const offlog_message *m, int64_t ts, int32_t max_message_bytes, size_t *size,
+              size_t *payload)
 {
 	if (!m)
 		return ol_err(OFFLOG_EINVAL, "message is NULL");
@@ -112,7 +144,7 @@ int rec_check(const offlog_message *m, int32_t max_message_bytes, size_t *size, 
 	if (pay > (size_t)max_message_bytes)
 		return ol_err(OFFLOG_ETOOBIG, "record is %zu bytes; the topic's max_message_bytes is %d", pay,
 		              max_message_bytes);
-	size_t n = 1 + 8;
+	size_t n = 1 + ts_len((uint64_t)ts);
 	if (m->key)
 		n += varint_len(m->key_len);
 	if (m->value)
@@ -127,10 +159,11 @@ int rec_check(const offlog_message *m, int32_t max_message_bytes, size_t *size, 
 void rec_encode(uint8_t *dst, const offlog_message *m, int64_t timestamp)
 {
 	uint8_t *p = dst;
+	unsigned tl = ts_len((uint64_t)timestamp);
 	*p++ = (uint8_t)((m->key ? F_KEY : 0) | (m->value ? F_VALUE : 0) |
-	                 (m->header_count ? F_HEADERS : 0));
-	ol_le64(p, (uint64_t)timestamp);
-	p += 8;
+	                 (m->header_count ? F_HEADERS : 0) | tl << F_TS_SHIFT);
+	for (unsigned i = 0; i < tl; i++)
+		*p++ = (uint8_t)((uint64_t)timestamp >> (8 * i));
 	if (m->key)
 		p = varint_put(p, m->key_len);
 	if (m->value)
@@ -160,34 +193,27 @@ void rec_encode(uint8_t *dst, const offlog_message *m, int64_t timestamp)
 int rec_decode(offlog_record *r, const void *data, size_t n)
 {
 	const uint8_t *p = data, *end = p + n;
-	/* The common record, a value and nothing else, decodes without the
-	 * general path: its length is what follows the varint. */
-	if (n >= 10 && p[0] == F_VALUE) {
-		size_t vl = p[9], hdr = 10;
-		if (vl >= 0x80 && n >= 11 && p[10] < 0x80) {
-			vl = (vl & 0x7f) | (size_t)p[10] << 7;
-			hdr = 11;
-		}
-		if (vl < 0x80 || hdr == 11) {
-			if (vl != n - hdr)
-				goto corrupt;
-			r->timestamp = (int64_t)ol_get_le64(p + 1);
-			r->key = NULL;
-			r->key_len = 0;
-			r->value = p + hdr;
-			r->value_len = vl;
-			r->headers = NULL;
-			r->headers_len = 0;
-			r->header_count = 0;
-			return 0;
-		}
-	}
-	uint64_t klen = 0, vlen = 0, hcount = 0, hlen = 0;
-	if (n < 9 || (p[0] & ~(F_KEY | F_VALUE | F_HEADERS)))
+	uint64_t ts = 0, klen = 0, vlen = 0, hcount = 0, hlen = 0;
+	if (n < 1 || (p[0] & 0x08))
 		goto corrupt;
 	uint8_t flags = *p++;
-	r->timestamp = (int64_t)ol_get_le64(p);
-	p += 8;
+	unsigned tl = flags >> F_TS_SHIFT;
+	if (tl > 8 || tl > (size_t)(end - p))
+		goto corrupt;
+	if (end - p >= 8) {
+		memcpy(&ts, p, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+		ts = __builtin_bswap64(ts);
+#endif
+		if (tl < 8)
+			ts &= ((uint64_t)1 << (8 * tl)) - 1;
+	} else {
+		for (unsigned i = 0; i < tl; i++)
+			ts |= (uint64_t)p[i] << (8 * i);
+	}
+	p += tl;
+	if (ts > INT64_MAX)
+		goto corrupt;
 	if ((flags & F_KEY) && !varint_get(&p, end, &klen))
 		goto corrupt;
 	if ((flags & F_VALUE) && !varint_get(&p, end, &vlen))
@@ -197,6 +223,7 @@ int rec_decode(offlog_record *r, const void *data, size_t n)
 	size_t left = (size_t)(end - p);
 	if (klen > left || vlen > left - klen || hlen != left - klen - vlen)
 		goto corrupt;
+	r->timestamp = (int64_t)ts;
 	r->key = (flags & F_KEY) ? p : NULL;
 	r->key_len = (size_t)klen;
 	p += klen;

@@ -211,15 +211,26 @@ static int put_topic_id(ol_txn *t, uint32_t id, int state, const char *name)
 	return db_put(t, T_TOPIC_IDS, k, 4, v, n + 1);
 }
 
+/* New partitions [from, to) of topic id, each with a fresh partition id. */
 static int init_partitions(ol_txn *t, uint32_t id, int32_t from, int32_t to)
 {
-	const ol_part empty = {0, 0, 0, 0, 0, -1, -1};
+	ol_val v;
+	uint32_t pid = 1;
+	int rc = db_get(t, T_META, "next_partition_id", 17, &v);
+	if (rc < 0)
+		return rc;
+	if (rc == 0 && v.n == 4)
+		pid = ol_get_be32(v.p);
+	if ((uint64_t)pid + (uint64_t)(to - from) >= UINT32_MAX)
+		return ol_err(OFFLOG_EINVAL, "partition ids exhausted");
 	for (int32_t p = from; p < to; p++) {
-		int rc = part_put(t, id, p, &empty);
-		if (rc)
+		const ol_part empty = {pid++, 0, 0, 0, 0, 0, -1, -1};
+		if ((rc = part_put(t, id, p, &empty)) != 0)
 			return rc;
 	}
-	return 0;
+	uint8_t next[4];
+	ol_be32(next, pid);
+	return db_put(t, T_META, "next_partition_id", 17, next, 4);
 }
 
 /* ---- create ------------------------------------------------------------- */

@@ -393,10 +393,12 @@ static void remove_records(offlog_env *env, int64_t from, int64_t to)
 {
 	ol_txn t;
 	assert_ok(db_write_begin(&t, env));
+	ol_part p;
+	assert_ok(part_get(&t, 1, 0, &p));   /* the first topic of the store, partition 0 */
 	for (int64_t o = from; o < to; o++) {
-		uint8_t k[16];
-		ol_log_key(k, 1, 0, o);
-		assert_int_equal(db_del(&t, T_LOG, k, 16), 0);
+		uint8_t k[OL_LOG_KEY];
+		ol_log_key(k, p.pid, o);
+		assert_int_equal(db_del(&t, T_LOG, k, OL_LOG_KEY), 0);
 	}
 	assert_ok(db_commit(&t));
 }
@@ -634,15 +636,26 @@ static void test_damaged_record_is_reported_not_read(void **state)
 {
 	(void)state;
 	offlog_record r;
-	const uint8_t ok[] = {3, 1, 0, 0, 0, 0, 0, 0, 0, 1, 1, 'k', 'v'};
+	/* flags (key, value; 2 timestamp bytes), timestamp 258, key length 1,
+	 * value length 1, "k", "v" */
+	const uint8_t ok[] = {0x23, 2, 1, 1, 1, 'k', 'v'};
 	assert_ok(rec_decode(&r, ok, sizeof ok));
+	assert_int_equal(r.timestamp, 258);
 	assert_int_equal(r.key_len, 1);
-	const uint8_t longkey[] = {1, 1, 0, 0, 0, 0, 0, 0, 0, 50, 'k'};
+	assert_memory_equal(r.value, "v", 1);
+	const uint8_t longkey[] = {0x01, 50, 'k'};
 	assert_code(rec_decode(&r, longkey, sizeof longkey), OFFLOG_ECORRUPT);
-	const uint8_t badflags[] = {0x80, 0, 0, 0, 0, 0, 0, 0, 0};
+	const uint8_t badflags[] = {0x08, 0};
 	assert_code(rec_decode(&r, badflags, sizeof badflags), OFFLOG_ECORRUPT);
-	assert_code(rec_decode(&r, ok, 5), OFFLOG_ECORRUPT);
-	const uint8_t hdr[] = {4, 0, 0, 0, 0, 0, 0, 0, 0, 1, 3, 9, 'a', 0};
+	assert_code(rec_decode(&r, ok, 4), OFFLOG_ECORRUPT);
+	const uint8_t endless[] = {0x02, 0x80, 0x80, 0x80};
+	assert_code(rec_decode(&r, endless, sizeof endless), OFFLOG_ECORRUPT);
+	const uint8_t longts[] = {0x90, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+	assert_code(rec_decode(&r, longts, sizeof longts), OFFLOG_ECORRUPT);
+	const uint8_t negts[] = {0x80, 0, 0, 0, 0, 0, 0, 0, 0x80};
+	assert_code(rec_decode(&r, negts, sizeof negts), OFFLOG_ECORRUPT);
+	/* A header whose name runs past the record. */
+	const uint8_t hdr[] = {0x04, 1, 3, 9, 'a', 0};
 	assert_ok(rec_decode(&r, hdr, sizeof hdr));
 	offlog_header h;
 	size_t n;
