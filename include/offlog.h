@@ -22,6 +22,14 @@
  * a transaction and a fetch batch are used by one thread at a time; a
  * transaction only by the thread that began it. A store directory may be
  * opened by several processes at once; each sees a consistent snapshot.
+ * Handles do not survive fork(): in the child every call on a handle opened
+ * before the fork fails with OFFLOG_ESTATE (offlog_close() only frees its
+ * memory); the child opens the store itself.
+ *
+ * This version: topics, appends, reads, manually assigned consumers,
+ * committed offsets and transactions. Consumer groups with rebalancing, the
+ * batching and idempotent producer, asynchronous commits and the
+ * enforcement of retention and compaction are not in it yet.
  *
  * Copyright (c) the offlog authors. MIT License, see LICENSE.
  */
@@ -157,13 +165,17 @@ typedef struct offlog_env offlog_env;
  *   pages, then the meta page). The high watermark equals the log end offset.
  * NOMETASYNC: one sync per commit; the meta page is made durable by the next
  *   commit or flush. A power loss can take back the last commit only; the
- *   store stays consistent. The high watermark trails by that one commit
- *   until the next commit or flush.
- * ASYNC: no sync at commit; offlog_flush() or the flush interval makes
- *   everything committed durable. A power loss takes back what was not yet
- *   flushed, never more. The high watermark trails the log end offset until
- *   the next flush, so consumers (by default) never see a record that a power
- *   loss could take back. A crash of the process alone loses nothing. */
+ *   store stays consistent. The high watermark trails by the last commit (or
+ *   two, when commits race) until the next commit or flush.
+ * ASYNC: no sync at commit (LMDB's MDB_NOSYNC); offlog_flush() or the flush
+ *   interval makes everything committed durable, and the high watermark
+ *   trails the log end offset until then, so consumers (by default) never
+ *   see a record that was not yet made durable. A crash of the process alone
+ *   loses nothing. A power loss or operating-system crash loses what was not
+ *   yet flushed, and, because the file system may write pages out of order,
+ *   can leave the store damaged beyond what LMDB recovers: choose ASYNC for
+ *   data that can be rebuilt, NOMETASYNC or SYNC for data that must survive
+ *   power loss. */
 enum offlog_durability {
 	OFFLOG_DURABILITY_SYNC = 0,
 	OFFLOG_DURABILITY_NOMETASYNC = 1,
@@ -185,7 +197,10 @@ typedef struct offlog_options {
 	uint64_t map_size;          /* initial map size in bytes; 0 = default (1 GiB on 64-bit).
 	                               The map is address space, not disk: the file grows
 	                               only with its contents. */
-	uint64_t max_map_size;      /* the map doubles when full, up to this; 0 = no limit */
+	uint64_t max_map_size;      /* the map doubles when half full (or full), up to this;
+	                               0 = no limit. It can only grow at a moment when no
+	                               thread of this process holds consumer records or a
+	                               fetch batch: release them promptly when idle */
 	uint32_t max_readers;       /* reader slots (one per consumer or fetch batch held
 	                               open, plus one per concurrent read); 0 = 256 */
 	uint32_t flush_interval_ms; /* NOMETASYNC and ASYNC: a background thread flushes this
@@ -266,8 +281,9 @@ typedef struct offlog_topic_config {
 	int64_t retention_bytes;     /* per partition; -1 = no size limit (default) */
 	int cleanup_policy;          /* OFFLOG_CLEANUP_* bits; default DELETE */
 	int64_t delete_retention_ms; /* how long tombstones survive compaction; default 86400000 */
-	int32_t max_message_bytes;   /* key + value + headers of one record; default 1048576,
-	                                at most OFFLOG_MESSAGE_MAX_LIMIT */
+	int32_t max_message_bytes;   /* key + value + encoded headers (names, values and their
+	                                lengths) of one record; default 1048576, at most
+	                                OFFLOG_MESSAGE_MAX_LIMIT */
 } offlog_topic_config;
 
 #define OFFLOG_TOPIC_CONFIG_INIT \
@@ -287,9 +303,10 @@ OFFLOG_API int offlog_topic_create(offlog_env *env, const char *topic, int32_t p
 /* Delete a topic, its records and every group's committed offsets for it.
  * The name is free for reuse at once; a topic created again under the same
  * name is a new topic whose offsets start at 0 and which inherits nothing.
- * Records are removed in bounded steps, so a large topic never needs one huge
- * transaction; if the process dies part way, the next offlog_open() of the
- * store finishes the removal. */
+ * Once the topic is deleted the call succeeds; its records are then removed
+ * in bounded steps, so a large topic never needs one huge transaction, and
+ * if that is cut short (the process dies, the disk is full) the next
+ * offlog_open() of the store finishes the removal. */
 OFFLOG_API int offlog_topic_delete(offlog_env *env, const char *topic);
 
 /* Grow a topic to `total` partitions (as Kafka's createPartitions: the new
@@ -631,15 +648,19 @@ OFFLOG_API int offlog_consumer_resume(offlog_consumer *consumer,
                                       const offlog_topic_partition *partitions, size_t count);
 
 /* Commit the current position of every assigned partition whose position is
- * known, durably (per the durability mode) and atomically.
+ * known, durably (per the durability mode) and atomically. Skipped, not
+ * failed: a position beyond the log end offset (after a seek there; the next
+ * poll applies the reset policy) and a partition whose topic was deleted (or
+ * deleted and created again, where the old position means nothing).
  * OFFLOG_ESTATE if the consumer has no group. */
 OFFLOG_API int offlog_consumer_commit(offlog_consumer *consumer);
 
 /* Commit explicit offsets ("next offset to read") with optional metadata,
- * atomically. Each offset must be between 0 and the partition's log end
- * offset (OFFLOG_ERANGE otherwise; below log start is allowed and simply
- * out of range at the next read). On error nothing is committed and the
- * failing entry's `err` says why. */
+ * atomically. Each offset must be >= 0 (OFFLOG_EOFFSET) and at most the
+ * partition's log end offset (OFFLOG_ERANGE); below log start is allowed and
+ * simply out of range at the next read. Metadata longer than
+ * OFFLOG_METADATA_MAX is OFFLOG_ETOOBIG. On error nothing is committed and
+ * the failing entry's `err` says why. */
 OFFLOG_API int offlog_consumer_commit_offsets(offlog_consumer *consumer,
                                               offlog_partition_offset *offsets, size_t count);
 
@@ -688,7 +709,8 @@ OFFLOG_API int offlog_txn_commit_offsets(offlog_txn *txn, const char *group,
                                          offlog_partition_offset *offsets, size_t count);
 
 /* Commit the consumer's current positions for its group inside the
- * transaction: the consume-transform-produce step. */
+ * transaction (which positions: as offlog_consumer_commit()): the
+ * consume-transform-produce step. */
 OFFLOG_API int offlog_txn_commit_consumer(offlog_txn *txn, offlog_consumer *consumer);
 
 /* Commit the transaction: everything in it becomes visible at once, durable

@@ -87,22 +87,28 @@ int commit_check_list(ol_txn *t, offlog_partition_offset *list, size_t count)
 	return first;
 }
 
+int commit_store(ol_txn *t, const char *group, uint32_t tid, int32_t part, int64_t offset,
+                 const char *metadata, int64_t now)
+{
+	uint8_t k[OFFLOG_GROUP_MAX + 9], v[COMMIT_HDR + OFFLOG_METADATA_MAX];
+	size_t mlen = metadata ? strlen(metadata) : 0;
+	v[0] = COMMIT_FMT;
+	ol_le64(v + 1, (uint64_t)offset);
+	ol_le64(v + 9, (uint64_t)now);
+	for (int i = 0; i < 4; i++)
+		v[17 + i] = (uint8_t)(mlen >> (8 * i));
+	if (mlen)
+		memcpy(v + COMMIT_HDR, metadata, mlen);
+	return db_put(t, T_COMMITS, k, commit_key(k, group, tid, part), v, COMMIT_HDR + mlen);
+}
+
 static int put_entry(ol_txn *t, const char *group, const offlog_partition_offset *e, int64_t now)
 {
 	uint32_t tid = 0;
 	int rc = check_entry(t, e, &tid);
 	if (rc)
 		return rc;
-	uint8_t k[OFFLOG_GROUP_MAX + 9], v[COMMIT_HDR + OFFLOG_METADATA_MAX];
-	size_t mlen = e->metadata ? strlen(e->metadata) : 0;
-	v[0] = COMMIT_FMT;
-	ol_le64(v + 1, (uint64_t)e->offset);
-	ol_le64(v + 9, (uint64_t)now);
-	for (int i = 0; i < 4; i++)
-		v[17 + i] = (uint8_t)(mlen >> (8 * i));
-	if (mlen)
-		memcpy(v + COMMIT_HDR, e->metadata, mlen);
-	return db_put(t, T_COMMITS, k, commit_key(k, group, tid, e->partition), v, COMMIT_HDR + mlen);
+	return commit_store(t, group, tid, e->partition, e->offset, e->metadata, now);
 }
 
 int commit_write_list(ol_txn *t, const char *group, offlog_partition_offset *list, size_t count)
@@ -119,15 +125,16 @@ int commit_write_list(ol_txn *t, const char *group, offlog_partition_offset *lis
 	return 0;
 }
 
-int commit_purge_topic(ol_txn *t, uint32_t tid)
+int commit_purge_topic(ol_txn *t, uint32_t tid, size_t *budget, bool *done)
 {
 	ol_cursor c;
 	ol_val k;
 	uint8_t gone[OFFLOG_GROUP_MAX + 9];
+	*done = false;
 	int rc = db_cursor_open(&c, t, T_COMMITS);
 	if (rc)
 		return rc;
-	for (rc = db_cursor_seek(&c, NULL, 0, &k, NULL); rc == 0;) {
+	for (rc = db_cursor_seek(&c, NULL, 0, &k, NULL); rc == 0 && *budget > 0;) {
 		if (k.n < 9 || k.n > sizeof gone || ol_get_be32((const uint8_t *)k.p + k.n - 8) != tid) {
 			rc = db_cursor_next(&c, &k, NULL);
 			continue;
@@ -136,9 +143,11 @@ int commit_purge_topic(ol_txn *t, uint32_t tid)
 		memcpy(gone, k.p, n);
 		if ((rc = db_cursor_del(&c)) != 0)
 			break;
+		--*budget;
 		rc = db_cursor_seek(&c, gone, n, &k, NULL);
 	}
 	db_cursor_close(&c);
+	*done = rc == 1;
 	return rc < 0 ? rc : 0;
 }
 

@@ -31,7 +31,6 @@ struct offlog_consumer {
 	offlog_consumer_options opts;
 	struct cpart *parts;
 	offlog_topic_partition *view;        /* the assignment as given to users */
-	offlog_partition_offset *commit_list; /* scratch for commits, nparts entries */
 	size_t nparts;
 	size_t turn;                          /* partition served first by the next poll */
 	ol_snapshot snap;
@@ -109,10 +108,8 @@ static void free_parts(offlog_consumer *c)
 		free(c->parts[i].topic);
 	free(c->parts);
 	free(c->view);
-	free(c->commit_list);
 	c->parts = NULL;
 	c->view = NULL;
-	c->commit_list = NULL;
 	c->nparts = 0;
 }
 
@@ -224,21 +221,30 @@ static int resolve_now(offlog_consumer *c, struct cpart *cp, ol_part *p_out)
 
 /* ---- commit ------------------------------------------------------------- */
 
-int consumer_positions(offlog_consumer *c, offlog_partition_offset **list, size_t *count)
+/* Commit every known position, except where committing would be wrong: a
+ * partition whose topic was deleted (and perhaps created again: an old
+ * position means nothing in the new log), and a position beyond the log end
+ * offset (after a seek there), which the next poll will reset. */
+int consumer_commit_in(ol_txn *t, offlog_consumer *c)
 {
-	size_t n = 0;
+	int64_t now = ol_now_ms();
 	for (size_t i = 0; i < c->nparts; i++) {
-		if (c->parts[i].position == OFFLOG_OFFSET_INVALID)
+		struct cpart *cp = &c->parts[i];
+		ol_topic tp;
+		ol_part p;
+		if (cp->position == OFFLOG_OFFSET_INVALID)
 			continue;
-		offlog_partition_offset *e = &c->commit_list[n++];
-		e->topic = c->parts[i].topic;
-		e->partition = c->parts[i].partition;
-		e->offset = c->parts[i].position;
-		e->metadata = NULL;
-		e->err = 0;
+		int rc = topic_get_part(t, cp->topic, cp->partition, &tp);
+		if (rc == OFFLOG_ENOTOPIC || rc == OFFLOG_ENOPART || (rc == 0 && cp->tid && cp->tid != tp.id))
+			continue;
+		if (rc || (rc = part_get(t, tp.id, cp->partition, &p)) != 0)
+			return rc;
+		if (cp->position > p.leo)
+			continue;
+		cp->tid = tp.id;
+		if ((rc = commit_store(t, c->group, tp.id, cp->partition, cp->position, NULL, now)) != 0)
+			return rc;
 	}
-	*list = c->commit_list;
-	*count = n;
 	return 0;
 }
 
@@ -259,13 +265,17 @@ static int commit_fn(ol_txn *t, void *arg)
 	return commit_write_list(t, a->group, a->list, a->count);
 }
 
+static int positions_fn(ol_txn *t, void *arg)
+{
+	return consumer_commit_in(t, arg);
+}
+
 static int commit_positions(offlog_consumer *c)
 {
-	struct commit_args a = {c->group, NULL, 0};
-	consumer_positions(c, &a.list, &a.count);
-	if (a.count == 0)
-		return 0;
-	return ol_write(c->env, commit_fn, &a);
+	for (size_t i = 0; i < c->nparts; i++)
+		if (c->parts[i].position != OFFLOG_OFFSET_INVALID)
+			return ol_write(c->env, positions_fn, c);
+	return 0;
 }
 
 static bool auto_commit_on(const offlog_consumer *c)
@@ -351,8 +361,7 @@ OFFLOG_API int offlog_consumer_assign(offlog_consumer *c, const offlog_topic_par
 		return rc;
 	struct cpart *parts = calloc(count ? count : 1, sizeof *parts);
 	offlog_topic_partition *view = calloc(count ? count : 1, sizeof *view);
-	offlog_partition_offset *cl = calloc(count ? count : 1, sizeof *cl);
-	bool ok = parts && view && cl;
+	bool ok = parts && view;
 	for (size_t i = 0; ok && i < count; i++) {
 		ok = (parts[i].topic = strdup(tps[i].topic)) != NULL;
 		parts[i].partition = tps[i].partition;
@@ -365,18 +374,16 @@ OFFLOG_API int offlog_consumer_assign(offlog_consumer *c, const offlog_topic_par
 			free(parts[i].topic);
 		free(parts);
 		free(view);
-		free(cl);
 		return ol_err(OFFLOG_ENOMEM, "offlog_consumer_assign: out of memory");
 	}
+	snap_release(&c->snap);   /* returned records point at the old names */
 	/* As Kafka's assign(): commit the old assignment's positions first. A
 	 * failure there must not block the new assignment. */
 	if (auto_commit_on(c))
 		commit_positions(c);
-	snap_release(&c->snap);   /* returned records point at the old names */
 	free_parts(c);
 	c->parts = parts;
 	c->view = view;
-	c->commit_list = cl;
 	c->nparts = count;
 	c->turn = 0;
 	return 0;
@@ -484,6 +491,7 @@ OFFLOG_API int offlog_consumer_poll(const offlog_record **records, size_t *count
 	if (timeout_ms < -1)
 		return ol_err(OFFLOG_EINVAL, "timeout_ms %d: must be >= -1", timeout_ms);
 	snap_release(&c->snap);
+	db_grow_early(c->env);
 	maybe_auto_commit(c);
 	int64_t deadline = ol_mono_ms() + timeout_ms;
 	for (;;) {
@@ -497,6 +505,7 @@ OFFLOG_API int offlog_consumer_poll(const offlog_record **records, size_t *count
 			return 0;
 		}
 		snap_release(&c->snap);
+		db_grow_early(c->env);
 		if (rc || timeout_ms == 0)
 			return rc;
 		int64_t wait = POLL_SLICE_MS;
@@ -516,6 +525,7 @@ OFFLOG_API int offlog_consumer_release(offlog_consumer *c)
 	if (!c)
 		return ol_err(OFFLOG_EINVAL, "offlog_consumer_release: consumer is NULL");
 	snap_release(&c->snap);
+	db_grow_early(c->env);
 	return 0;
 }
 
@@ -558,7 +568,10 @@ OFFLOG_API int offlog_consumer_seek(offlog_consumer *c, const char *topic, int32
 	if (rc)
 		return rc;
 	if (offset >= 0) {
+		/* The offset is meant for the topic as it is now, even if it was
+		 * recreated since the last poll. */
 		cp->position = offset;
+		cp->tid = 0;
 		return 0;
 	}
 	if (offset == OFFLOG_OFFSET_STORED) {

@@ -47,6 +47,18 @@ static int lock_exclusive(offlog_env *env, int wait_ms)
 	return pthread_rwlock_timedwrlock(&env->map_lock, &ts);
 }
 
+/* A process that forked after opening must not touch the parent's
+ * environment: LMDB's reader slots and locks would be shared with it. */
+static bool forked(const offlog_env *env)
+{
+	return env->fork_gen != ol_fork_generation();
+}
+
+static int refuse_forked(void)
+{
+	return ol_err(OFFLOG_ESTATE, "the store was opened before fork(); open it again in this process");
+}
+
 /* Another process grew the map beyond ours: adopt its size. */
 static int adopt_map_size(offlog_env *env)
 {
@@ -59,62 +71,80 @@ static int adopt_map_size(offlog_env *env)
 	return ol_mdb_err(rc, "adopt map size");
 }
 
-int db_map_grow(offlog_env *env)
+/* Map size and bytes in use. LMDB's meta pages live in the map, so the
+ * caller holds map_lock (either way) while they are read. */
+static void map_usage(offlog_env *env, uint64_t *size, uint64_t *used)
 {
 	MDB_envinfo info;
 	mdb_env_info(env->mdb, &info);
-	uint64_t cur = info.me_mapsize;
-	uint64_t max = env->opts.max_map_size;
-	if (max && cur >= max)
-		return ol_err(OFFLOG_EMAPFULL, "map full: reached max_map_size %llu bytes",
-		              (unsigned long long)max);
-	uint64_t want = cur * 2;
-	if (max && want > max)
-		want = max;
-	if (want > SIZE_MAX || want < cur)
-		return ol_err(OFFLOG_EMAPFULL, "map full: cannot grow past %llu bytes",
-		              (unsigned long long)cur);
+	*size = info.me_mapsize;
+	*used = ((uint64_t)info.me_last_pgno + 1) * env->page_size;
+}
+
+static void map_usage_shared(offlog_env *env, uint64_t *size, uint64_t *used)
+{
+	pthread_rwlock_rdlock(&env->map_lock);
+	map_usage(env, size, used);
+	pthread_rwlock_unlock(&env->map_lock);
+}
+
+/* Double the map, up to max_map_size, unless it already grew past `seen`.
+ * The caller holds map_lock exclusive. 0, EFBIG at the maximum, or an
+ * LMDB / errno code. */
+static int grow_locked(offlog_env *env, uint64_t seen, uint64_t *want)
+{
+	uint64_t size, used, max = env->opts.max_map_size;
+	map_usage(env, &size, &used);
+	*want = size;
+	if (size > seen)
+		return 0;
+	if (max && size >= max)
+		return EFBIG;
+	*want = size * 2;
+	if (max && *want > max)
+		*want = max;
+	if (*want > SIZE_MAX || *want < size)
+		return ENOMEM;
+	return mdb_env_set_mapsize(env->mdb, (size_t)*want);
+}
+
+int db_map_grow(offlog_env *env)
+{
+	uint64_t seen, used, want;
+	map_usage_shared(env, &seen, &used);
 	if (lock_exclusive(env, OL_GROW_WAIT_MS) != 0)
 		return ol_err(OFFLOG_EMAPFULL,
 		              "map full and it cannot grow while this process holds read snapshots "
 		              "(consumer records or fetch batches); release them and retry");
-	mdb_env_info(env->mdb, &info);
-	int rc = 0;
-	if (info.me_mapsize < want)   /* else another thread grew it meanwhile */
-		rc = mdb_env_set_mapsize(env->mdb, (size_t)want);
+	int rc = grow_locked(env, seen, &want);
 	pthread_rwlock_unlock(&env->map_lock);
+	if (rc == EFBIG)
+		return ol_err(OFFLOG_EMAPFULL, "map full: reached max_map_size %llu bytes",
+		              (unsigned long long)env->opts.max_map_size);
 	if (rc == ENOMEM)
 		return ol_err(OFFLOG_EMAPFULL, "map full: no address space for %llu bytes",
 		              (unsigned long long)want);
 	return ol_mdb_err(rc, "grow map");
 }
 
-/* Grow before the map is nearly full, when nothing in this process is
- * reading, so transactions that cannot be retried rarely meet a full map. */
-static void grow_early(offlog_env *env)
+void db_grow_early(offlog_env *env)
 {
-	MDB_envinfo info;
-	MDB_stat st;
-	mdb_env_info(env->mdb, &info);
-	mdb_env_stat(env->mdb, &st);
-	uint64_t used = ((uint64_t)info.me_last_pgno + 1) * st.ms_psize;
-	if (used < info.me_mapsize / 4 * 3)
+	uint64_t size, used, want;
+	if (env->rdonly || forked(env))
 		return;
-	uint64_t max = env->opts.max_map_size;
-	if (max && info.me_mapsize >= max)
+	map_usage_shared(env, &size, &used);
+	if (used <= size / 2 || (env->opts.max_map_size && size >= env->opts.max_map_size))
 		return;
 	if (pthread_rwlock_trywrlock(&env->map_lock) != 0)
 		return;
-	uint64_t want = info.me_mapsize * 2;
-	if (max && want > max)
-		want = max;
-	if (want <= SIZE_MAX)
-		mdb_env_set_mapsize(env->mdb, (size_t)want);
+	grow_locked(env, size, &want);   /* a failure here is met again at MAP_FULL */
 	pthread_rwlock_unlock(&env->map_lock);
 }
 
 static int txn_begin(ol_txn *t, offlog_env *env, bool write)
 {
+	if (forked(env))
+		return refuse_forked();
 	t->env = env;
 	t->mt = NULL;
 	t->write = write;
@@ -124,6 +154,7 @@ static int txn_begin(ol_txn *t, offlog_env *env, bool write)
 	t->touched_all = false;
 	t->npublished = 0;
 	t->published_all = false;
+	t->quiet = false;
 	for (;;) {
 		lock_shared(env, t);
 		int rc = mdb_txn_begin(env->mdb, NULL, write ? 0 : MDB_RDONLY, &t->mt);
@@ -147,7 +178,7 @@ int db_write_begin(ol_txn *t, offlog_env *env)
 {
 	if (env->rdonly)
 		return ol_err(OFFLOG_EREADONLY, "store %s was opened read-only", env->path);
-	grow_early(env);
+	db_grow_early(env);
 	return txn_begin(t, env, true);
 }
 
@@ -161,7 +192,7 @@ int db_commit(ol_txn *t)
 
 void db_abort(ol_txn *t)
 {
-	if (t->mt)
+	if (t->mt && !forked(t->env))
 		mdb_txn_abort(t->mt);
 	t->mt = NULL;
 	unlock_shared(t);
@@ -169,6 +200,8 @@ void db_abort(ol_txn *t)
 
 int db_read_renew(ol_txn *t)
 {
+	if (forked(t->env))
+		return refuse_forked();
 	for (;;) {
 		lock_shared(t->env, t);
 		int rc = mdb_txn_renew(t->mt);
@@ -185,7 +218,8 @@ int db_read_renew(ol_txn *t)
 void db_read_reset(ol_txn *t)
 {
 	if (t->locked) {
-		mdb_txn_reset(t->mt);
+		if (!forked(t->env))
+			mdb_txn_reset(t->mt);
 		unlock_shared(t);
 	}
 }
@@ -410,13 +444,18 @@ int db_env_open(offlog_env *env, const char *dir, bool fresh)
 	if ((rc = open_tables(env, fresh)) != 0) {
 		mdb_env_close(env->mdb);
 		env->mdb = NULL;
+		return rc;
 	}
-	return rc;
+	MDB_stat st;
+	mdb_env_stat(env->mdb, &st);
+	env->page_size = st.ms_psize;
+	return 0;
 }
 
 void db_env_close(offlog_env *env)
 {
-	if (env->mdb)
+	/* In a forked child, closing would clear the parent's reader slots. */
+	if (env->mdb && !forked(env))
 		mdb_env_close(env->mdb);
 	env->mdb = NULL;
 }
@@ -426,19 +465,31 @@ int db_env_sync(offlog_env *env)
 	return ol_mdb_err(mdb_env_sync(env->mdb, 1), "sync");
 }
 
+static int count_reader(const char *msg, void *ctx)
+{
+	/* mdb_reader_list prints a header line, then one line per slot in use,
+	 * or "(no active readers)". */
+	if (strncmp(msg, "    pid", 7) != 0 && msg[0] != '(')
+		++*(unsigned *)ctx;
+	return 0;
+}
+
 int db_env_stat(offlog_env *env, offlog_store_info *info)
 {
 	MDB_envinfo ei;
-	MDB_stat st;
+	unsigned readers = 0;
+	if (forked(env))
+		return refuse_forked();
+	pthread_rwlock_rdlock(&env->map_lock);
 	int rc = mdb_env_info(env->mdb, &ei);
-	if (rc == 0)
-		rc = mdb_env_stat(env->mdb, &st);
+	pthread_rwlock_unlock(&env->map_lock);
 	if (rc)
 		return ol_mdb_err(rc, "stat");
+	mdb_reader_list(env->mdb, count_reader, &readers);
 	info->map_size = ei.me_mapsize;
-	info->map_used = ((uint64_t)ei.me_last_pgno + 1) * st.ms_psize;
-	info->page_size = st.ms_psize;
+	info->map_used = ((uint64_t)ei.me_last_pgno + 1) * env->page_size;
+	info->page_size = env->page_size;
 	info->max_readers = ei.me_maxreaders;
-	info->readers_used = ei.me_numreaders;
+	info->readers_used = readers;
 	return 0;
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #define FETCH_DEFAULT_RECORDS 500
+#define FETCH_MAX_RECORDS 1000000
 #define FETCH_DEFAULT_BYTES (1u << 20)
 
 struct offlog_batch {
@@ -32,6 +33,7 @@ OFFLOG_API void offlog_batch_free(offlog_batch *b)
 	if (!b)
 		return;
 	snap_free(&b->snap);
+	db_grow_early(b->env);
 	atomic_fetch_sub(&b->env->handles, 1);
 	free(b->recs);
 	free(b);
@@ -81,6 +83,8 @@ OFFLOG_API int offlog_fetch(offlog_batch **batch, offlog_env *env, const char *t
 	if (offset < 0 && offset != OFFLOG_OFFSET_BEGINNING)
 		return ol_err(OFFLOG_EOFFSET, "offset %lld: must be >= 0 or OFFLOG_OFFSET_BEGINNING",
 		              (long long)offset);
+	if (max_records > FETCH_MAX_RECORDS)
+		return ol_err(OFFLOG_EINVAL, "max_records %zu: at most %d", max_records, FETCH_MAX_RECORDS);
 	int rc = ol_check_topic_name(topic);
 	if (rc)
 		return rc;
@@ -89,6 +93,7 @@ OFFLOG_API int offlog_fetch(offlog_batch **batch, offlog_env *env, const char *t
 	if (!b)
 		return ol_err(OFFLOG_ENOMEM, "offlog_fetch: out of memory");
 	snap_release(&b->snap);
+	db_grow_early(env);
 	b->n = 0;
 	b->next = offset;
 	rc = fetch_into(b, topic, partition, offset, max_records ? max_records : FETCH_DEFAULT_RECORDS,
@@ -138,7 +143,10 @@ static int offset_for_time(ol_txn *t, offlog_partition_offset *e)
 	}
 	if (e->offset < 0)
 		return ol_err(OFFLOG_EINVAL, "timestamp %lld: must be >= 0", (long long)e->offset);
-	return log_offset_for_time(t, &p, e->offset, p.hw, &e->offset);
+	int64_t off;
+	if ((rc = log_offset_for_time(t, &p, e->offset, p.hw, &off)) == 0)
+		e->offset = off;
+	return rc;
 }
 
 OFFLOG_API int offlog_offsets_for_times(offlog_env *env, offlog_partition_offset *list,

@@ -111,6 +111,7 @@ typedef struct ol_txn {
 	bool write;
 	bool locked;   /* holds map_lock shared */
 	bool broken;   /* a write failed inside LMDB: only abort is possible */
+	bool quiet;    /* its commit leaves nothing that needs a flush */
 	/* Deferred modes: partitions appended to in this transaction, handed to
 	 * env->pending when it commits; `touched_all` when there were more. */
 	ol_pend touched[OL_TOUCHED_MAX];
@@ -143,6 +144,11 @@ void db_read_reset(ol_txn *t);
 /* Grow the map after OFFLOG_EMAPFULL; called with no transaction open in
  * this thread. Returns 0 when the map grew (retry), else OFFLOG_EMAPFULL. */
 int db_map_grow(offlog_env *env);
+/* Grow the map when more than half of it is used and nothing in this
+ * process is reading at this moment; never waits. Called before write
+ * transactions and whenever a handle releases its snapshot, so that the
+ * map rarely fills while snapshots are held. */
+void db_grow_early(offlog_env *env);
 
 int db_get(ol_txn *t, int table, const void *key, size_t klen, ol_val *out);
 int db_put(ol_txn *t, int table, const void *key, size_t klen, const void *val, size_t vlen);
@@ -193,6 +199,9 @@ struct offlog_env {
 	MDB_dbi dbi[T__COUNT];
 	offlog_options opts;
 	bool rdonly;
+	uint32_t page_size;
+	uint32_t format;                /* on-disk format of the store */
+	unsigned fork_gen;              /* ol_fork_generation() when opened */
 	char *path;
 	dev_t dev;
 	ino_t ino;
@@ -245,9 +254,11 @@ void ol_wake_consumers(offlog_env *env);
  * if no append happened in this process since. */
 uint64_t ol_wake_seq(offlog_env *env);
 void ol_wait_append(offlog_env *env, uint64_t seen, int64_t ms);
-/* Is a user transaction open in this thread? */
-bool ol_thread_in_txn(void);
-void ol_thread_set_txn(bool on);
+/* The store on which this thread has a user transaction open, or NULL. */
+offlog_env *ol_thread_txn(void);
+void ol_thread_set_txn(offlog_env *env);
+/* Incremented in a child process at each fork(). */
+unsigned ol_fork_generation(void);
 
 /* ---- names -------------------------------------------------------------- */
 
@@ -360,7 +371,7 @@ int log_read(ol_txn *t, ol_reader *rd, uint32_t pid, int32_t part, const char *t
 int log_offset_for_time(ol_txn *t, const ol_part *p, int64_t ts, int64_t end, int64_t *out);
 /* Remove the records, index entries and partition states of a deleted
  * topic, at most `budget` entries; *done when nothing is left. */
-int log_purge_topic(ol_txn *t, uint32_t tid, size_t budget, bool *done);
+int log_purge_topic(ol_txn *t, uint32_t tid, size_t *budget, bool *done);
 
 /* ---- append.c ----------------------------------------------------------- */
 
@@ -382,14 +393,17 @@ int commit_put(ol_txn *t, const char *group, offlog_partition_offset *e, int64_t
 /* Check a whole list before writing any of it. */
 int commit_check_list(ol_txn *t, offlog_partition_offset *list, size_t count);
 int commit_write_list(ol_txn *t, const char *group, offlog_partition_offset *list, size_t count);
-/* Remove every group's offsets for topic id. */
-int commit_purge_topic(ol_txn *t, uint32_t tid);
+/* Store one committed offset; the caller has validated it. */
+int commit_store(ol_txn *t, const char *group, uint32_t tid, int32_t part, int64_t offset,
+                 const char *metadata, int64_t now);
+/* Remove every group's offsets for topic id, at most *budget of them;
+ * *done when none is left. */
+int commit_purge_topic(ol_txn *t, uint32_t tid, size_t *budget, bool *done);
 
 /* ---- consumer.c / txn.c ------------------------------------------------- */
 
-/* Fill list with the consumer's known positions (count entries); returns the
- * number written. Used by offlog_txn_commit_consumer(). */
-int consumer_positions(offlog_consumer *c, offlog_partition_offset **list, size_t *count);
+/* Commit the consumer's positions in t (see consumer.c for which). */
+int consumer_commit_in(ol_txn *t, offlog_consumer *c);
 const char *consumer_group(const offlog_consumer *c);
 
 #endif /* OFFLOG_INTERNAL_H */

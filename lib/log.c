@@ -35,14 +35,13 @@
 
 /* ---- partition state ---------------------------------------------------- */
 
-int part_get(ol_txn *t, uint32_t tid, int32_t part, ol_part *out)
+/* part_get, but a missing partition is 1, with no error recorded. */
+static int part_find(ol_txn *t, uint32_t tid, int32_t part, ol_part *out)
 {
 	uint8_t k[8];
 	ol_val v;
 	ol_part_key(k, tid, part);
 	int rc = db_get(t, T_PARTS, k, 8, &v);
-	if (rc == 1)
-		return ol_err(OFFLOG_ENOPART, "partition %d of topic id %u has no state", part, tid);
 	if (rc)
 		return rc;
 	const uint8_t *p = v.p;
@@ -55,6 +54,14 @@ int part_get(ol_txn *t, uint32_t tid, int32_t part, ol_part *out)
 	for (int i = 0; i < PART_FIELDS; i++, p += 8)
 		*f[i] = (int64_t)ol_get_le64(p);
 	return 0;
+}
+
+int part_get(ol_txn *t, uint32_t tid, int32_t part, ol_part *out)
+{
+	int rc = part_find(t, tid, part, out);
+	if (rc == 1)
+		return ol_err(OFFLOG_ENOPART, "partition %d of topic id %u has no state", part, tid);
+	return rc;
 }
 
 int part_put(ol_txn *t, uint32_t tid, int32_t part, const ol_part *s)
@@ -113,8 +120,10 @@ int log_publish(ol_txn *t, const ol_pend *list, unsigned n, bool all)
 		return publish_all(t);
 	for (unsigned i = 0; i < n; i++) {
 		ol_part p;
-		int rc = part_get(t, list[i].tid, list[i].part, &p);
-		if (rc == OFFLOG_ENOPART)   /* its topic was deleted meanwhile */
+		int rc = part_find(t, list[i].tid, list[i].part, &p);
+		/* Deleted meanwhile, or damaged (which its readers will report):
+		 * neither may stop every later commit. */
+		if (rc == 1 || rc == OFFLOG_ECORRUPT)
 			continue;
 		if (rc)
 			return rc;
@@ -180,7 +189,9 @@ int log_choose_partition(offlog_env *env, const ol_topic *tp, const offlog_messa
 		if (!msgs[i].key)
 			continue;
 		int32_t p;
-		offlog_partition_for_key(&p, msgs[i].key, msgs[i].key_len, tp->partitions);
+		int rc = offlog_partition_for_key(&p, msgs[i].key, msgs[i].key_len, tp->partitions);
+		if (rc)
+			return rc;
 		if (chosen >= 0 && p != chosen)
 			return ol_err(OFFLOG_EINVAL,
 			              "records of one batch map to different partitions (%d and %d); "
@@ -369,46 +380,62 @@ int log_read(ol_txn *t, ol_reader *rd, uint32_t pid, int32_t part, const char *t
 	return 0;
 }
 
-/* The offset just after the last index entry whose timestamp is < ts (the
- * first record that can have a timestamp >= ts), or 0 if there is none. */
-static int index_floor(ol_txn *t, uint32_t pid, int64_t ts, int64_t *after)
+/* The index entries around ts: the offset of the last entry whose
+ * timestamp is <= ts (*floor) and of the first one above it (*ceil), -1
+ * where there is none. */
+static int index_bounds(ol_txn *t, uint32_t pid, int64_t ts, int64_t *floor, int64_t *ceil)
 {
 	ol_cursor c;
 	ol_val k, v;
 	uint8_t key[OL_LOG_KEY];
+	*floor = *ceil = -1;
 	int rc = db_cursor_open(&c, t, T_TINDEX);
 	if (rc)
 		return rc;
 	ol_log_key(key, pid, ts);
 	rc = db_cursor_seek(&c, key, OL_LOG_KEY, &k, &v);
-	if (rc == 0)
-		rc = db_cursor_prev(&c, &k, &v);
-	else if (rc == 1)
-		rc = db_cursor_last(&c, &k, &v);
-	*after = 0;
+	if (rc == 0 && in_partition(&k, pid) && v.n == 8) {
+		if ((int64_t)ol_get_be64((const uint8_t *)k.p + 4) == ts) {
+			*floor = (int64_t)ol_get_be64(v.p);
+			rc = db_cursor_next(&c, &k, &v);
+			if (rc == 0 && in_partition(&k, pid) && v.n == 8)
+				*ceil = (int64_t)ol_get_be64(v.p);
+			goto done;
+		}
+		*ceil = (int64_t)ol_get_be64(v.p);
+	}
+	if (rc < 0)
+		goto done;
+	rc = rc == 0 ? db_cursor_prev(&c, &k, &v) : db_cursor_last(&c, &k, &v);
 	if (rc == 0 && in_partition(&k, pid) && v.n == 8)
-		*after = (int64_t)ol_get_be64(v.p) + 1;
+		*floor = (int64_t)ol_get_be64(v.p);
+done:
 	db_cursor_close(&c);
 	return rc < 0 ? rc : 0;
 }
 
+/* Entries mark each record that raised the largest timestamp, once
+ * OL_INDEX_INTERVAL offsets passed since the previous entry. So after the
+ * floor entry the largest timestamp can rise without an entry only for
+ * OL_INDEX_INTERVAL offsets; the first record at or above ts lies there or
+ * at the ceiling entry. The scan jumps from one to the other. */
 int log_offset_for_time(ol_txn *t, const ol_part *p, int64_t ts, int64_t end, int64_t *out)
 {
 	ol_cursor c;
 	ol_val k, v;
 	uint8_t key[OL_LOG_KEY];
-	int64_t start;
+	int64_t floor, ceil;
 	if (ts < 0)
 		ts = 0;
 	*out = end;
 	/* Nothing reaches ts: the answer is the end, without a scan. */
 	if (ts > p->max_ts)
 		return 0;
-	int rc = index_floor(t, p->pid, ts, &start);
+	int rc = index_bounds(t, p->pid, ts, &floor, &ceil);
 	if (rc)
 		return rc;
-	if (start < p->log_start)
-		start = p->log_start;
+	int64_t start = floor >= 0 && floor > p->log_start ? floor : p->log_start;
+	int64_t jump_at = floor >= 0 && ceil > start ? floor + OL_INDEX_INTERVAL : INT64_MAX;
 	if (start >= end)
 		return 0;
 	if ((rc = db_cursor_open(&c, t, T_LOG)) != 0)
@@ -420,6 +447,14 @@ int log_offset_for_time(ol_txn *t, const ol_part *p, int64_t ts, int64_t end, in
 		int64_t off = (int64_t)ol_get_be64((const uint8_t *)k.p + 4);
 		if (off >= end)
 			break;
+		if (off >= jump_at && ceil > off) {
+			jump_at = INT64_MAX;
+			ol_log_key(key, p->pid, ceil);
+			if ((rc = db_cursor_seek(&c, key, OL_LOG_KEY, &k, &v)) != 0 || !in_partition(&k, p->pid))
+				break;
+			if ((off = (int64_t)ol_get_be64((const uint8_t *)k.p + 4)) >= end)
+				break;
+		}
 		offlog_record r;
 		if ((rc = rec_decode(&r, v.p, v.n)) != 0)
 			break;
@@ -459,7 +494,7 @@ static int purge_prefix(ol_txn *t, int table, uint32_t prefix_id, size_t *budget
 }
 
 /* Partition by partition: its records, its index, then its state. */
-int log_purge_topic(ol_txn *t, uint32_t tid, size_t budget, bool *done)
+int log_purge_topic(ol_txn *t, uint32_t tid, size_t *budget, bool *done)
 {
 	ol_cursor c;
 	ol_val k;
@@ -469,7 +504,7 @@ int log_purge_topic(ol_txn *t, uint32_t tid, size_t budget, bool *done)
 	int rc = db_cursor_open(&c, t, T_PARTS);
 	if (rc)
 		return rc;
-	while (budget > 0) {
+	while (*budget > 0) {
 		rc = db_cursor_seek(&c, prefix, 4, &k, NULL);
 		if (rc == 1 || (rc == 0 && (k.n != 8 || memcmp(k.p, prefix, 4) != 0))) {
 			*done = true;
@@ -480,17 +515,17 @@ int log_purge_topic(ol_txn *t, uint32_t tid, size_t budget, bool *done)
 		int32_t part;
 		ol_part p;
 		if (rc || (part_decode_key(&k, &ktid, &part), rc = part_get(t, tid, part, &p)) != 0 ||
-		    (rc = purge_prefix(t, T_LOG, p.pid, &budget)) != 0 ||
-		    (rc = purge_prefix(t, T_TINDEX, p.pid, &budget)) != 0)
+		    (rc = purge_prefix(t, T_LOG, p.pid, budget)) != 0 ||
+		    (rc = purge_prefix(t, T_TINDEX, p.pid, budget)) != 0)
 			break;
-		if (budget == 0)
+		if (*budget == 0)
 			break;
 		uint8_t pk[8];
 		ol_part_key(pk, tid, part);
 		if ((rc = db_del(t, T_PARTS, pk, 8)) < 0)
 			break;
 		rc = 0;
-		budget--;
+		--*budget;
 	}
 	db_cursor_close(&c);
 	return rc < 0 ? rc : 0;

@@ -218,7 +218,8 @@ int rec_decode(offlog_record *r, const void *data, size_t n)
 		goto corrupt;
 	if ((flags & F_VALUE) && !varint_get(&p, end, &vlen))
 		goto corrupt;
-	if ((flags & F_HEADERS) && (!varint_get(&p, end, &hcount) || !varint_get(&p, end, &hlen)))
+	if ((flags & F_HEADERS) &&
+	    (!varint_get(&p, end, &hcount) || hcount == 0 || !varint_get(&p, end, &hlen)))
 		goto corrupt;
 	size_t left = (size_t)(end - p);
 	if (klen > left || vlen > left - klen || hlen != left - klen - vlen)
@@ -249,9 +250,9 @@ OFFLOG_API int offlog_record_headers(offlog_header *headers, size_t capacity, si
 	if (!count || !record || (capacity && !headers))
 		return ol_err(OFFLOG_EINVAL, "offlog_record_headers: NULL argument");
 	*count = 0;
-	const uint8_t *p = record->headers, *end = p + record->headers_len;
-	if (!p && record->header_count)
+	if (!record->headers && (record->header_count || record->headers_len))
 		return ol_err(OFFLOG_ECORRUPT, "record headers are missing");
+	const uint8_t *p = record->headers, *end = p ? p + record->headers_len : NULL;
 	size_t i;
 	for (i = 0; i < record->header_count && i < capacity; i++) {
 		uint64_t nlen, vlen;

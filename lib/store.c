@@ -77,16 +77,36 @@ static void registry_remove(offlog_env *env)
 
 /* ---- per-thread transaction marker -------------------------------------- */
 
-static _Thread_local bool thread_txn;
+static _Thread_local offlog_env *thread_txn;
 
-bool ol_thread_in_txn(void)
+offlog_env *ol_thread_txn(void)
 {
 	return thread_txn;
 }
 
-void ol_thread_set_txn(bool on)
+void ol_thread_set_txn(offlog_env *env)
 {
-	thread_txn = on;
+	thread_txn = env;
+}
+
+/* ---- fork --------------------------------------------------------------- */
+
+static atomic_uint fork_generation;
+static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
+
+static void in_child(void)
+{
+	atomic_fetch_add(&fork_generation, 1);
+}
+
+static void watch_forks(void)
+{
+	pthread_atfork(NULL, NULL, in_child);
+}
+
+unsigned ol_fork_generation(void)
+{
+	return atomic_load(&fork_generation);
 }
 
 /* ---- options ------------------------------------------------------------ */
@@ -179,25 +199,28 @@ static bool dir_is_empty(const char *path)
 
 /* Check, without changing anything, that `file` starts with an LMDB meta
  * page; an empty file or random bytes would otherwise be overwritten by
- * LMDB as a new environment. */
-static int check_data_file(const char *file, off_t size)
+ * LMDB as a new environment. *mapsize gets the map size recorded there. */
+static int check_data_file(const char *file, off_t size, uint64_t *mapsize)
 {
 	if (size == 0)
 		return ol_err(OFFLOG_ENOTSTORE, "%s is empty: not an offlog store", file);
 	int fd = open(file, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return errno_code(errno, "open", file);
-	uint8_t hdr[24];
+	/* Page header (16 bytes), then the meta: magic, version, address, map size. */
+	uint8_t hdr[40];
 	ssize_t n = pread(fd, hdr, sizeof hdr, 0);
 	close(fd);
 	uint32_t magic = (uint32_t)hdr[16] | (uint32_t)hdr[17] << 8 | (uint32_t)hdr[18] << 16 |
 	                 (uint32_t)hdr[19] << 24;
 	if (n != (ssize_t)sizeof hdr || magic != LMDB_META_MAGIC)
 		return ol_err(OFFLOG_ENOTSTORE, "%s is not an offlog store (no LMDB header)", file);
+	*mapsize = sizeof(size_t) == 8 ? ol_get_le64(hdr + 32) : 0;
 	return 0;
 }
 
 struct probe {
+	uint64_t mapsize;   /* map size recorded in an existing store */
 	bool made_dir;      /* we created the directory */
 	bool fresh;         /* no data file existed */
 	bool had_lock;      /* lock.mdb existed before we opened */
@@ -241,7 +264,7 @@ static int probe_path(struct probe *pr, offlog_env *env, const char *path)
 	}
 	if (!S_ISREG(st.st_mode))
 		return ol_err(OFFLOG_ENOTSTORE, "%s is not a regular file", pr->data);
-	return check_data_file(pr->data, st.st_size);
+	return check_data_file(pr->data, st.st_size, &pr->mapsize);
 }
 
 /* Undo what opening created, so a failed open leaves the disk as it was. */
@@ -278,6 +301,7 @@ static int check_format(offlog_env *env)
 		              env->path, fmt, OFFLOG_FORMAT_VERSION);
 	if (fmt == 0)
 		return ol_err(OFFLOG_ECORRUPT, "%s: format marker 0", env->path);
+	env->format = fmt;
 	return 0;
 }
 
@@ -321,6 +345,9 @@ static offlog_env *env_alloc(const char *path)
 	atomic_init(&env->wake_seq, 0);
 	atomic_init(&env->waiters, 0);
 	env->pid = getpid();
+	env->format = OFFLOG_FORMAT_VERSION;
+	pthread_once(&fork_once, watch_forks);
+	env->fork_gen = ol_fork_generation();
 	return env;
 }
 
@@ -366,6 +393,10 @@ OFFLOG_API int offlog_open(offlog_env **out, const char *path, const offlog_opti
 	}
 	env->dev = st.st_dev;
 	env->ino = st.st_ino;
+	/* A store that grew past the configured size keeps its size: otherwise
+	 * the first write after each open would fill the map and grow it again. */
+	if (pr.mapsize > env->opts.map_size && pr.mapsize <= SIZE_MAX)
+		env->opts.map_size = pr.mapsize;
 	if (!registry_add(env)) {
 		/* Another handle owns these files: leave them alone. */
 		env_free(env);
@@ -393,8 +424,7 @@ fail_opened:
 fail_registered:
 	registry_remove(env);
 fail:
-	if (rc == OFFLOG_ENOTSTORE || rc == OFFLOG_EVERSION || pr.fresh)
-		unprobe(&pr, path);
+	unprobe(&pr, path);
 	env_free(env);
 	return rc;
 }
@@ -403,6 +433,13 @@ OFFLOG_API int offlog_close(offlog_env *env)
 {
 	if (!env)
 		return 0;
+	if (env->fork_gen != ol_fork_generation()) {
+		/* A forked child's copy: the flusher thread and the environment
+		 * belong to the parent. Free only this process's memory. */
+		registry_remove(env);
+		env_free(env);
+		return 0;
+	}
 	long open = atomic_load(&env->handles);
 	if (open > 0)
 		return ol_err(OFFLOG_EBUSY, "offlog_close: %ld consumers, transactions or batches still open",
@@ -417,8 +454,10 @@ OFFLOG_API int offlog_close(offlog_env *env)
 	int rc = 0;
 	if (ol_deferred(env) && !env->rdonly)
 		rc = offlog_flush(env);
-	registry_remove(env);
+	/* Close before leaving the registry: until LMDB has let go of its files,
+	 * another open of this store in the process must still be refused. */
 	db_env_close(env);
+	registry_remove(env);
 	env_free(env);
 	return rc;
 }
@@ -431,7 +470,7 @@ OFFLOG_API int offlog_store_stat(offlog_store_info *info, offlog_env *env)
 	int rc = db_env_stat(env, info);
 	if (rc)
 		return rc;
-	info->format_version = OFFLOG_FORMAT_VERSION;
+	info->format_version = env->format;
 	info->durability = env->opts.durability;
 	info->read_only = env->rdonly;
 	return 0;
@@ -485,7 +524,7 @@ static void pending_drop(offlog_env *env, const ol_pend *e)
 void ol_committed(ol_txn *t)
 {
 	offlog_env *env = t->env;
-	if (ol_deferred(env))
+	if (ol_deferred(env) && !t->quiet)
 		atomic_store(&env->dirty, true);
 	if (env->opts.durability == OFFLOG_DURABILITY_NOMETASYNC &&
 	    (t->npublished || t->published_all || t->ntouched || t->touched_all)) {
@@ -505,7 +544,7 @@ void ol_committed(ol_txn *t)
 
 int ol_write(offlog_env *env, ol_write_fn fn, void *arg)
 {
-	if (ol_thread_in_txn())
+	if (ol_thread_txn() == env)
 		return ol_err(OFFLOG_ETXN, "this thread has an open transaction; use the offlog_txn_* calls");
 	for (;;) {
 		ol_txn t;
@@ -577,8 +616,10 @@ static int flush_fn(ol_txn *t, void *arg)
 	int rc = db_env_sync(t->env);
 	if (rc == 0)
 		rc = log_publish(t, NULL, 0, true);
-	if (rc == 0)
+	if (rc == 0) {
 		t->published_all = true;   /* clears what was pending */
+		t->quiet = true;           /* it wrote only watermarks, re-derived at open */
+	}
 	return rc;
 }
 

@@ -138,7 +138,7 @@ static int topic_decode(ol_topic *tp, const ol_val *v, const char *name)
 {
 	const uint8_t *p = v->p;
 	if (v->n < TOPIC_REC_SIZE || get32(&p) != TOPIC_REC_FMT)
-		return ol_err(OFFLOG_ECORRUPT, "topic record of %s is damaged", name);
+		goto damaged;
 	offlog_topic_config_init(&tp->cfg);
 	tp->id = get32(&p);
 	tp->partitions = (int32_t)get32(&p);
@@ -148,7 +148,13 @@ static int topic_decode(ol_topic *tp, const ol_val *v, const char *name)
 	tp->cfg.cleanup_policy = (int)get32(&p);
 	tp->cfg.delete_retention_ms = (int64_t)get64(&p);
 	tp->cfg.max_message_bytes = (int32_t)get32(&p);
+	if (tp->partitions < 1 || tp->partitions > OFFLOG_PARTITIONS_MAX ||
+	    tp->cfg.max_message_bytes < 1 || tp->cfg.max_message_bytes > OFFLOG_MESSAGE_MAX_LIMIT ||
+	    tp->cfg.cleanup_policy < 1 || tp->cfg.cleanup_policy > 3)
+		goto damaged;
 	return 0;
+damaged:
+	return ol_err(OFFLOG_ECORRUPT, "topic record of %s is damaged", name);
 }
 
 int topic_get(ol_txn *t, const char *name, ol_topic *out)
@@ -336,10 +342,9 @@ static int delete_fn(ol_txn *t, void *arg)
 	if (rc)
 		return rc;
 	a->id = tp.id;
-	if ((rc = db_del(t, T_TOPICS, a->name, strlen(a->name))) < 0 ||
-	    (rc = put_topic_id(t, tp.id, ID_DELETING, a->name)) != 0)
+	if ((rc = db_del(t, T_TOPICS, a->name, strlen(a->name))) < 0)
 		return rc;
-	return commit_purge_topic(t, tp.id);
+	return put_topic_id(t, tp.id, ID_DELETING, a->name);
 }
 
 struct purge_args {
@@ -347,10 +352,18 @@ struct purge_args {
 	bool done;
 };
 
+/* Records, index and partition states first, then committed offsets, then
+ * the id itself; each step bounded, so no transaction grows without limit. */
 static int purge_fn(ol_txn *t, void *arg)
 {
 	struct purge_args *a = arg;
-	int rc = log_purge_topic(t, a->id, PURGE_STEP, &a->done);
+	size_t budget = PURGE_STEP;
+	bool log_done;
+	int rc = log_purge_topic(t, a->id, &budget, &log_done);
+	if (rc == 0 && log_done)
+		rc = commit_purge_topic(t, a->id, &budget, &a->done);
+	else
+		a->done = false;
 	if (rc == 0 && a->done) {
 		uint8_t k[4];
 		ol_be32(k, a->id);
@@ -379,7 +392,11 @@ OFFLOG_API int offlog_topic_delete(offlog_env *env, const char *topic)
 		return ol_err(OFFLOG_EINVAL, "offlog_topic_delete: env is NULL");
 	if ((rc = ol_check_topic_name(topic)) || (rc = ol_write(env, delete_fn, &a)))
 		return rc;
-	return purge_topic(env, a.id);
+	/* The topic is deleted: what follows only frees space. If it fails (a
+	 * full disk), the next open of the store finishes it; the delete itself
+	 * has succeeded. */
+	purge_topic(env, a.id);
+	return 0;
 }
 
 int topic_purge_deleted(offlog_env *env)

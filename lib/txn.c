@@ -23,14 +23,20 @@ OFFLOG_API int offlog_txn_begin(offlog_txn **out, offlog_env *env)
 	if (!out || !env)
 		return ol_err(OFFLOG_EINVAL, "offlog_txn_begin: NULL argument");
 	*out = NULL;
-	if (ol_thread_in_txn())
+	if (ol_thread_txn())
 		return ol_err(OFFLOG_ETXN, "this thread already has an open transaction");
 	offlog_txn *x = calloc(1, sizeof *x);
 	if (!x)
 		return ol_err(OFFLOG_ENOMEM, "offlog_txn_begin: out of memory");
-	int rc = db_write_begin(&x->t, env);
-	if (rc == 0 && (rc = ol_write_prologue(&x->t)) != 0)
-		db_abort(&x->t);
+	int rc;
+	for (;;) {
+		if ((rc = db_write_begin(&x->t, env)) == 0 && (rc = ol_write_prologue(&x->t)) != 0)
+			db_abort(&x->t);
+		/* Nothing of the caller's is in it yet: a full map can be grown
+		 * and the transaction begun again. */
+		if (rc != OFFLOG_EMAPFULL || (rc = db_map_grow(env)) != 0)
+			break;
+	}
 	if (rc) {
 		free(x);
 		return rc;
@@ -38,7 +44,7 @@ OFFLOG_API int offlog_txn_begin(offlog_txn **out, offlog_env *env)
 	x->env = env;
 	x->owner = pthread_self();
 	atomic_fetch_add(&env->handles, 1);
-	ol_thread_set_txn(true);
+	ol_thread_set_txn(env);
 	*out = x;
 	return 0;
 }
@@ -69,7 +75,7 @@ static void finish(offlog_txn *x)
 	int failed = x->failed;
 	offlog_env *env = x->env;
 	atomic_fetch_sub(&env->handles, 1);
-	ol_thread_set_txn(false);
+	ol_thread_set_txn(NULL);
 	free(x);
 	if (failed == OFFLOG_EMAPFULL)
 		db_map_grow(env);
@@ -110,10 +116,7 @@ OFFLOG_API int offlog_txn_commit_consumer(offlog_txn *x, offlog_consumer *c)
 		return ol_err(OFFLOG_EINVAL, "offlog_txn_commit_consumer: consumer is NULL");
 	if (!consumer_group(c))
 		return ol_err(OFFLOG_ESTATE, "the consumer has no group: nothing to commit to");
-	offlog_partition_offset *list;
-	size_t n;
-	consumer_positions(c, &list, &n);
-	return note(x, commit_write_list(&x->t, consumer_group(c), list, n));
+	return note(x, consumer_commit_in(&x->t, c));
 }
 
 OFFLOG_API int offlog_txn_commit(offlog_txn *x)
@@ -135,7 +138,9 @@ OFFLOG_API int offlog_txn_commit(offlog_txn *x)
 
 OFFLOG_API void offlog_txn_abort(offlog_txn *x)
 {
-	if (!x)
+	/* From another thread, LMDB would unlock a mutex that thread does not
+	 * hold: refuse, as documented, by doing nothing. */
+	if (!x || !pthread_equal(x->owner, pthread_self()))
 		return;
 	db_abort(&x->t);
 	finish(x);

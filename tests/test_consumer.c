@@ -1438,6 +1438,63 @@ static void test_poll_with_timeout_below_minus_one_is_einval(void **state)
 #define T(name) cmocka_unit_test_setup_teardown(name, fx_setup, fx_teardown)
 #define T_ASYNC(name) cmocka_unit_test_setup_teardown(name, fx_setup_async, fx_teardown)
 
+/* A topic deleted and created again is a new log: the consumer's old
+ * position must neither be committed into it nor skip its records. */
+static void test_recreated_topic_gets_no_stale_commit_and_is_read_from_its_start(void **state)
+{
+	fx *f = *state;
+	assert_ok(offlog_topic_create(f->env, "t", 1, NULL));
+	append_n(f->env, "t", 0, 50);
+	offlog_consumer_options o = OFFLOG_CONSUMER_OPTIONS_INIT;
+	o.auto_offset_reset = OFFLOG_RESET_EARLIEST;
+	o.auto_commit_interval_ms = 0;
+	offlog_consumer *c;
+	assert_ok(offlog_consumer_open(&c, f->env, "g", &o));
+	offlog_topic_partition tp = {"t", 0};
+	assert_ok(offlog_consumer_assign(c, &tp, 1));
+	assert_int_equal(poll_n(c, 50, NULL, 2000), 50);
+	assert_ok(offlog_consumer_release(c));
+	assert_ok(offlog_topic_delete(f->env, "t"));
+	assert_ok(offlog_topic_create(f->env, "t", 1, NULL));
+	append_n(f->env, "t", 0, 80);
+	/* This poll auto-commits first: the old position 50 must not land on
+	 * the new topic. */
+	const offlog_record *r;
+	size_t n;
+	assert_ok(offlog_consumer_poll(&r, &n, c, 500));
+	assert_true(n > 0);
+	assert_int_equal(r[0].offset, 0);
+	assert_ok(offlog_consumer_close(c));
+	offlog_committed cm;
+	assert_ok(offlog_group_committed(&cm, f->env, "g", "t", 0));
+	assert_true(cm.offset == OFFLOG_OFFSET_INVALID || cm.offset == (int64_t)n);
+}
+
+/* Committing positions skips one past the log end (after a seek there)
+ * instead of failing the others. */
+static void test_commit_skips_a_position_beyond_the_log_end(void **state)
+{
+	fx *f = *state;
+	assert_ok(offlog_topic_create(f->env, "t", 2, NULL));
+	append_n(f->env, "t", 0, 5);
+	append_n(f->env, "t", 1, 5);
+	offlog_consumer *c;
+	offlog_consumer_options o = OFFLOG_CONSUMER_OPTIONS_INIT;
+	o.enable_auto_commit = 0;
+	assert_ok(offlog_consumer_open(&c, f->env, "g", &o));
+	offlog_topic_partition tps[2] = {{"t", 0}, {"t", 1}};
+	assert_ok(offlog_consumer_assign(c, tps, 2));
+	assert_ok(offlog_consumer_seek(c, "t", 0, 3));
+	assert_ok(offlog_consumer_seek(c, "t", 1, 99));
+	assert_ok(offlog_consumer_commit(c));
+	offlog_committed cm;
+	assert_ok(offlog_consumer_committed(&cm, c, "t", 0));
+	assert_int_equal(cm.offset, 3);
+	assert_ok(offlog_consumer_committed(&cm, c, "t", 1));
+	assert_int_equal(cm.offset, OFFLOG_OFFSET_INVALID);
+	assert_ok(offlog_consumer_close(c));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1524,6 +1581,8 @@ int main(void)
 		T(test_group_name_of_249_chars_is_accepted),
 		T(test_options_with_unknown_version_are_einval),
 		T(test_poll_with_timeout_below_minus_one_is_einval),
+		T(test_recreated_topic_gets_no_stale_commit_and_is_read_from_its_start),
+		T(test_commit_skips_a_position_beyond_the_log_end),
 	};
 	return cmocka_run_group_tests_name("consumer", tests, NULL, NULL);
 }

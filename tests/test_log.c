@@ -662,6 +662,47 @@ static void test_damaged_record_is_reported_not_read(void **state)
 	assert_code(offlog_record_headers(&h, 1, &n, &r), OFFLOG_ECORRUPT);
 }
 
+/* A long run of equal timestamps, then a larger one: the answer is found
+ * through the index, right. */
+static void test_offsets_for_times_after_a_long_run_of_equal_timestamps(void **state)
+{
+	fx *f = *state;
+	assert_ok(offlog_topic_create(f->env, "t", 1, NULL));
+	static offlog_message m[2000];
+	for (int i = 0; i < 2000; i++)
+		m[i] = msg_ts("x", 5000);
+	assert_ok(offlog_append_batch(NULL, NULL, f->env, "t", 0, m, 2000));
+	offlog_message last = msg_ts("y", 5001);
+	assert_ok(offlog_append(NULL, NULL, f->env, "t", 0, &last));
+	offlog_partition_offset e[3] = {{"t", 0, 5001, NULL, 0}, {"t", 0, 5000, NULL, 0},
+	                                {"t", 0, 4000, NULL, 0}};
+	assert_ok(offlog_offsets_for_times(f->env, e, 3));
+	assert_int_equal(e[0].offset, 2000);
+	assert_int_equal(e[1].offset, 0);
+	assert_int_equal(e[2].offset, 0);
+}
+
+static void test_fetch_refuses_absurd_record_counts(void **state)
+{
+	fx *f = *state;
+	assert_ok(offlog_topic_create(f->env, "t", 1, NULL));
+	offlog_batch *b = NULL;
+	assert_code(offlog_fetch(&b, f->env, "t", 0, 0, SIZE_MAX / 8, 0), OFFLOG_EINVAL);
+	assert_code(offlog_fetch(&b, f->env, "t", 0, 0, 1000001, 0), OFFLOG_EINVAL);
+	assert_null(b);
+}
+
+/* A flush leaves nothing to flush: the background flusher goes idle. */
+static void test_flush_leaves_the_store_clean(void **state)
+{
+	fx *f = *state;
+	assert_ok(offlog_topic_create(f->env, "t", 1, NULL));
+	append_n(f->env, "t", 0, 2);
+	assert_true(atomic_load(&f->env->dirty));
+	assert_ok(offlog_flush(f->env));
+	assert_false(atomic_load(&f->env->dirty));
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
@@ -696,6 +737,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_nometasync_hw_trails_by_one_commit, setup_nometasync,
 		                                fx_teardown),
 		cmocka_unit_test(test_damaged_record_is_reported_not_read),
+		T(test_offsets_for_times_after_a_long_run_of_equal_timestamps),
+		T(test_fetch_refuses_absurd_record_counts),
+		cmocka_unit_test_setup_teardown(test_flush_leaves_the_store_clean, setup_async, fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

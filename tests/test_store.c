@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static char *mkpath(const char *dir, const char *name)
@@ -444,6 +445,45 @@ static void test_version_matches_header(void **state)
 	assert_string_equal(offlog_version_string(), OFFLOG_VERSION_STRING);
 }
 
+/* A child process must open the store itself: the parent's handle is
+ * refused there, and closing it does not disturb the parent. */
+static void test_handle_used_after_fork_is_refused(void **state)
+{
+	fx *f = *state;
+	assert_ok(offlog_topic_create(f->env, "t", 1, NULL));
+	pid_t pid = fork();
+	if (pid == 0) {
+		int64_t leo;
+		int rc = offlog_watermarks_get(NULL, NULL, &leo, f->env, "t", 0);
+		offlog_message m = {NULL, 0, "x", 1, OFFLOG_TIMESTAMP_NOW, NULL, 0};
+		int rc2 = offlog_append(NULL, NULL, f->env, "t", 0, &m);
+		int rc3 = offlog_close(f->env);
+		_exit(rc == OFFLOG_ESTATE && rc2 == OFFLOG_ESTATE && rc3 == 0 ? 0 : 1);
+	}
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_equal(append_str(f->env, "t", 0, NULL, "parent"), 0);
+}
+
+static void test_store_stat_counts_readers(void **state)
+{
+	fx *f = *state;
+	assert_ok(offlog_topic_create(f->env, "t", 1, NULL));
+	append_n(f->env, "t", 0, 1);
+	offlog_store_info info;
+	assert_ok(offlog_store_stat(&info, f->env));
+	unsigned before = info.readers_used;
+	offlog_batch *b = NULL;
+	assert_ok(offlog_fetch(&b, f->env, "t", 0, 0, 10, 0));
+	assert_ok(offlog_store_stat(&info, f->env));
+	assert_int_equal(info.readers_used, before + 1);
+	offlog_batch_free(b);
+	assert_ok(offlog_store_stat(&info, f->env));
+	assert_int_equal(info.readers_used, before);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -471,6 +511,8 @@ int main(void)
 		cmocka_unit_test(test_error_codes_have_distinct_names_and_texts),
 		cmocka_unit_test_setup_teardown(test_error_detail_is_per_thread, fx_setup, fx_teardown),
 		cmocka_unit_test(test_version_matches_header),
+		cmocka_unit_test_setup_teardown(test_handle_used_after_fork_is_refused, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_store_stat_counts_readers, fx_setup, fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

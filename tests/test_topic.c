@@ -288,6 +288,26 @@ static void test_interrupted_delete_finishes_at_open(void **state)
 	assert_int_equal(count_entries(f->env, T_PARTS), 0);
 }
 
+static void test_damaged_topic_record_is_reported(void **state)
+{
+	fx *f = *state;
+	assert_ok(offlog_topic_create(f->env, "t", 2, NULL));
+	/* Zero partitions, as a damaged record could say. */
+	ol_txn t;
+	ol_val v;
+	uint8_t rec[64];
+	assert_ok(db_write_begin(&t, f->env));
+	assert_int_equal(db_get(&t, T_TOPICS, "t", 1, &v), 0);
+	memcpy(rec, v.p, v.n);
+	memset(rec + 8, 0, 4);
+	assert_ok(db_put(&t, T_TOPICS, "t", 1, rec, v.n));
+	assert_ok(db_commit(&t));
+	offlog_message m = {NULL, 0, "x", 1, OFFLOG_TIMESTAMP_NOW, NULL, 0};
+	assert_code(offlog_append(NULL, NULL, f->env, "t", OFFLOG_PARTITION_ANY, &m), OFFLOG_ECORRUPT);
+	offlog_topic_info *info;
+	assert_code(offlog_topic_describe(&info, f->env, "t"), OFFLOG_ECORRUPT);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
@@ -304,6 +324,7 @@ int main(void)
 		T(test_delete_removes_topic_records_and_name),
 		T(test_recreated_topic_is_a_new_log),
 		T(test_interrupted_delete_finishes_at_open),
+		T(test_damaged_topic_record_is_reported),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

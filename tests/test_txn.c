@@ -361,6 +361,50 @@ static void test_txn_is_all_or_nothing_under_random_kills(void **state)
 	assert_ok(offlog_open(&f->env, f->path, NULL));
 }
 
+static void *abort_from_other_thread(void *arg)
+{
+	offlog_txn_abort(arg);
+	return NULL;
+}
+
+static void test_abort_from_another_thread_does_nothing(void **state)
+{
+	fx *f = *state;
+	make_topics(f->env);
+	offlog_txn *x;
+	assert_ok(offlog_txn_begin(&x, f->env));
+	offlog_message m = msg("a");
+	assert_ok(offlog_txn_append(NULL, NULL, x, "out", 0, &m));
+	pthread_t th;
+	pthread_create(&th, NULL, abort_from_other_thread, x);
+	pthread_join(th, NULL);
+	assert_ok(offlog_txn_append(NULL, NULL, x, "out", 0, &m));
+	assert_ok(offlog_txn_commit(x));
+	assert_int_equal(leo_of(f->env, "out", 0), 2);
+}
+
+/* A transaction open on one store does not block writes to another. */
+static void test_txn_on_one_store_leaves_another_writable(void **state)
+{
+	fx *f = *state;
+	make_topics(f->env);
+	char *dir = temp_dir();
+	char path[600];
+	snprintf(path, sizeof path, "%s/other", dir);
+	offlog_env *other;
+	assert_ok(offlog_open(&other, path, NULL));
+	assert_ok(offlog_topic_create(other, "x", 1, NULL));
+	offlog_txn *x;
+	assert_ok(offlog_txn_begin(&x, f->env));
+	offlog_message m = msg("a");
+	assert_ok(offlog_append(NULL, NULL, other, "x", 0, &m));
+	assert_code(offlog_append(NULL, NULL, f->env, "out", 0, &m), OFFLOG_ETXN);
+	assert_ok(offlog_txn_commit(x));
+	assert_ok(offlog_close(other));
+	rm_rf(dir);
+	free(dir);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
@@ -374,6 +418,8 @@ int main(void)
 		T(test_txn_commits_consumer_positions),
 		T(test_killed_txn_leaves_nothing_and_committed_txn_everything),
 		T(test_txn_is_all_or_nothing_under_random_kills),
+		T(test_abort_from_another_thread_does_nothing),
+		T(test_txn_on_one_store_leaves_another_writable),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
