@@ -118,7 +118,7 @@ $(BUILD)/tests/%: tests/%.c $(TEST_HELPERS) tests/helpers.h $(LIB_OBJ) $(LIB_HDR
 	$(CC) $(ALL_CFLAGS) $(CMOCKA_CFLAGS) -Ilib $(LDFLAGS) -o $@ $< $(TEST_HELPERS) $(LIB_OBJ) \
 	  $(CMOCKA_LIBS) $(LMDB_LIBS) $(THREAD_LIBS)
 
-test-bins: $(TESTS) $(EXAMPLES)
+test-bins: lib $(TESTS) $(EXAMPLES)
 
 # TEST_WRAP runs each binary under a tool (valgrind); tests are run one after
 # another and every failure is reported before make fails.
