@@ -144,3 +144,30 @@ size_t poll_n(offlog_consumer *c, size_t n, int64_t *offs, int timeout_ms)
 	}
 	return got;
 }
+
+int64_t position_of(offlog_consumer *c, const char *topic, int32_t partition)
+{
+	int64_t off = -12345;
+	assert_ok(offlog_consumer_position(&off, c, topic, partition));
+	return off;
+}
+
+int64_t committed_of(offlog_env *env, const char *group, const char *topic, int32_t partition)
+{
+	offlog_committed cm;
+	assert_ok(offlog_group_committed(&cm, env, group, topic, partition));
+	return cm.offset;
+}
+
+int64_t leo_of(offlog_env *env, const char *topic, int32_t partition)
+{
+	int64_t leo;
+	assert_ok(offlog_watermarks_get(NULL, NULL, &leo, env, topic, partition));
+	return leo;
+}
+
+void commit_one(offlog_consumer *c, const char *topic, int32_t partition, int64_t offset)
+{
+	offlog_partition_offset e = {topic, partition, offset, NULL, 0};
+	assert_ok(offlog_consumer_commit_offsets(c, &e, 1));
+}

@@ -41,25 +41,8 @@ static offlog_consumer *group_consumer(offlog_env *env, const char *group, uint3
 	return c;
 }
 
-static int64_t position(offlog_consumer *c, const char *t, int32_t p)
-{
-	int64_t off = -12345;
-	assert_ok(offlog_consumer_position(&off, c, t, p));
-	return off;
-}
 
-static int64_t committed(offlog_env *env, const char *group, const char *t, int32_t p)
-{
-	offlog_committed cm;
-	assert_ok(offlog_group_committed(&cm, env, group, t, p));
-	return cm.offset;
-}
 
-static void commit_one(offlog_consumer *c, const char *t, int32_t p, int64_t off)
-{
-	offlog_partition_offset e = {t, p, off, NULL, 0};
-	assert_ok(offlog_consumer_commit_offsets(c, &e, 1));
-}
 
 /* A store with topic "t" of 2 partitions holding 5 and 3 records, and a
  * consumer of group "g" on t/0 that has committed nothing. */
@@ -74,8 +57,8 @@ static offlog_consumer *commit_setup(fx *f)
 /* Nothing is committed for group "g" on either partition of "t". */
 static void assert_nothing_committed(offlog_env *env)
 {
-	assert_int_equal(committed(env, "g", "t", 0), OFFLOG_OFFSET_INVALID);
-	assert_int_equal(committed(env, "g", "t", 1), OFFLOG_OFFSET_INVALID);
+	assert_int_equal(committed_of(env, "g", "t", 0), OFFLOG_OFFSET_INVALID);
+	assert_int_equal(committed_of(env, "g", "t", 1), OFFLOG_OFFSET_INVALID);
 }
 
 /* ---- meaning ------------------------------------------------------------ */
@@ -92,7 +75,7 @@ static void test_commit_is_next_offset_to_read(void **state)
 	assert_int_equal(n, 6);
 	assert_int_equal(r[n - 1].offset, 5);   /* processed through N = 5 */
 	assert_ok(offlog_consumer_commit(c));
-	assert_int_equal(committed(f->env, "g", "t", 0), 6);
+	assert_int_equal(committed_of(f->env, "g", "t", 0), 6);
 	assert_ok(offlog_consumer_close(c));
 	fx_reopen(f, NULL);
 
@@ -103,7 +86,7 @@ static void test_commit_is_next_offset_to_read(void **state)
 	o.enable_auto_commit = 0;
 	assert_ok(offlog_consumer_open(&c, f->env, "g", &o));
 	assert_ok(offlog_consumer_assign(c, &tp, 1));
-	assert_int_equal(position(c, "t", 0), 6);
+	assert_int_equal(position_of(c, "t", 0), 6);
 	assert_ok(offlog_consumer_poll(&r, &n, c, 1000));
 	assert_int_equal(n, 4);
 	assert_int_equal(r[0].offset, 6);
@@ -118,8 +101,8 @@ static void test_poll_moves_position_not_committed_offset(void **state)
 	offlog_consumer *c = group_consumer(f->env, "g", 500);
 	commit_one(c, "t", 0, 2);
 	assert_int_equal(poll_n(c, 8, NULL, 2000), 8);
-	assert_int_equal(position(c, "t", 0), 10);
-	assert_int_equal(committed(f->env, "g", "t", 0), 2);
+	assert_int_equal(position_of(c, "t", 0), 10);
+	assert_int_equal(committed_of(f->env, "g", "t", 0), 2);
 	assert_ok(offlog_consumer_close(c));
 }
 
@@ -131,11 +114,11 @@ static void test_commit_moves_committed_offset_not_position(void **state)
 	offlog_consumer *c = group_consumer(f->env, "g", 500);
 	assert_ok(offlog_consumer_seek(c, "t", 0, 5));
 	commit_one(c, "t", 0, 2);
-	assert_int_equal(committed(f->env, "g", "t", 0), 2);
-	assert_int_equal(position(c, "t", 0), 5);
+	assert_int_equal(committed_of(f->env, "g", "t", 0), 2);
+	assert_int_equal(position_of(c, "t", 0), 5);
 	commit_one(c, "t", 0, 9);
-	assert_int_equal(committed(f->env, "g", "t", 0), 9);
-	assert_int_equal(position(c, "t", 0), 5);
+	assert_int_equal(committed_of(f->env, "g", "t", 0), 9);
+	assert_int_equal(position_of(c, "t", 0), 5);
 	assert_ok(offlog_consumer_close(c));
 }
 
@@ -147,8 +130,8 @@ static void test_consumer_commit_stores_current_positions(void **state)
 	offlog_consumer *c = group_consumer(f->env, "g", 500);
 	assert_ok(offlog_consumer_seek(c, "t", 0, 7));
 	assert_ok(offlog_consumer_commit(c));
-	assert_int_equal(committed(f->env, "g", "t", 0), 7);
-	assert_int_equal(position(c, "t", 0), 7);
+	assert_int_equal(committed_of(f->env, "g", "t", 0), 7);
+	assert_int_equal(position_of(c, "t", 0), 7);
 	assert_ok(offlog_consumer_close(c));
 }
 
@@ -259,9 +242,9 @@ static void test_groups_keep_separate_offsets(void **state)
 	offlog_consumer *b = group_consumer(f->env, "gb", 500);
 	commit_one(a, "t", 0, 3);
 	commit_one(b, "t", 0, 8);
-	assert_int_equal(committed(f->env, "ga", "t", 0), 3);
-	assert_int_equal(committed(f->env, "gb", "t", 0), 8);
-	assert_int_equal(committed(f->env, "gc", "t", 0), OFFLOG_OFFSET_INVALID);
+	assert_int_equal(committed_of(f->env, "ga", "t", 0), 3);
+	assert_int_equal(committed_of(f->env, "gb", "t", 0), 8);
+	assert_int_equal(committed_of(f->env, "gc", "t", 0), OFFLOG_OFFSET_INVALID);
 	assert_ok(offlog_consumer_close(a));
 	assert_ok(offlog_consumer_close(b));
 }
@@ -275,8 +258,8 @@ static void test_group_that_prefixes_another_keeps_separate_offsets(void **state
 	offlog_consumer *b = group_consumer(f->env, "g2", 500);
 	commit_one(a, "t", 0, 3);
 	commit_one(b, "t", 0, 8);
-	assert_int_equal(committed(f->env, "g", "t", 0), 3);
-	assert_int_equal(committed(f->env, "g2", "t", 0), 8);
+	assert_int_equal(committed_of(f->env, "g", "t", 0), 3);
+	assert_int_equal(committed_of(f->env, "g2", "t", 0), 8);
 	assert_ok(offlog_consumer_close(a));
 	assert_ok(offlog_consumer_close(b));
 }
@@ -287,11 +270,11 @@ static void test_partitions_keep_separate_offsets(void **state)
 	offlog_consumer *c = commit_setup(f);
 	offlog_partition_offset list[2] = {{"t", 0, 4, NULL, 0}, {"t", 1, 1, NULL, 0}};
 	assert_ok(offlog_consumer_commit_offsets(c, list, 2));
-	assert_int_equal(committed(f->env, "g", "t", 0), 4);
-	assert_int_equal(committed(f->env, "g", "t", 1), 1);
+	assert_int_equal(committed_of(f->env, "g", "t", 0), 4);
+	assert_int_equal(committed_of(f->env, "g", "t", 1), 1);
 	commit_one(c, "t", 1, 3);
-	assert_int_equal(committed(f->env, "g", "t", 0), 4);
-	assert_int_equal(committed(f->env, "g", "t", 1), 3);
+	assert_int_equal(committed_of(f->env, "g", "t", 0), 4);
+	assert_int_equal(committed_of(f->env, "g", "t", 1), 3);
 	assert_ok(offlog_consumer_close(c));
 }
 
@@ -300,7 +283,7 @@ static void test_commit_of_unassigned_partition_is_allowed(void **state)
 	fx *f = F(state);
 	offlog_consumer *c = commit_setup(f);   /* assigned t/0 only */
 	commit_one(c, "t", 1, 2);
-	assert_int_equal(committed(f->env, "g", "t", 1), 2);
+	assert_int_equal(committed_of(f->env, "g", "t", 1), 2);
 	assert_ok(offlog_consumer_close(c));
 }
 
@@ -480,7 +463,7 @@ static void test_commit_zero_on_empty_partition_is_allowed(void **state)
 	topic(f->env, "t", 1);
 	offlog_consumer *c = group_consumer(f->env, "g", 500);
 	commit_one(c, "t", 0, 0);
-	assert_int_equal(committed(f->env, "g", "t", 0), 0);
+	assert_int_equal(committed_of(f->env, "g", "t", 0), 0);
 	assert_ok(offlog_consumer_close(c));
 }
 
@@ -489,7 +472,7 @@ static void test_commit_of_log_end_offset_is_allowed(void **state)
 	fx *f = F(state);
 	offlog_consumer *c = commit_setup(f);
 	commit_one(c, "t", 0, 5);
-	assert_int_equal(committed(f->env, "g", "t", 0), 5);
+	assert_int_equal(committed_of(f->env, "g", "t", 0), 5);
 	assert_ok(offlog_consumer_close(c));
 }
 
@@ -499,7 +482,7 @@ static void test_commit_can_move_committed_offset_backwards(void **state)
 	offlog_consumer *c = commit_setup(f);
 	commit_one(c, "t", 0, 4);
 	commit_one(c, "t", 0, 1);
-	assert_int_equal(committed(f->env, "g", "t", 0), 1);
+	assert_int_equal(committed_of(f->env, "g", "t", 0), 1);
 	assert_ok(offlog_consumer_close(c));
 }
 
@@ -523,7 +506,7 @@ static void test_committed_offsets_survive_deleting_another_topic(void **state)
 	assert_int_equal(cm.offset, 3);
 	assert_string_equal(cm.metadata, "keep");
 	fx_reopen(f, NULL);
-	assert_int_equal(committed(f->env, "g", "t", 0), 3);
+	assert_int_equal(committed_of(f->env, "g", "t", 0), 3);
 }
 
 static void test_recreated_topic_has_no_committed_offset(void **state)
@@ -541,11 +524,11 @@ static void test_recreated_topic_has_no_committed_offset(void **state)
 	assert_ok(offlog_consumer_close(c2));
 	assert_ok(offlog_topic_delete(f->env, "t"));
 	topic(f->env, "t", 2);
-	assert_int_equal(committed(f->env, "g", "t", 0), OFFLOG_OFFSET_INVALID);
-	assert_int_equal(committed(f->env, "g", "t", 1), OFFLOG_OFFSET_INVALID);
-	assert_int_equal(committed(f->env, "g2", "t", 0), OFFLOG_OFFSET_INVALID);
+	assert_int_equal(committed_of(f->env, "g", "t", 0), OFFLOG_OFFSET_INVALID);
+	assert_int_equal(committed_of(f->env, "g", "t", 1), OFFLOG_OFFSET_INVALID);
+	assert_int_equal(committed_of(f->env, "g2", "t", 0), OFFLOG_OFFSET_INVALID);
 	fx_reopen(f, NULL);
-	assert_int_equal(committed(f->env, "g", "t", 0), OFFLOG_OFFSET_INVALID);
+	assert_int_equal(committed_of(f->env, "g", "t", 0), OFFLOG_OFFSET_INVALID);
 }
 
 static void test_committed_offset_of_deleted_topic_is_enotopic(void **state)
@@ -573,7 +556,7 @@ static void test_consumer_of_recreated_topic_starts_per_reset_policy(void **stat
 	topic(f->env, "t", 1);
 	append_n(f->env, "t", 0, 10);
 	c = group_consumer(f->env, "g", 500);   /* reset earliest */
-	assert_int_equal(position(c, "t", 0), 0);
+	assert_int_equal(position_of(c, "t", 0), 0);
 	assert_ok(offlog_consumer_close(c));
 }
 

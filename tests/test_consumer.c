@@ -65,25 +65,8 @@ static offlog_consumer *open_on(offlog_env *env, const char *group,
 	return c;
 }
 
-static int64_t position(offlog_consumer *c, const char *t, int32_t p)
-{
-	int64_t off = -12345;
-	assert_ok(offlog_consumer_position(&off, c, t, p));
-	return off;
-}
 
-static int64_t committed(offlog_env *env, const char *group, const char *t, int32_t p)
-{
-	offlog_committed cm;
-	assert_ok(offlog_group_committed(&cm, env, group, t, p));
-	return cm.offset;
-}
 
-static void commit_one(offlog_consumer *c, const char *t, int32_t p, int64_t off)
-{
-	offlog_partition_offset e = {t, p, off, NULL, 0};
-	assert_ok(offlog_consumer_commit_offsets(c, &e, 1));
-}
 
 static int64_t append_ts(offlog_env *env, const char *t, int32_t p, const char *value, int64_t ts)
 {
@@ -144,8 +127,7 @@ static size_t collect(offlog_consumer *c, seen *out, size_t max, int timeout_ms)
 }
 
 /* Store a committed offset beyond the log end offset, as retention would
- * leave one behind: the log end offset is raised for the length of one
- * transaction so the commit's own range check lets it through. */
+ * leave one behind, below the API's range check. */
 struct plant {
 	const char *group;
 	const char *topic;
@@ -157,18 +139,9 @@ static int plant_fn(ol_txn *t, void *arg)
 {
 	struct plant *a = arg;
 	ol_topic tp;
-	ol_part p, saved;
 	int rc = topic_get_part(t, a->topic, a->partition, &tp);
 	if (rc == 0)
-		rc = part_get(t, tp.id, a->partition, &p);
-	if (rc)
-		return rc;
-	saved = p;
-	p.leo = a->offset;
-	offlog_partition_offset e = {a->topic, a->partition, a->offset, NULL, 0};
-	if ((rc = part_put(t, tp.id, a->partition, &p)) == 0 &&
-	    (rc = commit_write_list(t, a->group, &e, 1)) == 0)
-		rc = part_put(t, tp.id, a->partition, &saved);
+		rc = commit_store(t, a->group, tp.id, a->partition, a->offset, NULL, ol_now_ms());
 	return rc;
 }
 
@@ -177,7 +150,7 @@ static void plant_committed(offlog_env *env, const char *group, const char *t, i
 {
 	struct plant a = {group, t, p, offset};
 	assert_ok(ol_write(env, plant_fn, &a));
-	assert_int_equal(committed(env, group, t, p), offset);
+	assert_int_equal(committed_of(env, group, t, p), offset);
 }
 
 static int fx_setup_async(void **state)
@@ -200,7 +173,7 @@ static void test_position_is_offset_after_last_polled_record(void **state)
 	offlog_consumer *c = consumer_on(f->env, "g", OFFLOG_RESET_EARLIEST, "t", 0);
 	assert_int_equal(poll_n(c, 101, offs, 2000), 101);
 	assert_int_equal(offs[100], 100);
-	assert_int_equal(position(c, "t", 0), 101);
+	assert_int_equal(position_of(c, "t", 0), 101);
 	assert_ok(offlog_consumer_close(c));
 }
 
@@ -305,7 +278,7 @@ static void test_new_group_with_earliest_starts_at_log_start(void **state)
 	topic(f->env, "t", 1);
 	append_n(f->env, "t", 0, 3);
 	offlog_consumer *c = consumer_on(f->env, "g", OFFLOG_RESET_EARLIEST, "t", 0);
-	assert_int_equal(position(c, "t", 0), 0);
+	assert_int_equal(position_of(c, "t", 0), 0);
 	assert_int_equal(first_polled(c), 0);
 	assert_ok(offlog_consumer_close(c));
 }
@@ -317,7 +290,7 @@ static void test_new_group_with_latest_starts_at_high_watermark(void **state)
 	topic(f->env, "t", 1);
 	append_n(f->env, "t", 0, 3);
 	offlog_consumer *c = consumer_on(f->env, "g", OFFLOG_RESET_LATEST, "t", 0);
-	assert_int_equal(position(c, "t", 0), 3);
+	assert_int_equal(position_of(c, "t", 0), 3);
 	assert_int_equal(poll1(&r, c, 0), 0);
 	append_str(f->env, "t", 0, NULL, "new");
 	assert_int_equal(poll1(&r, c, 1000), 1);
@@ -363,7 +336,7 @@ static void test_new_group_by_duration_starts_at_first_recent_timestamp(void **s
 	o.reset_duration_ms = 2 * hour;
 	offlog_topic_partition tp = {"t", 0};
 	offlog_consumer *c = open_on(f->env, "g", &o, &tp, 1);
-	assert_int_equal(position(c, "t", 0), 2);
+	assert_int_equal(position_of(c, "t", 0), 2);
 	const offlog_record *r;
 	assert_int_equal(poll1(&r, c, 1000), 2);
 	assert_true(value_is(&r[0], "1h"));
@@ -379,7 +352,7 @@ static void test_committed_offset_in_range_overrides_reset_policy(void **state)
 	commit_one(c, "t", 0, 5);
 	assert_ok(offlog_consumer_close(c));
 	c = consumer_on(f->env, "g", OFFLOG_RESET_LATEST, "t", 0);
-	assert_int_equal(position(c, "t", 0), 5);
+	assert_int_equal(position_of(c, "t", 0), 5);
 	assert_int_equal(first_polled(c), 5);
 	assert_ok(offlog_consumer_close(c));
 }
@@ -420,7 +393,7 @@ static void test_committed_offset_beyond_log_end_is_reset_per_policy(void **stat
 	append_n(f->env, "t", 0, 5);
 	plant_committed(f->env, "g", "t", 0, 20);
 	offlog_consumer *c = consumer_on(f->env, "g", OFFLOG_RESET_EARLIEST, "t", 0);
-	assert_int_equal(position(c, "t", 0), 0);
+	assert_int_equal(position_of(c, "t", 0), 0);
 	assert_int_equal(first_polled(c), 0);
 	assert_ok(offlog_consumer_close(c));
 }
@@ -454,8 +427,8 @@ static void test_failed_poll_moves_no_position(void **state)
 	assert_ok(offlog_consumer_seek(c, "t", 0, 2));
 	assert_ok(offlog_consumer_seek(c, "t", 1, 15));
 	assert_code(offlog_consumer_poll(&r, &n, c, 0), OFFLOG_ERANGE);
-	assert_int_equal(position(c, "t", 0), 2);
-	assert_int_equal(position(c, "t", 1), 15);
+	assert_int_equal(position_of(c, "t", 0), 2);
+	assert_int_equal(position_of(c, "t", 1), 15);
 	/* The readable partition did not advance either. */
 	assert_ok(offlog_consumer_seek(c, "t", 1, 0));
 	seen s[8];
@@ -477,7 +450,7 @@ static void test_seek_to_absolute_offset_sets_next_record(void **state)
 	append_n(f->env, "t", 0, 10);
 	offlog_consumer *c = consumer_on(f->env, NULL, OFFLOG_RESET_EARLIEST, "t", 0);
 	assert_ok(offlog_consumer_seek(c, "t", 0, 7));
-	assert_int_equal(position(c, "t", 0), 7);
+	assert_int_equal(position_of(c, "t", 0), 7);
 	const offlog_record *r;
 	assert_int_equal(poll1(&r, c, 1000), 3);
 	assert_int_equal(r[0].offset, 7);
@@ -491,9 +464,9 @@ static void test_seek_to_beginning_goes_to_log_start(void **state)
 	topic(f->env, "t", 1);
 	append_n(f->env, "t", 0, 10);
 	offlog_consumer *c = consumer_on(f->env, NULL, OFFLOG_RESET_LATEST, "t", 0);
-	assert_int_equal(position(c, "t", 0), 10);
+	assert_int_equal(position_of(c, "t", 0), 10);
 	assert_ok(offlog_consumer_seek(c, "t", 0, OFFLOG_OFFSET_BEGINNING));
-	assert_int_equal(position(c, "t", 0), 0);
+	assert_int_equal(position_of(c, "t", 0), 0);
 	assert_int_equal(first_polled(c), 0);
 	assert_ok(offlog_consumer_close(c));
 }
@@ -506,7 +479,7 @@ static void test_seek_to_end_goes_to_high_watermark(void **state)
 	append_n(f->env, "t", 0, 10);
 	offlog_consumer *c = consumer_on(f->env, NULL, OFFLOG_RESET_EARLIEST, "t", 0);
 	assert_ok(offlog_consumer_seek(c, "t", 0, OFFLOG_OFFSET_END));
-	assert_int_equal(position(c, "t", 0), 10);
+	assert_int_equal(position_of(c, "t", 0), 10);
 	assert_int_equal(poll1(&r, c, 0), 0);
 	append_str(f->env, "t", 0, NULL, "after");
 	assert_int_equal(poll1(&r, c, 1000), 1);
@@ -522,9 +495,9 @@ static void test_seek_to_stored_goes_back_to_committed_offset(void **state)
 	offlog_consumer *c = consumer_on(f->env, "g", OFFLOG_RESET_EARLIEST, "t", 0);
 	commit_one(c, "t", 0, 4);
 	assert_int_equal(poll_n(c, 6, NULL, 2000), 6);
-	assert_int_equal(position(c, "t", 0), 10);
+	assert_int_equal(position_of(c, "t", 0), 10);
 	assert_ok(offlog_consumer_seek(c, "t", 0, OFFLOG_OFFSET_STORED));
-	assert_int_equal(position(c, "t", 0), 4);
+	assert_int_equal(position_of(c, "t", 0), 4);
 	assert_int_equal(first_polled(c), 4);
 	assert_ok(offlog_consumer_close(c));
 }
@@ -537,11 +510,11 @@ static void test_seek_timestamp_finds_earliest_offset_at_or_after(void **state)
 		append_ts(f->env, "t", 0, "x", 1000 * i);
 	offlog_consumer *c = consumer_on(f->env, NULL, OFFLOG_RESET_EARLIEST, "t", 0);
 	assert_ok(offlog_consumer_seek_timestamp(c, "t", 0, 2500));
-	assert_int_equal(position(c, "t", 0), 2);
+	assert_int_equal(position_of(c, "t", 0), 2);
 	assert_ok(offlog_consumer_seek_timestamp(c, "t", 0, 2000));
-	assert_int_equal(position(c, "t", 0), 1);
+	assert_int_equal(position_of(c, "t", 0), 1);
 	assert_ok(offlog_consumer_seek_timestamp(c, "t", 0, 0));
-	assert_int_equal(position(c, "t", 0), 0);
+	assert_int_equal(position_of(c, "t", 0), 0);
 	assert_int_equal(first_polled(c), 0);
 	assert_ok(offlog_consumer_close(c));
 }
@@ -554,7 +527,7 @@ static void test_seek_timestamp_after_last_record_goes_to_high_watermark(void **
 		append_ts(f->env, "t", 0, "x", 1000 * i);
 	offlog_consumer *c = consumer_on(f->env, NULL, OFFLOG_RESET_EARLIEST, "t", 0);
 	assert_ok(offlog_consumer_seek_timestamp(c, "t", 0, 4001));
-	assert_int_equal(position(c, "t", 0), 4);
+	assert_int_equal(position_of(c, "t", 0), 4);
 	assert_ok(offlog_consumer_close(c));
 }
 
@@ -572,7 +545,7 @@ static void test_seek_timestamp_with_unordered_timestamps_finds_earliest_offset(
 	             {6001, 6}};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		assert_ok(offlog_consumer_seek_timestamp(c, "t", 0, cases[i].ts));
-		int64_t got = position(c, "t", 0);
+		int64_t got = position_of(c, "t", 0);
 		if (got != cases[i].want)
 			fail_msg("seek_timestamp(%lld): position %lld, expected %lld", (long long)cases[i].ts,
 			         (long long)got, (long long)cases[i].want);
@@ -588,9 +561,9 @@ static void test_seek_relative_moves_back_and_forward(void **state)
 	offlog_consumer *c = consumer_on(f->env, NULL, OFFLOG_RESET_EARLIEST, "t", 0);
 	assert_ok(offlog_consumer_seek(c, "t", 0, 5));
 	assert_ok(offlog_consumer_seek_relative(c, "t", 0, -2));
-	assert_int_equal(position(c, "t", 0), 3);
+	assert_int_equal(position_of(c, "t", 0), 3);
 	assert_ok(offlog_consumer_seek_relative(c, "t", 0, 4));
-	assert_int_equal(position(c, "t", 0), 7);
+	assert_int_equal(position_of(c, "t", 0), 7);
 	assert_int_equal(first_polled(c), 7);
 	assert_ok(offlog_consumer_close(c));
 }
@@ -603,9 +576,9 @@ static void test_seek_relative_is_clamped_to_log_start_and_high_watermark(void *
 	offlog_consumer *c = consumer_on(f->env, NULL, OFFLOG_RESET_EARLIEST, "t", 0);
 	assert_ok(offlog_consumer_seek(c, "t", 0, 5));
 	assert_ok(offlog_consumer_seek_relative(c, "t", 0, -100));
-	assert_int_equal(position(c, "t", 0), 0);
+	assert_int_equal(position_of(c, "t", 0), 0);
 	assert_ok(offlog_consumer_seek_relative(c, "t", 0, 100));
-	assert_int_equal(position(c, "t", 0), 10);
+	assert_int_equal(position_of(c, "t", 0), 10);
 	assert_ok(offlog_consumer_close(c));
 }
 
@@ -617,9 +590,9 @@ static void test_seek_relative_with_extreme_delta_is_clamped(void **state)
 	offlog_consumer *c = consumer_on(f->env, NULL, OFFLOG_RESET_EARLIEST, "t", 0);
 	assert_ok(offlog_consumer_seek(c, "t", 0, 5));
 	assert_ok(offlog_consumer_seek_relative(c, "t", 0, INT64_MAX));
-	assert_int_equal(position(c, "t", 0), 10);
+	assert_int_equal(position_of(c, "t", 0), 10);
 	assert_ok(offlog_consumer_seek_relative(c, "t", 0, INT64_MIN));
-	assert_int_equal(position(c, "t", 0), 0);
+	assert_int_equal(position_of(c, "t", 0), 0);
 	assert_ok(offlog_consumer_close(c));
 }
 
@@ -637,7 +610,7 @@ static void test_seek_never_changes_committed_offset(void **state)
 	assert_ok(offlog_consumer_seek_timestamp(c, "t", 0, 6000));
 	assert_ok(offlog_consumer_seek_relative(c, "t", 0, -2));
 	assert_ok(offlog_consumer_seek(c, "t", 0, OFFLOG_OFFSET_STORED));
-	assert_int_equal(committed(f->env, "g", "t", 0), 3);
+	assert_int_equal(committed_of(f->env, "g", "t", 0), 3);
 	assert_ok(offlog_consumer_close(c));
 }
 
@@ -651,7 +624,7 @@ static void test_seek_to_invalid_negative_offset_is_eoffset(void **state)
 	assert_code(offlog_consumer_seek(c, "t", 0, -5), OFFLOG_EOFFSET);
 	assert_code(offlog_consumer_seek(c, "t", 0, OFFLOG_OFFSET_INVALID), OFFLOG_EOFFSET);
 	assert_code(offlog_consumer_seek(c, "t", 0, INT64_MIN), OFFLOG_EOFFSET);
-	assert_int_equal(position(c, "t", 0), 4);
+	assert_int_equal(position_of(c, "t", 0), 4);
 	assert_ok(offlog_consumer_close(c));
 }
 
@@ -697,7 +670,7 @@ static void test_pause_stops_partition_while_others_continue(void **state)
 	assert_int_equal(n, 5);
 	for (size_t i = 0; i < n; i++)
 		assert_int_equal(s[i].partition, 1);
-	assert_int_equal(position(c, "t", 1), 5);
+	assert_int_equal(position_of(c, "t", 1), 5);
 	assert_ok(offlog_consumer_close(c));
 }
 
@@ -714,7 +687,7 @@ static void test_resume_continues_from_same_position(void **state)
 	assert_int_equal(poll1(&r, c, 1000), 3);
 	assert_ok(offlog_consumer_pause(c, &tp, 1));
 	assert_int_equal(poll1(&r, c, 0), 0);
-	assert_int_equal(position(c, "t", 0), 3);
+	assert_int_equal(position_of(c, "t", 0), 3);
 	assert_ok(offlog_consumer_resume(c, &tp, 1));
 	assert_int_equal(poll1(&r, c, 1000), 3);
 	assert_int_equal(r[0].offset, 3);
@@ -768,7 +741,7 @@ static void assert_old_assignment_intact(offlog_consumer *c)
 	assert_int_equal(n, 1);
 	assert_string_equal(a[0].topic, "t");
 	assert_int_equal(a[0].partition, 0);
-	assert_int_equal(position(c, "t", 0), 2);
+	assert_int_equal(position_of(c, "t", 0), 2);
 }
 
 static offlog_consumer *consumer_at_2(fx *f)
@@ -847,9 +820,9 @@ static void test_assign_with_auto_commit_commits_old_positions(void **state)
 	o.max_poll_records = 4;
 	offlog_consumer *c = open_on(f->env, "g", &o, &tps[0], 1);
 	assert_int_equal(poll1(&r, c, 1000), 4);
-	assert_int_equal(committed(f->env, "g", "t", 0), OFFLOG_OFFSET_INVALID);
+	assert_int_equal(committed_of(f->env, "g", "t", 0), OFFLOG_OFFSET_INVALID);
 	assert_ok(offlog_consumer_assign(c, &tps[1], 1));
-	assert_int_equal(committed(f->env, "g", "t", 0), 4);
+	assert_int_equal(committed_of(f->env, "g", "t", 0), 4);
 	assert_ok(offlog_consumer_close(c));
 }
 
@@ -919,7 +892,7 @@ static void test_poll_wakes_early_when_another_thread_appends(void **state)
 	const offlog_record *r;
 	topic(f->env, "t", 1);
 	offlog_consumer *c = consumer_on(f->env, NULL, OFFLOG_RESET_EARLIEST, "t", 0);
-	assert_int_equal(position(c, "t", 0), 0);
+	assert_int_equal(position_of(c, "t", 0), 0);
 	struct appender a = {f->env, -999};
 	pthread_t th;
 	assert_int_equal(pthread_create(&th, NULL, append_later, &a), 0);
@@ -1192,7 +1165,7 @@ static void test_seek_to_end_in_async_mode_is_high_watermark_not_log_end(void **
 	append_n(f->env, "t", 0, 2);
 	offlog_consumer *c = consumer_on(f->env, NULL, OFFLOG_RESET_EARLIEST, "t", 0);
 	assert_ok(offlog_consumer_seek(c, "t", 0, OFFLOG_OFFSET_END));
-	assert_int_equal(position(c, "t", 0), 3);
+	assert_int_equal(position_of(c, "t", 0), 3);
 	assert_ok(offlog_consumer_close(c));
 }
 
@@ -1216,12 +1189,12 @@ static void test_auto_commit_at_next_poll_commits_positions_of_previous_poll(voi
 	append_n(f->env, "t", 0, 10);
 	offlog_consumer *c = auto_committer(f, "g");
 	assert_int_equal(poll1(&r, c, 1000), 3);
-	assert_int_equal(committed(f->env, "g", "t", 0), OFFLOG_OFFSET_INVALID);
+	assert_int_equal(committed_of(f->env, "g", "t", 0), OFFLOG_OFFSET_INVALID);
 	assert_int_equal(poll1(&r, c, 1000), 3);
 	assert_int_equal(r[0].offset, 3);
-	assert_int_equal(committed(f->env, "g", "t", 0), 3);
+	assert_int_equal(committed_of(f->env, "g", "t", 0), 3);
 	assert_int_equal(poll1(&r, c, 1000), 3);
-	assert_int_equal(committed(f->env, "g", "t", 0), 6);
+	assert_int_equal(committed_of(f->env, "g", "t", 0), 6);
 	assert_ok(offlog_consumer_close(c));
 }
 
@@ -1234,7 +1207,7 @@ static void test_close_with_auto_commit_commits_positions(void **state)
 	offlog_consumer *c = auto_committer(f, "g");
 	assert_int_equal(poll1(&r, c, 1000), 3);
 	assert_ok(offlog_consumer_close(c));
-	assert_int_equal(committed(f->env, "g", "t", 0), 3);
+	assert_int_equal(committed_of(f->env, "g", "t", 0), 3);
 }
 
 static void test_consumer_without_group_writes_no_commit(void **state)
@@ -1401,7 +1374,7 @@ static void test_group_name_of_249_chars_is_accepted(void **state)
 	append_n(f->env, "t", 0, 3);
 	offlog_consumer *c = consumer_on(f->env, name, OFFLOG_RESET_EARLIEST, "t", 0);
 	commit_one(c, "t", 0, 2);
-	assert_int_equal(committed(f->env, name, "t", 0), 2);
+	assert_int_equal(committed_of(f->env, name, "t", 0), 2);
 	assert_ok(offlog_consumer_close(c));
 }
 
@@ -1429,7 +1402,7 @@ static void test_poll_with_timeout_below_minus_one_is_einval(void **state)
 	offlog_consumer *c = consumer_on(f->env, NULL, OFFLOG_RESET_EARLIEST, "t", 0);
 	assert_code(offlog_consumer_poll(&r, &n, c, -5), OFFLOG_EINVAL);
 	assert_int_equal(n, 0);
-	assert_int_equal(position(c, "t", 0), 0);
+	assert_int_equal(position_of(c, "t", 0), 0);
 	assert_ok(offlog_consumer_close(c));
 }
 

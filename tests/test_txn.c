@@ -23,19 +23,7 @@ static offlog_message msg(const char *v)
 	return m;
 }
 
-static int64_t leo_of(offlog_env *env, const char *topic, int32_t p)
-{
-	int64_t leo;
-	assert_ok(offlog_watermarks_get(NULL, NULL, &leo, env, topic, p));
-	return leo;
-}
 
-static int64_t committed_of(offlog_env *env, const char *group, const char *topic, int32_t p)
-{
-	offlog_committed c;
-	assert_ok(offlog_group_committed(&c, env, group, topic, p));
-	return c.offset;
-}
 
 struct peek {
 	offlog_env *env;
