@@ -190,10 +190,51 @@ void rec_encode(uint8_t *dst, const offlog_message *m, int64_t timestamp)
 	}
 }
 
+/* The record every scan meets most: a value and a timestamp, nothing else.
+ * Decoded with a few loads; anything else takes the general path. */
+static bool decode_value_only(offlog_record *r, const uint8_t *p, size_t n)
+{
+	static const uint64_t mask[9] = {0, 0xff, 0xffff, 0xffffff, 0xffffffff, 0xffffffffff,
+	                                 0xffffffffffff, 0xffffffffffffff, 0x7fffffffffffffff};
+	unsigned tl = p[0] >> F_TS_SHIFT;
+	if (n < 12 || (p[0] & 0x0f) != F_VALUE || tl > 8)
+		return false;
+	uint64_t ts;
+	memcpy(&ts, p + 1, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	ts = __builtin_bswap64(ts);
+#endif
+	const uint8_t *q = p + 1 + tl;
+	size_t vl, hdr;
+	if (q[0] < 0x80) {
+		vl = q[0];
+		hdr = 2 + tl;
+	} else if (q[1] < 0x80) {
+		vl = (size_t)(q[0] & 0x7f) | (size_t)q[1] << 7;
+		hdr = 3 + tl;
+	} else {
+		return false;
+	}
+	/* A timestamp with bit 63 set would be negative: the general path says so. */
+	if (hdr + vl != n || (tl == 8 && (ts >> 63)))
+		return false;
+	r->timestamp = (int64_t)(ts & mask[tl]);
+	r->key = NULL;
+	r->key_len = 0;
+	r->value = p + hdr;
+	r->value_len = vl;
+	r->headers = NULL;
+	r->headers_len = 0;
+	r->header_count = 0;
+	return true;
+}
+
 int rec_decode(offlog_record *r, const void *data, size_t n)
 {
 	const uint8_t *p = data, *end = p + n;
 	uint64_t ts = 0, klen = 0, vlen = 0, hcount = 0, hlen = 0;
+	if (decode_value_only(r, p, n))
+		return 0;
 	if (n < 1 || (p[0] & 0x08))
 		goto corrupt;
 	uint8_t flags = *p++;
