@@ -1,11 +1,16 @@
 /*
  * record.c - the stored form of a record.
  *
- *   flags (1 byte: bits 0-2 key, value, headers present; bits 4-7 the number
- *          of timestamp bytes, 0..8)
+ *   flags (1 byte: bits 0-2 key, value, headers present; bit 3 padded;
+ *          bits 4-7 the number of timestamp bytes, 0..8)
  *   timestamp (that many bytes, little-endian: ms since the epoch, >= 0)
  *   [key length] [value length] [header count, headers length]   (varints)
  *   key bytes, value bytes, headers
+ *   [padding: 1 to 3 bytes, the last holding their number]
+ *
+ * The padding makes the stored size a multiple of 4, and with it the LMDB
+ * node (8-byte header, 12-byte key, value): LMDB walks a page of such nodes
+ * about twice as fast as one whose nodes are 2 bytes off that alignment.
  *
  * Each header is: name length, name, value length + 1 (0 = null value), value.
  * Lengths are LEB128 varints. A 128-byte value with a timestamp of today
@@ -15,7 +20,12 @@
  */
 #include "internal.h"
 
-enum { F_KEY = 1, F_VALUE = 2, F_HEADERS = 4, F_TS_SHIFT = 4 };
+enum { F_KEY = 1, F_VALUE = 2, F_HEADERS = 4, F_PAD = 8, F_TS_SHIFT = 4 };
+
+static size_t pad_of(size_t n)
+{
+	return (4 - n % 4) % 4;
+}
 
 static unsigned ts_len(uint64_t ts)
 {
@@ -151,7 +161,7 @@ int rec_check(const offlog_message *m, int64_t ts, int32_t max_message_bytes, si
 		n += varint_len(m->value_len);
 	if (m->header_count)
 		n += varint_len(m->header_count) + varint_len(hs);
-	*size = n + pay;
+	*size = n + pay + pad_of(n + pay);
 	*payload = pay;
 	return 0;
 }
@@ -160,8 +170,9 @@ void rec_encode(uint8_t *dst, const offlog_message *m, int64_t timestamp)
 {
 	uint8_t *p = dst;
 	unsigned tl = ts_len((uint64_t)timestamp);
-	*p++ = (uint8_t)((m->key ? F_KEY : 0) | (m->value ? F_VALUE : 0) |
-	                 (m->header_count ? F_HEADERS : 0) | tl << F_TS_SHIFT);
+	uint8_t *flags = p++;
+	*flags = (uint8_t)((m->key ? F_KEY : 0) | (m->value ? F_VALUE : 0) |
+	                   (m->header_count ? F_HEADERS : 0) | tl << F_TS_SHIFT);
 	for (unsigned i = 0; i < tl; i++)
 		*p++ = (uint8_t)((uint64_t)timestamp >> (8 * i));
 	if (m->key)
@@ -188,6 +199,12 @@ void rec_encode(uint8_t *dst, const offlog_message *m, int64_t timestamp)
 			memcpy(p, h->value, h->value_len);
 		p += h->value_len;
 	}
+	size_t pad = pad_of((size_t)(p - dst));
+	if (pad) {
+		*flags |= F_PAD;
+		memset(p, 0, pad - 1);
+		p[pad - 1] = (uint8_t)pad;
+	}
 }
 
 /* The record every scan meets most: a value and a timestamp, nothing else.
@@ -197,8 +214,13 @@ static bool decode_value_only(offlog_record *r, const uint8_t *p, size_t n)
 	static const uint64_t mask[9] = {0, 0xff, 0xffff, 0xffffff, 0xffffffff, 0xffffffffff,
 	                                 0xffffffffffff, 0xffffffffffffff, 0x7fffffffffffffff};
 	unsigned tl = p[0] >> F_TS_SHIFT;
-	if (n < 12 || (p[0] & 0x0f) != F_VALUE || tl > 8)
+	if (n < 12 || (p[0] & 0x07) != F_VALUE || tl > 8)
 		return false;
+	if (p[0] & F_PAD) {
+		if (p[n - 1] < 1 || p[n - 1] > 3)
+			return false;
+		n -= p[n - 1];
+	}
 	uint64_t ts;
 	memcpy(&ts, p + 1, 8);
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
@@ -235,9 +257,15 @@ int rec_decode(offlog_record *r, const void *data, size_t n)
 	uint64_t ts = 0, klen = 0, vlen = 0, hcount = 0, hlen = 0;
 	if (decode_value_only(r, p, n))
 		return 0;
-	if (n < 1 || (p[0] & 0x08))
+	if (n < 1)
 		goto corrupt;
 	uint8_t flags = *p++;
+	if (flags & F_PAD) {
+		uint8_t pad = ((const uint8_t *)data)[n - 1];
+		if (pad < 1 || pad > 3 || pad >= n)
+			goto corrupt;
+		end -= pad;
+	}
 	unsigned tl = flags >> F_TS_SHIFT;
 	if (tl > 8 || tl > (size_t)(end - p))
 		goto corrupt;

@@ -98,6 +98,44 @@ static void test_record_round_trips_exactly(void **state)
 	offlog_batch_free(b);
 }
 
+/* Every length pads differently: all must read back exactly. */
+static void test_records_of_every_small_length_round_trip(void **state)
+{
+	fx *f = *state;
+	assert_ok(offlog_topic_create(f->env, "t", 1, NULL));
+	char buf[64];
+	for (int i = 0; i < 64; i++)
+		buf[i] = (char)('a' + i % 26);
+	for (size_t len = 0; len < 24; len++) {
+		offlog_header h = {"h", 1, buf, len % 5};
+		offlog_message m = {len % 2 ? buf : NULL, len % 2 ? len / 2 : 0, buf, len,
+		                    (int64_t)len * 1000003, len % 3 ? &h : NULL, len % 3 ? 1u : 0u};
+		assert_ok(offlog_append(NULL, NULL, f->env, "t", 0, &m));
+	}
+	offlog_batch *b = NULL;
+	const offlog_record *r;
+	size_t n;
+	fetch_all(f->env, "t", 0, 0, &b, &r, &n, NULL);
+	assert_int_equal(n, 24);
+	for (size_t len = 0; len < 24; len++) {
+		assert_int_equal(r[len].value_len, len);
+		assert_memory_equal(r[len].value, buf, len);
+		assert_int_equal(r[len].timestamp, (int64_t)len * 1000003);
+		if (len % 2) {
+			assert_int_equal(r[len].key_len, len / 2);
+		} else {
+			assert_null(r[len].key);
+		}
+		offlog_header out[2];
+		size_t hn;
+		assert_ok(offlog_record_headers(out, 2, &hn, &r[len]));
+		assert_int_equal(hn, len % 3 ? 1u : 0u);
+		if (hn)
+			assert_int_equal(out[0].value_len, len % 5);
+	}
+	offlog_batch_free(b);
+}
+
 static void test_null_key_empty_key_and_tombstone_are_distinct(void **state)
 {
 	fx *f = *state;
@@ -711,6 +749,7 @@ int main(void)
 		T(test_offsets_are_unique_per_partition_only),
 		T(test_offsets_are_never_reused_after_reopen),
 		T(test_record_round_trips_exactly),
+		T(test_records_of_every_small_length_round_trip),
 		T(test_null_key_empty_key_and_tombstone_are_distinct),
 		T(test_append_time_is_used_when_asked),
 		T(test_batch_gets_consecutive_offsets),
