@@ -123,18 +123,30 @@ offlog_consumer *consumer_on(offlog_env *env, const char *group, int reset, cons
 	return c;
 }
 
-static int64_t now_ms(void)
+int64_t mono_ms(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+int64_t wall_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void create_topic(offlog_env *env, const char *name, int32_t partitions)
+{
+	assert_ok(offlog_topic_create(env, name, partitions, NULL));
+}
+
 size_t poll_n(offlog_consumer *c, size_t n, int64_t *offs, int timeout_ms)
 {
 	size_t got = 0;
-	int64_t deadline = now_ms() + timeout_ms;
-	while (got < n && now_ms() < deadline) {
+	int64_t deadline = mono_ms() + timeout_ms;
+	while (got < n && mono_ms() < deadline) {
 		const offlog_record *r;
 		size_t k;
 		assert_ok(offlog_consumer_poll(&r, &k, c, 50));

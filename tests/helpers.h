@@ -64,6 +64,11 @@ offlog_consumer *consumer_on(offlog_env *env, const char *group, int reset, cons
  * Offsets go to offs (may be NULL). */
 size_t poll_n(offlog_consumer *c, size_t n, int64_t *offs, int timeout_ms);
 
+/* Clocks in ms: wall (timestamps) and monotonic (durations). */
+int64_t wall_ms(void);
+int64_t mono_ms(void);
+void create_topic(offlog_env *env, const char *name, int32_t partitions);
+
 /* One-line reads and writes for assertions. */
 int64_t position_of(offlog_consumer *c, const char *topic, int32_t partition);
 int64_t committed_of(offlog_env *env, const char *group, const char *topic, int32_t partition);

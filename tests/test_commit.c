@@ -15,17 +15,7 @@ static fx *F(void **state)
 	return *state;
 }
 
-static void topic(offlog_env *env, const char *name, int32_t partitions)
-{
-	assert_ok(offlog_topic_create(env, name, partitions, NULL));
-}
 
-static int64_t wall_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static offlog_consumer *group_consumer(offlog_env *env, const char *group, uint32_t max_records)
 {
@@ -48,7 +38,7 @@ static offlog_consumer *group_consumer(offlog_env *env, const char *group, uint3
  * consumer of group "g" on t/0 that has committed nothing. */
 static offlog_consumer *commit_setup(fx *f)
 {
-	topic(f->env, "t", 2);
+	create_topic(f->env, "t", 2);
 	append_n(f->env, "t", 0, 5);
 	append_n(f->env, "t", 1, 3);
 	return group_consumer(f->env, "g", 500);
@@ -68,7 +58,7 @@ static void test_commit_is_next_offset_to_read(void **state)
 	fx *f = F(state);
 	const offlog_record *r;
 	size_t n;
-	topic(f->env, "t", 1);
+	create_topic(f->env, "t", 1);
 	append_n(f->env, "t", 0, 10);
 	offlog_consumer *c = group_consumer(f->env, "g", 6);
 	assert_ok(offlog_consumer_poll(&r, &n, c, 1000));
@@ -96,7 +86,7 @@ static void test_commit_is_next_offset_to_read(void **state)
 static void test_poll_moves_position_not_committed_offset(void **state)
 {
 	fx *f = F(state);
-	topic(f->env, "t", 1);
+	create_topic(f->env, "t", 1);
 	append_n(f->env, "t", 0, 10);
 	offlog_consumer *c = group_consumer(f->env, "g", 500);
 	commit_one(c, "t", 0, 2);
@@ -109,7 +99,7 @@ static void test_poll_moves_position_not_committed_offset(void **state)
 static void test_commit_moves_committed_offset_not_position(void **state)
 {
 	fx *f = F(state);
-	topic(f->env, "t", 1);
+	create_topic(f->env, "t", 1);
 	append_n(f->env, "t", 0, 10);
 	offlog_consumer *c = group_consumer(f->env, "g", 500);
 	assert_ok(offlog_consumer_seek(c, "t", 0, 5));
@@ -125,7 +115,7 @@ static void test_commit_moves_committed_offset_not_position(void **state)
 static void test_consumer_commit_stores_current_positions(void **state)
 {
 	fx *f = F(state);
-	topic(f->env, "t", 1);
+	create_topic(f->env, "t", 1);
 	append_n(f->env, "t", 0, 10);
 	offlog_consumer *c = group_consumer(f->env, "g", 500);
 	assert_ok(offlog_consumer_seek(c, "t", 0, 7));
@@ -141,7 +131,7 @@ static void test_commit_offsets_records_offset_metadata_and_time(void **state)
 {
 	fx *f = F(state);
 	offlog_committed cm;
-	topic(f->env, "t", 1);
+	create_topic(f->env, "t", 1);
 	append_n(f->env, "t", 0, 10);
 	offlog_consumer *c = group_consumer(f->env, "g", 500);
 	offlog_partition_offset e = {"t", 0, 7, "batch-42", -99};
@@ -163,7 +153,7 @@ static void test_group_committed_reads_commit_without_consumer(void **state)
 {
 	fx *f = F(state);
 	offlog_committed cm;
-	topic(f->env, "t", 1);
+	create_topic(f->env, "t", 1);
 	append_n(f->env, "t", 0, 10);
 	offlog_consumer *c = group_consumer(f->env, "g", 500);
 	offlog_partition_offset e = {"t", 0, 3, "m", 0};
@@ -183,7 +173,7 @@ static void test_commit_without_metadata_has_empty_metadata(void **state)
 {
 	fx *f = F(state);
 	offlog_committed cm;
-	topic(f->env, "t", 1);
+	create_topic(f->env, "t", 1);
 	append_n(f->env, "t", 0, 10);
 	offlog_consumer *c = group_consumer(f->env, "g", 500);
 	offlog_partition_offset e = {"t", 0, 3, "old", 0};
@@ -236,7 +226,7 @@ static void test_nothing_committed_is_invalid_offset_not_error(void **state)
 static void test_groups_keep_separate_offsets(void **state)
 {
 	fx *f = F(state);
-	topic(f->env, "t", 1);
+	create_topic(f->env, "t", 1);
 	append_n(f->env, "t", 0, 10);
 	offlog_consumer *a = group_consumer(f->env, "ga", 500);
 	offlog_consumer *b = group_consumer(f->env, "gb", 500);
@@ -252,7 +242,7 @@ static void test_groups_keep_separate_offsets(void **state)
 static void test_group_that_prefixes_another_keeps_separate_offsets(void **state)
 {
 	fx *f = F(state);
-	topic(f->env, "t", 1);
+	create_topic(f->env, "t", 1);
 	append_n(f->env, "t", 0, 10);
 	offlog_consumer *a = group_consumer(f->env, "g", 500);
 	offlog_consumer *b = group_consumer(f->env, "g2", 500);
@@ -412,7 +402,7 @@ static void test_commit_offsets_without_group_is_estate(void **state)
 {
 	fx *f = F(state);
 	offlog_consumer *c = NULL;
-	topic(f->env, "t", 1);
+	create_topic(f->env, "t", 1);
 	append_n(f->env, "t", 0, 3);
 	assert_ok(offlog_consumer_open(&c, f->env, NULL, NULL));
 	uint64_t before = store_digest(f->path);
@@ -441,7 +431,7 @@ static void test_group_committed_with_bad_group_name_is_ename(void **state)
 {
 	fx *f = F(state);
 	offlog_committed cm;
-	topic(f->env, "t", 1);
+	create_topic(f->env, "t", 1);
 	assert_code(offlog_group_committed(&cm, f->env, "", "t", 0), OFFLOG_ENAME);
 	assert_code(offlog_group_committed(&cm, f->env, "a b", "t", 0), OFFLOG_ENAME);
 }
@@ -450,7 +440,7 @@ static void test_group_committed_of_unknown_topic_or_partition_fails(void **stat
 {
 	fx *f = F(state);
 	offlog_committed cm;
-	topic(f->env, "t", 1);
+	create_topic(f->env, "t", 1);
 	assert_code(offlog_group_committed(&cm, f->env, "g", "nope", 0), OFFLOG_ENOTOPIC);
 	assert_code(offlog_group_committed(&cm, f->env, "g", "t", 1), OFFLOG_ENOPART);
 }
@@ -460,7 +450,7 @@ static void test_group_committed_of_unknown_topic_or_partition_fails(void **stat
 static void test_commit_zero_on_empty_partition_is_allowed(void **state)
 {
 	fx *f = F(state);
-	topic(f->env, "t", 1);
+	create_topic(f->env, "t", 1);
 	offlog_consumer *c = group_consumer(f->env, "g", 500);
 	commit_one(c, "t", 0, 0);
 	assert_int_equal(committed_of(f->env, "g", "t", 0), 0);
@@ -492,8 +482,8 @@ static void test_committed_offsets_survive_deleting_another_topic(void **state)
 {
 	fx *f = F(state);
 	offlog_committed cm;
-	topic(f->env, "t", 1);
-	topic(f->env, "other", 1);
+	create_topic(f->env, "t", 1);
+	create_topic(f->env, "other", 1);
 	append_n(f->env, "t", 0, 5);
 	append_n(f->env, "other", 0, 5);
 	offlog_consumer *c = group_consumer(f->env, "g", 500);
@@ -501,7 +491,7 @@ static void test_committed_offsets_survive_deleting_another_topic(void **state)
 	assert_ok(offlog_consumer_commit_offsets(c, list, 2));
 	assert_ok(offlog_consumer_close(c));
 	assert_ok(offlog_topic_delete(f->env, "other"));
-	topic(f->env, "other", 1);
+	create_topic(f->env, "other", 1);
 	assert_ok(offlog_group_committed(&cm, f->env, "g", "t", 0));
 	assert_int_equal(cm.offset, 3);
 	assert_string_equal(cm.metadata, "keep");
@@ -512,7 +502,7 @@ static void test_committed_offsets_survive_deleting_another_topic(void **state)
 static void test_recreated_topic_has_no_committed_offset(void **state)
 {
 	fx *f = F(state);
-	topic(f->env, "t", 2);
+	create_topic(f->env, "t", 2);
 	append_n(f->env, "t", 0, 5);
 	append_n(f->env, "t", 1, 5);
 	offlog_consumer *c = group_consumer(f->env, "g", 500);
@@ -523,7 +513,7 @@ static void test_recreated_topic_has_no_committed_offset(void **state)
 	assert_ok(offlog_consumer_close(c));
 	assert_ok(offlog_consumer_close(c2));
 	assert_ok(offlog_topic_delete(f->env, "t"));
-	topic(f->env, "t", 2);
+	create_topic(f->env, "t", 2);
 	assert_int_equal(committed_of(f->env, "g", "t", 0), OFFLOG_OFFSET_INVALID);
 	assert_int_equal(committed_of(f->env, "g", "t", 1), OFFLOG_OFFSET_INVALID);
 	assert_int_equal(committed_of(f->env, "g2", "t", 0), OFFLOG_OFFSET_INVALID);
@@ -535,7 +525,7 @@ static void test_committed_offset_of_deleted_topic_is_enotopic(void **state)
 {
 	fx *f = F(state);
 	offlog_committed cm;
-	topic(f->env, "t", 1);
+	create_topic(f->env, "t", 1);
 	append_n(f->env, "t", 0, 5);
 	offlog_consumer *c = group_consumer(f->env, "g", 500);
 	commit_one(c, "t", 0, 3);
@@ -547,13 +537,13 @@ static void test_committed_offset_of_deleted_topic_is_enotopic(void **state)
 static void test_consumer_of_recreated_topic_starts_per_reset_policy(void **state)
 {
 	fx *f = F(state);
-	topic(f->env, "t", 1);
+	create_topic(f->env, "t", 1);
 	append_n(f->env, "t", 0, 10);
 	offlog_consumer *c = group_consumer(f->env, "g", 500);
 	commit_one(c, "t", 0, 7);
 	assert_ok(offlog_consumer_close(c));
 	assert_ok(offlog_topic_delete(f->env, "t"));
-	topic(f->env, "t", 1);
+	create_topic(f->env, "t", 1);
 	append_n(f->env, "t", 0, 10);
 	c = group_consumer(f->env, "g", 500);   /* reset earliest */
 	assert_int_equal(position_of(c, "t", 0), 0);

@@ -21,24 +21,8 @@ static fx *F(void **state)
 	return *state;
 }
 
-static void topic(offlog_env *env, const char *name, int32_t partitions)
-{
-	assert_ok(offlog_topic_create(env, name, partitions, NULL));
-}
 
-static int64_t wall_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void sleep_ms(long ms)
 {
@@ -168,7 +152,7 @@ static void test_position_is_offset_after_last_polled_record(void **state)
 {
 	fx *f = F(state);
 	int64_t offs[101];
-	topic(f->env, "t", 1);
+	create_topic(f->env, "t", 1);
 	append_n(f->env, "t", 0, 101);
 	offlog_consumer *c = consumer_on(f->env, "g", OFFLOG_RESET_EARLIEST, "t", 0);
 	assert_int_equal(poll_n(c, 101, offs, 2000), 101);
@@ -180,7 +164,7 @@ static void test_position_is_offset_after_last_polled_record(void **state)
 static void test_poll_returns_partition_records_in_offset_order(void **state)
 {
 	fx *f = F(state);
-	topic(f->env, "t", 1);
+	create_topic(f->env, "t", 1);
 	append_n(f->env, "t", 0, 20);
 	offlog_consumer *c = consumer_on(f->env, NULL, OFFLOG_RESET_EARLIEST, "t", 0);
 	const offlog_record *r;
@@ -200,7 +184,7 @@ static void test_poll_returns_partition_records_in_offset_order(void **state)
 static void test_poll_returns_records_of_all_assigned_partitions(void **state)
 {
 	fx *f = F(state);
-	topic(f->env, "t", 3);
+	create_topic(f->env, "t", 3);
 	for (int32_t p = 0; p < 3; p++)
 		for (int i = 0; i < 4; i++) {
 			char v[32];
@@ -230,7 +214,7 @@ static void test_poll_returns_records_of_all_assigned_partitions(void **state)
 static void test_offsets_are_per_partition(void **state)
 {
 	fx *f = F(state);
-	topic(f->env, "t", 2);
+	create_topic(f->env, "t", 2);
 	assert_int_equal(append_str(f->env, "t", 0, NULL, "a"), 0);
 	assert_int_equal(append_str(f->env, "t", 1, NULL, "b"), 0);
 	offlog_topic_partition tps[2] = {{"t", 0}, {"t", 1}};
@@ -250,7 +234,7 @@ static void test_poll_serves_partitions_in_turn(void **state)
 {
 	fx *f = F(state);
 	const offlog_record *r;
-	topic(f->env, "t", 2);
+	create_topic(f->env, "t", 2);
 	append_n(f->env, "t", 0, 100);
 	append_n(f->env, "t", 1, 100);
 	offlog_topic_partition tps[2] = {{"t", 0}, {"t", 1}};
@@ -275,7 +259,7 @@ static void test_poll_serves_partitions_in_turn(void **state)
 static void test_new_group_with_earliest_starts_at_log_start(void **state)
 {
 	fx *f = F(state);
-	topic(f->env, "t", 1);
+	create_topic(f->env, "t", 1);
 	append_n(f->env, "t", 0, 3);
 	offlog_consumer *c = consumer_on(f->env, "g", OFFLOG_RESET_EARLIEST, "t", 0);
 	assert_int_equal(position_of(c, "t", 0), 0);
@@ -287,7 +271,7 @@ static void test_new_group_with_latest_starts_at_high_watermark(void **state)
 {
 	fx *f = F(state);
 	const offlog_record *r;
-	topic(f->env, "t", 1);
+	create_topic(f->env, "t", 1);
 	append_n(f->env, "t", 0, 3);
 	offlog_consumer *c = consumer_on(f->env, "g", OFFLOG_RESET_LATEST, "t", 0);
 	assert_int_equal(position_of(c, "t", 0), 3);
@@ -304,7 +288,7 @@ static void test_new_group_with_reset_none_fails_poll_with_enooffset(void **stat
 	fx *f = F(state);
 	const offlog_record *r;
 	size_t n = 99;
-	topic(f->env, "t", 1);
+	create_topic(f->env, "t", 1);
 	append_n(f->env, "t", 0, 3);
 	offlog_consumer *c = consumer_on(f->env, "g", OFFLOG_RESET_NONE, "t", 0);
 	assert_code(offlog_consumer_poll(&r, &n, c, 0), OFFLOG_ENOOFFSET);
@@ -316,7 +300,7 @@ static void test_new_group_with_reset_none_fails_position_with_enooffset(void **
 {
 	fx *f = F(state);
 	int64_t off;
-	topic(f->env, "t", 1);
+	create_topic(f->env, "t", 1);
 	append_n(f->env, "t", 0, 3);
 	offlog_consumer *c = consumer_on(f->env, "g", OFFLOG_RESET_NONE, "t", 0);
 	assert_code(offlog_consumer_position(&off, c, "t", 0), OFFLOG_ENOOFFSET);
@@ -327,7 +311,7 @@ static void test_new_group_by_duration_starts_at_first_recent_timestamp(void **s
 {
 	fx *f = F(state);
 	const int64_t hour = 3600 * 1000, now = wall_ms();
-	topic(f->env, "t", 1);
+	create_topic(f->env, "t", 1);
 	append_ts(f->env, "t", 0, "4h", now - 4 * hour);
 	append_ts(f->env, "t", 0, "3h", now - 3 * hour);
 	append_ts(f->env, "t", 0, "1h", now - hour);
@@ -346,7 +330,7 @@ static void test_new_group_by_duration_starts_at_first_recent_timestamp(void **s
 static void test_committed_offset_in_range_overrides_reset_policy(void **state)
 {
 	fx *f = F(state);
-	topic(f->env, "t", 1);
+	create_topic(f->env, "t", 1);
 	append_n(f->env, "t", 0, 10);
 	offlog_consumer *c = consumer_on(f->env, "g", OFFLOG_RESET_LATEST, "t", 0);
 	commit_one(c, "t", 0, 5);
@@ -364,7 +348,7 @@ static void test_position_beyond_log_end_with_reset_none_is_erange_naming_valid_
 	fx *f = F(state);
 	const offlog_record *r;
 	size_t n = 99;
-	topic(f->env, "t", 1);
+	create_topic(f->env, "t", 1);
 	append_n(f->env, "t", 0, 5);
 	offlog_consumer *c = consumer_on(f->env, "g", OFFLOG_RESET_NONE, "t", 0);
 	assert_ok(offlog_consumer_seek(c, "t", 0, 15));
@@ -378,7 +362,7 @@ static void test_position_beyond_log_end_with_reset_none_is_erange_naming_valid_
 static void test_position_beyond_log_end_with_reset_earliest_restarts_at_log_start(void **state)
 {
 	fx *f = F(state);
-	topic(f->env, "t", 1);
+	create_topic(f->env, "t", 1);
 	append_n(f->env, "t", 0, 5);
 	offlog_consumer *c = consumer_on(f->env, "g", OFFLOG_RESET_EARLIEST, "t", 0);
 	assert_ok(offlog_consumer_seek(c, "t", 0, 15));
@@ -389,7 +373,7 @@ static void test_position_beyond_log_end_with_reset_earliest_restarts_at_log_sta
 static void test_committed_offset_beyond_log_end_is_reset_per_policy(void **state)
 {
 	fx *f = F(state);
-	topic(f->env, "t", 1);
+	create_topic(f->env, "t", 1);
 	append_n(f->env, "t", 0, 5);
 	plant_committed(f->env, "g", "t", 0, 20);
 	offlog_consumer *c = consumer_on(f->env, "g", OFFLOG_RESET_EARLIEST, "t", 0);
@@ -403,7 +387,7 @@ static void test_committed_offset_beyond_log_end_with_reset_none_is_erange(void 
 	fx *f = F(state);
 	const offlog_record *r;
 	size_t n;
-	topic(f->env, "t", 1);
+	create_topic(f->env, "t", 1);
 	append_n(f->env, "t", 0, 5);
 	plant_committed(f->env, "g", "t", 0, 20);
 	offlog_consumer *c = consumer_on(f->env, "g", OFFLOG_RESET_NONE, "t", 0);
@@ -418,7 +402,7 @@ static void test_failed_poll_moves_no_position(void **state)
 	fx *f = F(state);
 	const offlog_record *r;
 	size_t n;
-	topic(f->env, "t", 2);
+	create_topic(f->env, "t", 2);
 	append_n(f->env, "t", 0, 5);
 	append_n(f->env, "t", 1, 5);
 	offlog_topic_partition tps[2] = {{"t", 0}, {"t", 1}};
@@ -446,7 +430,7 @@ static void test_failed_poll_moves_no_position(void **state)
 static void test_seek_to_absolute_offset_sets_next_record(void **state)
 {
 	fx *f = F(state);
-	topic(f->env, "t", 1);
+	create_topic(f->env, "t", 1);
 	append_n(f->env, "t", 0, 10);
 	offlog_consumer *c = consumer_on(f->env, NULL, OFFLOG_RESET_EARLIEST, "t", 0);
 	assert_ok(offlog_consumer_seek(c, "t", 0, 7));
@@ -461,7 +445,7 @@ static void test_seek_to_absolute_offset_sets_next_record(void **state)
 static void test_seek_to_beginning_goes_to_log_start(void **state)
 {
 	fx *f = F(state);
-	topic(f->env, "t", 1);
+	create_topic(f->env, "t", 1);
 	append_n(f->env, "t", 0, 10);
 	offlog_consumer *c = consumer_on(f->env, NULL, OFFLOG_RESET_LATEST, "t", 0);
 	assert_int_equal(position_of(c, "t", 0), 10);
@@ -475,7 +459,7 @@ static void test_seek_to_end_goes_to_high_watermark(void **state)
 {
 	fx *f = F(state);
 	const offlog_record *r;
-	topic(f->env, "t", 1);
+	create_topic(f->env, "t", 1);
 	append_n(f->env, "t", 0, 10);
 	offlog_consumer *c = consumer_on(f->env, NULL, OFFLOG_RESET_EARLIEST, "t", 0);
 	assert_ok(offlog_consumer_seek(c, "t", 0, OFFLOG_OFFSET_END));
@@ -490,7 +474,7 @@ static void test_seek_to_end_goes_to_high_watermark(void **state)
 static void test_seek_to_stored_goes_back_to_committed_offset(void **state)
 {
 	fx *f = F(state);
-	topic(f->env, "t", 1);
+	create_topic(f->env, "t", 1);
 	append_n(f->env, "t", 0, 10);
 	offlog_consumer *c = consumer_on(f->env, "g", OFFLOG_RESET_EARLIEST, "t", 0);
 	commit_one(c, "t", 0, 4);
@@ -505,7 +489,7 @@ static void test_seek_to_stored_goes_back_to_committed_offset(void **state)
 static void test_seek_timestamp_finds_earliest_offset_at_or_after(void **state)
 {
 	fx *f = F(state);
-	topic(f->env, "t", 1);
+	create_topic(f->env, "t", 1);
 	for (int i = 1; i <= 4; i++)
 		append_ts(f->env, "t", 0, "x", 1000 * i);
 	offlog_consumer *c = consumer_on(f->env, NULL, OFFLOG_RESET_EARLIEST, "t", 0);
@@ -522,7 +506,7 @@ static void test_seek_timestamp_finds_earliest_offset_at_or_after(void **state)
 static void test_seek_timestamp_after_last_record_goes_to_high_watermark(void **state)
 {
 	fx *f = F(state);
-	topic(f->env, "t", 1);
+	create_topic(f->env, "t", 1);
 	for (int i = 1; i <= 4; i++)
 		append_ts(f->env, "t", 0, "x", 1000 * i);
 	offlog_consumer *c = consumer_on(f->env, NULL, OFFLOG_RESET_EARLIEST, "t", 0);
@@ -535,7 +519,7 @@ static void test_seek_timestamp_with_unordered_timestamps_finds_earliest_offset(
 {
 	fx *f = F(state);
 	static const int64_t ts[] = {1000, 5000, 2000, 3000, 6000, 1500};
-	topic(f->env, "t", 1);
+	create_topic(f->env, "t", 1);
 	for (size_t i = 0; i < sizeof ts / sizeof ts[0]; i++)
 		append_ts(f->env, "t", 0, "x", ts[i]);
 	offlog_consumer *c = consumer_on(f->env, NULL, OFFLOG_RESET_EARLIEST, "t", 0);
@@ -556,7 +540,7 @@ static void test_seek_timestamp_with_unordered_timestamps_finds_earliest_offset(
 static void test_seek_relative_moves_back_and_forward(void **state)
 {
 	fx *f = F(state);
-	topic(f->env, "t", 1);
+	create_topic(f->env, "t", 1);
 	append_n(f->env, "t", 0, 10);
 	offlog_consumer *c = consumer_on(f->env, NULL, OFFLOG_RESET_EARLIEST, "t", 0);
 	assert_ok(offlog_consumer_seek(c, "t", 0, 5));
@@ -571,7 +555,7 @@ static void test_seek_relative_moves_back_and_forward(void **state)
 static void test_seek_relative_is_clamped_to_log_start_and_high_watermark(void **state)
 {
 	fx *f = F(state);
-	topic(f->env, "t", 1);
+	create_topic(f->env, "t", 1);
 	append_n(f->env, "t", 0, 10);
 	offlog_consumer *c = consumer_on(f->env, NULL, OFFLOG_RESET_EARLIEST, "t", 0);
 	assert_ok(offlog_consumer_seek(c, "t", 0, 5));
@@ -585,7 +569,7 @@ static void test_seek_relative_is_clamped_to_log_start_and_high_watermark(void *
 static void test_seek_relative_with_extreme_delta_is_clamped(void **state)
 {
 	fx *f = F(state);
-	topic(f->env, "t", 1);
+	create_topic(f->env, "t", 1);
 	append_n(f->env, "t", 0, 10);
 	offlog_consumer *c = consumer_on(f->env, NULL, OFFLOG_RESET_EARLIEST, "t", 0);
 	assert_ok(offlog_consumer_seek(c, "t", 0, 5));
@@ -599,7 +583,7 @@ static void test_seek_relative_with_extreme_delta_is_clamped(void **state)
 static void test_seek_never_changes_committed_offset(void **state)
 {
 	fx *f = F(state);
-	topic(f->env, "t", 1);
+	create_topic(f->env, "t", 1);
 	for (int i = 0; i < 10; i++)
 		append_ts(f->env, "t", 0, "x", 1000 * (i + 1));
 	offlog_consumer *c = consumer_on(f->env, "g", OFFLOG_RESET_EARLIEST, "t", 0);
@@ -617,7 +601,7 @@ static void test_seek_never_changes_committed_offset(void **state)
 static void test_seek_to_invalid_negative_offset_is_eoffset(void **state)
 {
 	fx *f = F(state);
-	topic(f->env, "t", 1);
+	create_topic(f->env, "t", 1);
 	append_n(f->env, "t", 0, 10);
 	offlog_consumer *c = consumer_on(f->env, NULL, OFFLOG_RESET_EARLIEST, "t", 0);
 	assert_ok(offlog_consumer_seek(c, "t", 0, 4));
@@ -631,8 +615,8 @@ static void test_seek_to_invalid_negative_offset_is_eoffset(void **state)
 static void test_seek_on_unassigned_partition_is_estate(void **state)
 {
 	fx *f = F(state);
-	topic(f->env, "t", 2);
-	topic(f->env, "u", 1);
+	create_topic(f->env, "t", 2);
+	create_topic(f->env, "u", 1);
 	append_n(f->env, "t", 1, 3);
 	offlog_consumer *c = consumer_on(f->env, NULL, OFFLOG_RESET_EARLIEST, "t", 0);
 	assert_code(offlog_consumer_seek(c, "t", 1, 0), OFFLOG_ESTATE);
@@ -646,7 +630,7 @@ static void test_position_of_unassigned_partition_is_estate(void **state)
 {
 	fx *f = F(state);
 	int64_t off;
-	topic(f->env, "t", 2);
+	create_topic(f->env, "t", 2);
 	offlog_consumer *c = consumer_on(f->env, NULL, OFFLOG_RESET_EARLIEST, "t", 0);
 	assert_code(offlog_consumer_position(&off, c, "t", 1), OFFLOG_ESTATE);
 	assert_ok(offlog_consumer_close(c));
@@ -657,7 +641,7 @@ static void test_position_of_unassigned_partition_is_estate(void **state)
 static void test_pause_stops_partition_while_others_continue(void **state)
 {
 	fx *f = F(state);
-	topic(f->env, "t", 2);
+	create_topic(f->env, "t", 2);
 	append_n(f->env, "t", 0, 5);
 	append_n(f->env, "t", 1, 5);
 	offlog_topic_partition tps[2] = {{"t", 0}, {"t", 1}};
@@ -678,7 +662,7 @@ static void test_resume_continues_from_same_position(void **state)
 {
 	fx *f = F(state);
 	const offlog_record *r;
-	topic(f->env, "t", 1);
+	create_topic(f->env, "t", 1);
 	append_n(f->env, "t", 0, 10);
 	offlog_topic_partition tp = {"t", 0};
 	offlog_consumer_options o = opts_with(OFFLOG_RESET_EARLIEST);
@@ -697,7 +681,7 @@ static void test_resume_continues_from_same_position(void **state)
 static void test_pause_of_unassigned_partition_is_estate(void **state)
 {
 	fx *f = F(state);
-	topic(f->env, "t", 2);
+	create_topic(f->env, "t", 2);
 	offlog_topic_partition other = {"t", 1};
 	offlog_consumer *c = consumer_on(f->env, NULL, OFFLOG_RESET_EARLIEST, "t", 0);
 	assert_code(offlog_consumer_pause(c, &other, 1), OFFLOG_ESTATE);
@@ -711,7 +695,7 @@ static void test_assign_replaces_assignment(void **state)
 {
 	fx *f = F(state);
 	int64_t off;
-	topic(f->env, "t", 2);
+	create_topic(f->env, "t", 2);
 	append_n(f->env, "t", 0, 3);
 	append_n(f->env, "t", 1, 3);
 	offlog_consumer *c = consumer_on(f->env, NULL, OFFLOG_RESET_EARLIEST, "t", 0);
@@ -746,7 +730,7 @@ static void assert_old_assignment_intact(offlog_consumer *c)
 
 static offlog_consumer *consumer_at_2(fx *f)
 {
-	topic(f->env, "t", 2);
+	create_topic(f->env, "t", 2);
 	append_n(f->env, "t", 0, 5);
 	offlog_consumer *c = consumer_on(f->env, NULL, OFFLOG_RESET_EARLIEST, "t", 0);
 	assert_ok(offlog_consumer_seek(c, "t", 0, 2));
@@ -786,8 +770,8 @@ static void test_assign_duplicate_is_einval_and_keeps_assignment(void **state)
 static void test_assignment_returns_current_list(void **state)
 {
 	fx *f = F(state);
-	topic(f->env, "t", 2);
-	topic(f->env, "u", 1);
+	create_topic(f->env, "t", 2);
+	create_topic(f->env, "u", 1);
 	offlog_topic_partition tps[3] = {{"t", 1}, {"u", 0}, {"t", 0}};
 	offlog_consumer_options o = opts_with(OFFLOG_RESET_EARLIEST);
 	offlog_consumer *c = open_on(f->env, NULL, &o, tps, 3);
@@ -811,7 +795,7 @@ static void test_assign_with_auto_commit_commits_old_positions(void **state)
 {
 	fx *f = F(state);
 	const offlog_record *r;
-	topic(f->env, "t", 2);
+	create_topic(f->env, "t", 2);
 	append_n(f->env, "t", 0, 10);
 	offlog_topic_partition tps[2] = {{"t", 0}, {"t", 1}};
 	offlog_consumer_options o = opts_with(OFFLOG_RESET_EARLIEST);
@@ -831,7 +815,7 @@ static void test_poll_of_deleted_topic_is_enotopic(void **state)
 	fx *f = F(state);
 	const offlog_record *r;
 	size_t n = 99;
-	topic(f->env, "t", 1);
+	create_topic(f->env, "t", 1);
 	append_n(f->env, "t", 0, 3);
 	offlog_consumer *c = consumer_on(f->env, NULL, OFFLOG_RESET_EARLIEST, "t", 0);
 	assert_int_equal(poll_n(c, 3, NULL, 2000), 3);
@@ -848,7 +832,7 @@ static void test_poll_with_zero_timeout_returns_at_once_when_nothing_readable(vo
 {
 	fx *f = F(state);
 	const offlog_record *r;
-	topic(f->env, "t", 1);
+	create_topic(f->env, "t", 1);
 	offlog_consumer *c = consumer_on(f->env, NULL, OFFLOG_RESET_EARLIEST, "t", 0);
 	int64_t t0 = mono_ms();
 	assert_int_equal(poll1(&r, c, 0), 0);
@@ -861,7 +845,7 @@ static void test_poll_timeout_is_not_an_error(void **state)
 	fx *f = F(state);
 	const offlog_record *r;
 	size_t n = 99;
-	topic(f->env, "t", 1);
+	create_topic(f->env, "t", 1);
 	offlog_consumer *c = consumer_on(f->env, NULL, OFFLOG_RESET_EARLIEST, "t", 0);
 	int64_t t0 = mono_ms();
 	assert_ok(offlog_consumer_poll(&r, &n, c, 150));
@@ -890,7 +874,7 @@ static void test_poll_wakes_early_when_another_thread_appends(void **state)
 {
 	fx *f = F(state);
 	const offlog_record *r;
-	topic(f->env, "t", 1);
+	create_topic(f->env, "t", 1);
 	offlog_consumer *c = consumer_on(f->env, NULL, OFFLOG_RESET_EARLIEST, "t", 0);
 	assert_int_equal(position_of(c, "t", 0), 0);
 	struct appender a = {f->env, -999};
@@ -915,7 +899,7 @@ static void test_max_poll_records_bounds_records_per_poll(void **state)
 	fx *f = F(state);
 	const offlog_record *r;
 	static const size_t want[] = {3, 3, 3, 1};
-	topic(f->env, "t", 1);
+	create_topic(f->env, "t", 1);
 	append_n(f->env, "t", 0, 10);
 	offlog_topic_partition tp = {"t", 0};
 	offlog_consumer_options o = opts_with(OFFLOG_RESET_EARLIEST);
@@ -937,7 +921,7 @@ static void test_max_poll_bytes_bounds_bytes_per_poll(void **state)
 	char big[101];
 	memset(big, 'x', 100);
 	big[100] = 0;
-	topic(f->env, "t", 1);
+	create_topic(f->env, "t", 1);
 	for (int i = 0; i < 10; i++)
 		append_str(f->env, "t", 0, NULL, big);
 	offlog_topic_partition tp = {"t", 0};
@@ -967,7 +951,7 @@ static void test_max_poll_bytes_still_returns_one_larger_record(void **state)
 	char big[1001];
 	memset(big, 'y', 1000);
 	big[1000] = 0;
-	topic(f->env, "t", 1);
+	create_topic(f->env, "t", 1);
 	append_str(f->env, "t", 0, NULL, big);
 	append_str(f->env, "t", 0, NULL, big);
 	offlog_topic_partition tp = {"t", 0};
@@ -990,8 +974,8 @@ static void test_record_pointers_stay_valid_until_next_poll(void **state)
 	fx *f = F(state);
 	const offlog_record *r;
 	char v[5][64], filler[2048];
-	topic(f->env, "t", 1);
-	topic(f->env, "churn", 1);
+	create_topic(f->env, "t", 1);
+	create_topic(f->env, "churn", 1);
 	for (int i = 0; i < 5; i++) {
 		memset(v[i], 'a' + i, sizeof v[i] - 1);
 		v[i][sizeof v[i] - 1] = 0;
@@ -1018,7 +1002,7 @@ static void test_keyless_record_has_null_key(void **state)
 {
 	fx *f = F(state);
 	const offlog_record *r;
-	topic(f->env, "t", 1);
+	create_topic(f->env, "t", 1);
 	append_str(f->env, "t", 0, NULL, "v");
 	offlog_consumer *c = consumer_on(f->env, NULL, OFFLOG_RESET_EARLIEST, "t", 0);
 	assert_int_equal(poll1(&r, c, 1000), 1);
@@ -1032,7 +1016,7 @@ static void test_null_value_record_has_null_value(void **state)
 {
 	fx *f = F(state);
 	const offlog_record *r;
-	topic(f->env, "t", 1);
+	create_topic(f->env, "t", 1);
 	append_str(f->env, "t", 0, "k", NULL);
 	offlog_consumer *c = consumer_on(f->env, NULL, OFFLOG_RESET_EARLIEST, "t", 0);
 	assert_int_equal(poll1(&r, c, 1000), 1);
@@ -1047,7 +1031,7 @@ static void test_empty_key_is_distinct_from_no_key(void **state)
 {
 	fx *f = F(state);
 	const offlog_record *r;
-	topic(f->env, "t", 1);
+	create_topic(f->env, "t", 1);
 	offlog_message m = {"", 0, "v", 1, OFFLOG_TIMESTAMP_NOW, NULL, 0};
 	assert_ok(offlog_append(NULL, NULL, f->env, "t", 0, &m));
 	append_str(f->env, "t", 0, NULL, "v");
@@ -1064,7 +1048,7 @@ static void test_empty_value_is_distinct_from_null_value(void **state)
 {
 	fx *f = F(state);
 	const offlog_record *r;
-	topic(f->env, "t", 1);
+	create_topic(f->env, "t", 1);
 	append_str(f->env, "t", 0, "k", "");
 	append_str(f->env, "t", 0, "k", NULL);
 	offlog_consumer *c = consumer_on(f->env, NULL, OFFLOG_RESET_EARLIEST, "t", 0);
@@ -1086,7 +1070,7 @@ static void test_headers_round_trip(void **state)
 	                       {"empty", 5, "", 0}};
 	offlog_header out[8];
 	size_t n = 0;
-	topic(f->env, "t", 1);
+	create_topic(f->env, "t", 1);
 	offlog_message m = {"k", 1, "v", 1, OFFLOG_TIMESTAMP_NOW, in, 4};
 	assert_ok(offlog_append(NULL, NULL, f->env, "t", 0, &m));
 	offlog_consumer *c = consumer_on(f->env, NULL, OFFLOG_RESET_EARLIEST, "t", 0);
@@ -1115,7 +1099,7 @@ static void test_durable_consumer_sees_async_appends_only_after_flush(void **sta
 {
 	fx *f = F(state);
 	const offlog_record *r;
-	topic(f->env, "t", 1);
+	create_topic(f->env, "t", 1);
 	offlog_consumer *c = consumer_on(f->env, NULL, OFFLOG_RESET_EARLIEST, "t", 0);
 	append_n(f->env, "t", 0, 3);
 	assert_int_equal(poll1(&r, c, 0), 0);
@@ -1130,7 +1114,7 @@ static void test_committed_isolation_consumer_sees_async_appends_at_once(void **
 {
 	fx *f = F(state);
 	const offlog_record *r;
-	topic(f->env, "t", 1);
+	create_topic(f->env, "t", 1);
 	offlog_topic_partition tp = {"t", 0};
 	offlog_consumer_options o = opts_with(OFFLOG_RESET_EARLIEST);
 	o.isolation = OFFLOG_ISOLATION_COMMITTED;
@@ -1145,7 +1129,7 @@ static void test_high_watermark_trails_log_end_until_flush(void **state)
 {
 	fx *f = F(state);
 	int64_t ls, hw, leo;
-	topic(f->env, "t", 1);
+	create_topic(f->env, "t", 1);
 	append_n(f->env, "t", 0, 3);
 	assert_ok(offlog_watermarks_get(&ls, &hw, &leo, f->env, "t", 0));
 	assert_int_equal(leo, 3);
@@ -1159,7 +1143,7 @@ static void test_high_watermark_trails_log_end_until_flush(void **state)
 static void test_seek_to_end_in_async_mode_is_high_watermark_not_log_end(void **state)
 {
 	fx *f = F(state);
-	topic(f->env, "t", 1);
+	create_topic(f->env, "t", 1);
 	append_n(f->env, "t", 0, 3);
 	assert_ok(offlog_flush(f->env));
 	append_n(f->env, "t", 0, 2);
@@ -1185,7 +1169,7 @@ static void test_auto_commit_at_next_poll_commits_positions_of_previous_poll(voi
 {
 	fx *f = F(state);
 	const offlog_record *r;
-	topic(f->env, "t", 1);
+	create_topic(f->env, "t", 1);
 	append_n(f->env, "t", 0, 10);
 	offlog_consumer *c = auto_committer(f, "g");
 	assert_int_equal(poll1(&r, c, 1000), 3);
@@ -1202,7 +1186,7 @@ static void test_close_with_auto_commit_commits_positions(void **state)
 {
 	fx *f = F(state);
 	const offlog_record *r;
-	topic(f->env, "t", 1);
+	create_topic(f->env, "t", 1);
 	append_n(f->env, "t", 0, 10);
 	offlog_consumer *c = auto_committer(f, "g");
 	assert_int_equal(poll1(&r, c, 1000), 3);
@@ -1214,7 +1198,7 @@ static void test_consumer_without_group_writes_no_commit(void **state)
 {
 	fx *f = F(state);
 	const offlog_record *r;
-	topic(f->env, "t", 1);
+	create_topic(f->env, "t", 1);
 	append_n(f->env, "t", 0, 10);
 	uint64_t before = store_digest(f->path);
 	offlog_consumer *c = auto_committer(f, NULL);
@@ -1227,7 +1211,7 @@ static void test_consumer_without_group_writes_no_commit(void **state)
 static void test_commit_without_group_is_estate(void **state)
 {
 	fx *f = F(state);
-	topic(f->env, "t", 1);
+	create_topic(f->env, "t", 1);
 	append_n(f->env, "t", 0, 10);
 	offlog_consumer *c = consumer_on(f->env, NULL, OFFLOG_RESET_EARLIEST, "t", 0);
 	assert_int_equal(poll_n(c, 10, NULL, 2000), 10);
@@ -1243,7 +1227,7 @@ static void test_lag_is_high_watermark_minus_committed_offset(void **state)
 {
 	fx *f = F(state);
 	int64_t lag = -7;
-	topic(f->env, "t", 1);
+	create_topic(f->env, "t", 1);
 	append_n(f->env, "t", 0, 10);
 	offlog_consumer *c = consumer_on(f->env, "g", OFFLOG_RESET_EARLIEST, "t", 0);
 	commit_one(c, "t", 0, 4);
@@ -1259,7 +1243,7 @@ static void test_lag_is_unknown_when_nothing_committed(void **state)
 {
 	fx *f = F(state);
 	int64_t lag = -7;
-	topic(f->env, "t", 1);
+	create_topic(f->env, "t", 1);
 	append_n(f->env, "t", 0, 10);
 	offlog_consumer *c = consumer_on(f->env, "g", OFFLOG_RESET_EARLIEST, "t", 0);
 	assert_int_equal(poll_n(c, 10, NULL, 2000), 10);
@@ -1273,7 +1257,7 @@ static void test_position_lag_is_high_watermark_minus_position(void **state)
 	fx *f = F(state);
 	const offlog_record *r;
 	int64_t plag = -7;
-	topic(f->env, "t", 1);
+	create_topic(f->env, "t", 1);
 	append_n(f->env, "t", 0, 10);
 	offlog_topic_partition tp = {"t", 0};
 	offlog_consumer_options o = opts_with(OFFLOG_RESET_EARLIEST);
@@ -1289,7 +1273,7 @@ static void test_position_lag_is_unknown_for_unassigned_partition(void **state)
 {
 	fx *f = F(state);
 	int64_t plag = -7;
-	topic(f->env, "t", 2);
+	create_topic(f->env, "t", 2);
 	append_n(f->env, "t", 1, 10);
 	offlog_consumer *c = consumer_on(f->env, "g", OFFLOG_RESET_EARLIEST, "t", 0);
 	assert_ok(offlog_consumer_lag(NULL, &plag, c, "t", 1));
@@ -1304,7 +1288,7 @@ static void test_poll_with_null_argument_is_einval(void **state)
 	fx *f = F(state);
 	const offlog_record *r;
 	size_t n;
-	topic(f->env, "t", 1);
+	create_topic(f->env, "t", 1);
 	offlog_consumer *c = consumer_on(f->env, NULL, OFFLOG_RESET_EARLIEST, "t", 0);
 	assert_code(offlog_consumer_poll(NULL, &n, c, 0), OFFLOG_EINVAL);
 	assert_code(offlog_consumer_poll(&r, NULL, c, 0), OFFLOG_EINVAL);
@@ -1321,7 +1305,7 @@ static void test_consumer_calls_with_null_consumer_are_einval(void **state)
 	const offlog_topic_partition *a;
 	size_t n;
 	int64_t off, lag;
-	topic(f->env, "t", 1);
+	create_topic(f->env, "t", 1);
 	assert_code(offlog_consumer_assign(NULL, &tp, 1), OFFLOG_EINVAL);
 	assert_code(offlog_consumer_assignment(&a, &n, NULL), OFFLOG_EINVAL);
 	assert_code(offlog_consumer_position(&off, NULL, "t", 0), OFFLOG_EINVAL);
@@ -1370,7 +1354,7 @@ static void test_group_name_of_249_chars_is_accepted(void **state)
 	char name[250];
 	memset(name, 'g', 249);
 	name[249] = 0;
-	topic(f->env, "t", 1);
+	create_topic(f->env, "t", 1);
 	append_n(f->env, "t", 0, 3);
 	offlog_consumer *c = consumer_on(f->env, name, OFFLOG_RESET_EARLIEST, "t", 0);
 	commit_one(c, "t", 0, 2);
@@ -1397,7 +1381,7 @@ static void test_poll_with_timeout_below_minus_one_is_einval(void **state)
 	fx *f = F(state);
 	const offlog_record *r;
 	size_t n = 99;
-	topic(f->env, "t", 1);
+	create_topic(f->env, "t", 1);
 	append_n(f->env, "t", 0, 3);
 	offlog_consumer *c = consumer_on(f->env, NULL, OFFLOG_RESET_EARLIEST, "t", 0);
 	assert_code(offlog_consumer_poll(&r, &n, c, -5), OFFLOG_EINVAL);
