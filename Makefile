@@ -5,7 +5,7 @@
 #   make check      build and run every test and example
 #   make bench      run the benchmarks (BENCH_QUICK=1 for a short run)
 #   make asan       the tests under AddressSanitizer + UndefinedBehaviorSanitizer
-#   make tsan       the threaded tests under ThreadSanitizer
+#   make tsan       the tests under ThreadSanitizer
 #   make valgrind   the tests under valgrind memcheck
 #   make lint-man   mandoc -T lint on every man page
 #   make install    PREFIX=/usr/local DESTDIR= (also uninstall)
@@ -140,8 +140,7 @@ asan:
 	  LDFLAGS="-fsanitize=address,undefined" check
 
 tsan:
-	$(MAKE) BUILD=build-tsan CFLAGS="-O1 -g -fsanitize=thread" LDFLAGS="-fsanitize=thread" \
-	  TESTS="build-tsan/tests/test_concurrency" EXAMPLES= check
+	$(MAKE) BUILD=build-tsan CFLAGS="-O1 -g -fsanitize=thread" LDFLAGS="-fsanitize=thread" check
 
 valgrind:
 	$(MAKE) BUILD=build-vg CFLAGS="-O1 -g" \

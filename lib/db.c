@@ -452,11 +452,28 @@ int db_env_open(offlog_env *env, const char *dir, bool fresh)
 	return 0;
 }
 
+/* LMDB handles a forked child inherited and must not close: closing would
+ * clear the parent's reader slots. They stay allocated (and reachable) for
+ * the child's life. */
+static struct inherited {
+	MDB_env *mdb;
+	struct inherited *next;
+} *inherited;
+static pthread_mutex_t inherited_mu = PTHREAD_MUTEX_INITIALIZER;
+
 void db_env_close(offlog_env *env)
 {
-	/* In a forked child, closing would clear the parent's reader slots. */
-	if (env->mdb && !forked(env))
+	if (env->mdb && forked(env)) {
+		struct inherited *i = malloc(sizeof *i);
+		if (i) {
+			pthread_mutex_lock(&inherited_mu);
+			*i = (struct inherited){env->mdb, inherited};
+			inherited = i;
+			pthread_mutex_unlock(&inherited_mu);
+		}
+	} else if (env->mdb) {
 		mdb_env_close(env->mdb);
+	}
 	env->mdb = NULL;
 }
 

@@ -436,6 +436,7 @@ OFFLOG_API int offlog_close(offlog_env *env)
 	if (env->fork_gen != ol_fork_generation()) {
 		/* A forked child's copy: the flusher thread and the environment
 		 * belong to the parent. Free only this process's memory. */
+		db_env_close(env);
 		registry_remove(env);
 		env_free(env);
 		return 0;
