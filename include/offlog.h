@@ -26,10 +26,10 @@
  * before the fork fails with OFFLOG_ESTATE (offlog_close() only frees its
  * memory); the child opens the store itself.
  *
- * This version: topics, appends, reads, manually assigned consumers,
- * committed offsets and transactions. Consumer groups with rebalancing, the
- * batching and idempotent producer, asynchronous commits and the
- * enforcement of retention and compaction are not in it yet.
+ * This version: topics, appends (with group commit), the batching and
+ * idempotent producer, reads, manually assigned consumers, committed offsets
+ * and transactions. Consumer groups with rebalancing, asynchronous commits
+ * and the enforcement of retention and compaction are not in it yet.
  *
  * Copyright (c) the offlog authors. MIT License, see LICENSE.
  */
@@ -102,8 +102,12 @@ enum offlog_error {
 	OFFLOG_EREADERS = -21,  /* all reader slots are in use (raise max_readers) */
 	OFFLOG_ETXN = -22,      /* transaction misuse: nested, failed, or used by another thread */
 	OFFLOG_ESTATE = -23,    /* not valid in the handle's state (partition not assigned, no group) */
-	OFFLOG_ETIMEDOUT = -24  /* a wait reached its deadline (reserved for waiting calls;
-	                           a poll that times out is not an error) */
+	OFFLOG_ETIMEDOUT = -24, /* a wait reached its deadline (a poll that times out is not
+	                           an error; a producer flush that does is) */
+	OFFLOG_EQUEUEFULL = -25, /* the producer's queue is full */
+	OFFLOG_ESEQUENCE = -26, /* idempotent producer: a sequence number out of order */
+	OFFLOG_EPURGED = -27    /* the producer was closed with OFFLOG_PRODUCER_PURGE before
+	                           the record was written */
 };
 
 /* A static, one-line description of code err ("unknown topic").
@@ -422,6 +426,9 @@ OFFLOG_API int offlog_partition_for_key(int32_t *partition, const void *key, siz
 /* Append one record to `topic`. partition is a partition number or
  * OFFLOG_PARTITION_ANY (by key with murmur2, round-robin when keyless).
  * Returns once the append is committed, and in SYNC mode durable.
+ * Group commit: appends and commits that threads of the process make at the
+ * same time share one LMDB transaction and one sync, so many threads each
+ * waiting for their own durable append are served at the rate of a batch.
  * *offset receives the record's offset and *partition_out the partition used;
  * either may be NULL.
  * Errors: OFFLOG_ENOTOPIC, OFFLOG_ENOPART, OFFLOG_ETOOBIG (with the limit in
@@ -440,6 +447,121 @@ OFFLOG_API int offlog_append(int64_t *offset, int32_t *partition_out, offlog_env
 OFFLOG_API int offlog_append_batch(int64_t *base_offset, int32_t *partition_out, offlog_env *env,
                                    const char *topic, int32_t partition,
                                    const offlog_message *msgs, size_t count);
+
+/* ------------------------------------------------------------------------ */
+/* Producer: batching, asynchronous, optionally idempotent                  */
+/* ------------------------------------------------------------------------ */
+
+/* A producer queues records and appends them in batches from its own
+ * thread, reporting each record's offset (or error) to a delivery callback.
+ * Records of one producer keep their send order within each partition. Any
+ * thread may send; the handle is shared. */
+typedef struct offlog_producer offlog_producer;
+
+/* The outcome of one record, passed to the delivery callback. Pointers are
+ * valid during the callback only. */
+typedef struct offlog_delivery {
+	const char *topic;
+	int32_t partition;    /* the partition written to, or as sent if none was chosen */
+	int64_t offset;       /* the record's offset, or OFFLOG_OFFSET_INVALID on error */
+	int64_t sequence;     /* idempotent producer: its sequence number in the partition;
+	                         -1 otherwise */
+	int duplicate;        /* 1 when an idempotent resend found the record already
+	                         stored: offset is the original one, nothing was appended */
+	int err;              /* 0, or the OFFLOG_E* code of this record */
+	void *msg_opaque;     /* as given to the send call */
+} offlog_delivery;
+
+/* Called on the producer's thread, once per record, in send order per
+ * partition. It must not call offlog_producer_flush() or _close() of its
+ * own producer, and should return quickly. */
+typedef void (*offlog_delivery_cb)(void *opaque, const offlog_delivery *report);
+
+/* What send does when the queue is full. */
+enum offlog_queue_full {
+	OFFLOG_QUEUE_BLOCK = 0, /* wait up to block_ms for room, then OFFLOG_EQUEUEFULL */
+	OFFLOG_QUEUE_FAIL = 1   /* fail at once with OFFLOG_EQUEUEFULL */
+};
+
+#define OFFLOG_PRODUCER_OPTIONS_VERSION 1
+
+typedef struct offlog_producer_options {
+	unsigned int version;         /* OFFLOG_PRODUCER_OPTIONS_VERSION */
+	uint32_t linger_ms;           /* wait this long for a batch to fill; default 5 */
+	uint32_t batch_records;       /* at most this many records per batch; default 10000 */
+	uint64_t batch_bytes;         /* about this many bytes per batch; default 1 MiB */
+	uint64_t queue_bytes;         /* bytes of records waiting at most; default 64 MiB */
+	int queue_full;               /* enum offlog_queue_full; default BLOCK */
+	uint32_t block_ms;            /* with BLOCK; default 60000 */
+	int idempotent;               /* 1: sequence numbers per partition, stored with the
+	                                 records, so a resend is recognised; default 0 */
+	uint64_t producer_id;         /* idempotent: the id to use (keep it to resend after a
+	                                 restart); 0 = a new id, given by the store */
+	offlog_delivery_cb on_delivery; /* may be NULL */
+	void *opaque;                 /* passed to on_delivery */
+} offlog_producer_options;
+
+#define OFFLOG_PRODUCER_OPTIONS_INIT \
+	{ OFFLOG_PRODUCER_OPTIONS_VERSION, 5, 10000, 1048576, 67108864, OFFLOG_QUEUE_BLOCK, 60000, \
+	  0, 0, NULL, NULL }
+
+/* Flags of offlog_producer_close(). */
+#define OFFLOG_PRODUCER_PURGE 0x1u /* drop queued records (reported with OFFLOG_EPURGED)
+                                      instead of writing them */
+
+/* Fill *opts with the defaults (same as OFFLOG_PRODUCER_OPTIONS_INIT). */
+OFFLOG_API int offlog_producer_options_init(offlog_producer_options *opts);
+
+/* Open a producer on env, with its thread. opts may be NULL for defaults.
+ * Close with offlog_producer_close(). */
+OFFLOG_API int offlog_producer_open(offlog_producer **producer, offlog_env *env,
+                                    const offlog_producer_options *opts);
+
+/* Queue a record for topic/partition (a number, or OFFLOG_PARTITION_ANY: by
+ * key with murmur2, keyless records of one batch go to one partition, in
+ * turn as Kafka's sticky partitioner does). The record is copied; send
+ * returns at once. Its outcome reaches the delivery callback with
+ * msg_opaque. Errors at send: OFFLOG_EQUEUEFULL, OFFLOG_ETOOBIG (larger than
+ * the whole queue, or than the limits of offlog_append()), OFFLOG_EINVAL,
+ * OFFLOG_ENAME, OFFLOG_ESTATE (closing). Errors of the append itself
+ * (OFFLOG_ENOTOPIC, OFFLOG_ENOPART, a record over the topic's
+ * max_message_bytes, a full disk) come through the callback. */
+OFFLOG_API int offlog_producer_send(offlog_producer *producer, const char *topic,
+                                   int32_t partition, const offlog_message *msg,
+                                   void *msg_opaque);
+
+/* Idempotent producer only: queue a record with an explicit sequence number
+ * in its partition (partition must be a number, or OFFLOG_PARTITION_ANY
+ * with a key). Sequence numbers of a (producer id, partition) count from 0
+ * without gaps, shared with offlog_producer_send(). When the store already
+ * holds `sequence`, nothing is appended and the report gives the original
+ * offset with duplicate = 1: this is how records whose outcome was lost (a
+ * crash before the report) are sent again safely, also after a restart with
+ * the same producer_id. A sequence beyond the next expected one, or too old
+ * to be remembered (the store keeps the last 32 runs of them), is reported
+ * with OFFLOG_ESEQUENCE. */
+OFFLOG_API int offlog_producer_send_sequenced(offlog_producer *producer, const char *topic,
+                                             int32_t partition, int64_t sequence,
+                                             const offlog_message *msg, void *msg_opaque);
+
+/* Wait until every record sent so far is written and reported, at most
+ * timeout_ms (-1 = no limit): OFFLOG_ETIMEDOUT otherwise. */
+OFFLOG_API int offlog_producer_flush(offlog_producer *producer, int timeout_ms);
+
+/* Close the producer: write and report what is queued (or, with
+ * OFFLOG_PRODUCER_PURGE, report it as OFFLOG_EPURGED without writing), stop
+ * its thread, free it. A batch being written when close is called completes
+ * or fails as a whole; no partial batch is ever left in the store.
+ * NULL is accepted. */
+OFFLOG_API int offlog_producer_close(offlog_producer *producer, unsigned flags);
+
+/* The producer's id (idempotent producers; 0 otherwise). */
+OFFLOG_API int offlog_producer_id(uint64_t *producer_id, offlog_producer *producer);
+
+/* The sequence number the next record of this idempotent producer for
+ * topic/partition will get, as stored (records still queued not counted). */
+OFFLOG_API int offlog_producer_next_sequence(int64_t *sequence, offlog_producer *producer,
+                                            const char *topic, int32_t partition);
 
 /* ------------------------------------------------------------------------ */
 /* Reading without a consumer                                               */

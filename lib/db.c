@@ -155,6 +155,7 @@ static int txn_begin(ol_txn *t, offlog_env *env, bool write)
 	t->npublished = 0;
 	t->published_all = false;
 	t->quiet = false;
+	t->wrote = false;
 	for (;;) {
 		lock_shared(env, t);
 		int rc = mdb_txn_begin(env->mdb, NULL, write ? 0 : MDB_RDONLY, &t->mt);
@@ -246,6 +247,7 @@ int db_get(ol_txn *t, int table, const void *key, size_t klen, ol_val *out)
 int db_put(ol_txn *t, int table, const void *key, size_t klen, const void *val, size_t vlen)
 {
 	MDB_val k = mval(key, klen), v = mval(val, vlen);
+	t->wrote = true;
 	int rc = mdb_put(t->mt, t->env->dbi[table], &k, &v, 0);
 	t->broken |= rc != 0;
 	return ol_mdb_err(rc, table_names[table]);
@@ -256,6 +258,7 @@ int db_reserve(ol_txn *t, int table, const void *key, size_t klen, size_t vlen, 
 {
 	MDB_val k = mval(key, klen), v = {vlen, NULL};
 	unsigned flags = MDB_RESERVE | (append ? MDB_APPEND : 0u);
+	t->wrote = true;
 	int rc = mdb_put(t->mt, t->env->dbi[table], &k, &v, flags);
 	t->broken |= rc != 0;
 	if (rc == MDB_KEYEXIST)
@@ -271,6 +274,7 @@ int db_cursor_reserve(ol_cursor *c, const void *key, size_t klen, size_t vlen, b
 {
 	MDB_val k = mval(key, klen), v = {vlen, NULL};
 	unsigned flags = MDB_RESERVE | (append ? MDB_APPEND : 0u);
+	c->t->wrote = true;
 	int rc = mdb_cursor_put(c->mc, &k, &v, flags);
 	c->t->broken |= rc != 0;
 	if (rc == MDB_KEYEXIST)
@@ -284,6 +288,7 @@ int db_cursor_reserve(ol_cursor *c, const void *key, size_t klen, size_t vlen, b
 int db_del(ol_txn *t, int table, const void *key, size_t klen)
 {
 	MDB_val k = mval(key, klen);
+	t->wrote = true;
 	int rc = mdb_del(t->mt, t->env->dbi[table], &k, NULL);
 	if (rc == MDB_NOTFOUND)
 		return 1;
@@ -373,6 +378,7 @@ int db_cursor_last(ol_cursor *c, ol_val *k, ol_val *v)
 
 int db_cursor_del(ol_cursor *c)
 {
+	c->t->wrote = true;
 	int rc = mdb_cursor_del(c->mc, 0);
 	c->t->broken |= rc != 0;
 	return ol_mdb_err(rc, "cursor delete");

@@ -112,6 +112,7 @@ typedef struct ol_txn {
 	bool locked;   /* holds map_lock shared */
 	bool broken;   /* a write failed inside LMDB: only abort is possible */
 	bool quiet;    /* its commit leaves nothing that needs a flush */
+	bool wrote;    /* a write was attempted since the flag was cleared */
 	/* Deferred modes: partitions appended to in this transaction, handed to
 	 * env->pending when it commits; `touched_all` when there were more. */
 	ol_pend touched[OL_TOUCHED_MAX];
@@ -213,6 +214,17 @@ struct offlog_env {
 	atomic_uint rr;                 /* round-robin counter for keyless appends */
 	atomic_bool dirty;              /* commits not yet synced (deferred modes) */
 
+	/* Group commit (committer.c): the queue of write requests. */
+	pthread_mutex_t gc_mu;
+	struct ol_req *gc_head;
+	struct ol_req **gc_tail;
+	unsigned gc_queued;
+	bool gc_leader;
+	pthread_cond_t gc_more;         /* a leader gathering a group waits on it */
+	unsigned gc_want;               /* queued requests the gathering leader waits for */
+	unsigned gc_last_size;          /* requests in and behind the last group */
+	int64_t gc_last_us;             /* how long the last group's transaction took */
+
 	/* Wakes consumers waiting in poll when this process appends. */
 	pthread_mutex_t wake_mu;
 	pthread_cond_t wake_cv;
@@ -239,11 +251,16 @@ static inline bool ol_deferred(const offlog_env *env)
 	return env->opts.durability != OFFLOG_DURABILITY_SYNC;
 }
 
-/* Run fn in a write transaction and commit it. When the map fills, the
- * transaction is aborted, the map grown and fn run again from scratch, so fn
- * must derive everything from the transaction it is given. */
+/* Run fn in a write transaction and commit it (committer.c): with group
+ * commit, fn may run in another thread's transaction, together with other
+ * requests, and it may be run more than once (after a full map, or when
+ * another request of the group failed half way), so it must derive
+ * everything from the transaction it is given. Returns fn's result, or the
+ * commit's. */
 typedef int (*ol_write_fn)(ol_txn *t, void *arg);
 int ol_write(offlog_env *env, ol_write_fn fn, void *arg);
+/* The same, alone in its own transaction (flush). */
+int ol_write_solo(offlog_env *env, ol_write_fn fn, void *arg);
 /* Called by every write transaction before commit or at its start. */
 int ol_write_prologue(ol_txn *t);
 /* After a commit of t: note unsynced data and what awaits publishing, wake

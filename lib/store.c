@@ -310,6 +310,8 @@ static void *flusher_main(void *arg);
 static void env_free(offlog_env *env)
 {
 	pthread_rwlock_destroy(&env->map_lock);
+	pthread_mutex_destroy(&env->gc_mu);
+	pthread_cond_destroy(&env->gc_more);
 	pthread_mutex_destroy(&env->pend_mu);
 	pthread_mutex_destroy(&env->wake_mu);
 	pthread_cond_destroy(&env->wake_cv);
@@ -332,11 +334,14 @@ static offlog_env *env_alloc(const char *path)
 	pthread_rwlock_init(&env->map_lock, NULL);
 	pthread_mutex_init(&env->wake_mu, NULL);
 	pthread_mutex_init(&env->pend_mu, NULL);
+	pthread_mutex_init(&env->gc_mu, NULL);
+	env->gc_tail = &env->gc_head;
 	pthread_mutex_init(&env->flush_mu, NULL);
 	pthread_condattr_t ca;
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&env->wake_cv, &ca);
+	pthread_cond_init(&env->gc_more, &ca);
 	pthread_cond_init(&env->flush_cv, &ca);
 	pthread_condattr_destroy(&ca);
 	atomic_init(&env->handles, 0);
@@ -543,7 +548,7 @@ void ol_committed(ol_txn *t)
 	ol_wake_consumers(env);
 }
 
-int ol_write(offlog_env *env, ol_write_fn fn, void *arg)
+int ol_write_solo(offlog_env *env, ol_write_fn fn, void *arg)
 {
 	if (ol_thread_txn() == env)
 		return ol_err(OFFLOG_ETXN, "this thread has an open transaction; use the offlog_txn_* calls");
@@ -631,7 +636,7 @@ OFFLOG_API int offlog_flush(offlog_env *env)
 	if (env->rdonly)
 		return 0;
 	atomic_store(&env->dirty, false);
-	int rc = ol_write(env, flush_fn, NULL);
+	int rc = ol_write_solo(env, flush_fn, NULL);
 	if (rc)
 		atomic_store(&env->dirty, true);
 	return rc;
