@@ -17,7 +17,7 @@
 #define OL_GROW_WAIT_MS 1000
 
 static const char *const table_names[T__COUNT] = {
-	"meta", "topics", "topic_ids", "parts", "log", "tindex", "commits",
+	"meta", "topics", "topic_ids", "parts", "log", "tindex", "commits", "producers",
 };
 
 static void lock_shared(offlog_env *env, ol_txn *t)
@@ -393,23 +393,28 @@ static int write_format(MDB_txn *mt, MDB_dbi meta)
 	return mdb_put(mt, meta, &k, &d, 0);
 }
 
-/* Open (or, for a new store, create) every table. A store whose main
- * database lacks "meta" is not ours. */
-static int open_tables(offlog_env *env, bool fresh)
+/* Open every table in one transaction; `create` creates the missing ones
+ * (and marks a new store with its format). 1 when a table other than
+ * "meta" is missing and create is false. */
+static int open_tables_in(offlog_env *env, bool create, bool fresh)
 {
 	MDB_txn *mt;
-	unsigned flags = fresh ? MDB_CREATE : 0;
-	int rc = mdb_txn_begin(env->mdb, NULL, fresh ? 0 : MDB_RDONLY, &mt);
+	int rc = mdb_txn_begin(env->mdb, NULL, create ? 0 : MDB_RDONLY, &mt);
 	if (rc)
 		return ol_mdb_err(rc, "open tables");
 	for (int i = 0; i < T__COUNT; i++) {
+		/* "meta" is never created in an existing store: without it, the
+		 * store is not ours. */
+		unsigned flags = create && (fresh || i != T_META) ? MDB_CREATE : 0;
 		rc = mdb_dbi_open(mt, table_names[i], flags, &env->dbi[i]);
 		if (rc == MDB_NOTFOUND || rc == MDB_INCOMPATIBLE) {
 			mdb_txn_abort(mt);
 			if (i == T_META)
 				return ol_err(OFFLOG_ENOTSTORE, "%s is an LMDB environment but not an offlog store",
 				              env->path);
-			return ol_err(OFFLOG_ECORRUPT, "%s: table %s is missing", env->path, table_names[i]);
+			if (rc == MDB_NOTFOUND && !create)
+				return 1;
+			return ol_err(OFFLOG_ECORRUPT, "%s: table %s is damaged", env->path, table_names[i]);
 		}
 		if (rc) {
 			mdb_txn_abort(mt);
@@ -421,6 +426,18 @@ static int open_tables(offlog_env *env, bool fresh)
 		return ol_mdb_err(rc, "create store");
 	}
 	return ol_mdb_err(mdb_txn_commit(mt), "open tables");
+}
+
+/* A store written by an earlier version of this format may lack a table
+ * added since: it is created (unless the store is opened read-only). */
+static int open_tables(offlog_env *env, bool fresh)
+{
+	int rc = open_tables_in(env, fresh, fresh);
+	if (rc == 1 && env->rdonly)
+		return ol_err(OFFLOG_ECORRUPT, "%s lacks a table and is opened read-only", env->path);
+	if (rc == 1)
+		rc = open_tables_in(env, true, false);
+	return rc;
 }
 
 int db_env_open(offlog_env *env, const char *dir, bool fresh)

@@ -84,6 +84,7 @@ enum ol_table {
 	T_LOG,       /* (partition id, offset) -> encoded record */
 	T_TINDEX,    /* (partition id, max timestamp so far) -> offset */
 	T_COMMITS,   /* (group, 0, topic id, partition) -> committed offset */
+	T_PRODUCERS, /* (producer id, topic id, partition) -> sequence state */
 	T__COUNT
 };
 
@@ -416,6 +417,31 @@ int commit_store(ol_txn *t, const char *group, uint32_t tid, int32_t part, int64
 /* Remove every group's offsets for topic id, at most *budget of them;
  * *done when none is left. */
 int commit_purge_topic(ol_txn *t, uint32_t tid, size_t *budget, bool *done);
+
+/* ---- sequence.c: idempotent producer state ------------------------------- */
+
+#define OL_SEQ_RUNS 32
+
+typedef struct ol_seqrun {
+	int64_t seq;
+	int64_t offset;
+	int64_t count;
+} ol_seqrun;
+
+typedef struct ol_seqstate {
+	int64_t next;        /* the sequence number the next record must have */
+	unsigned nruns;
+	ol_seqrun runs[OL_SEQ_RUNS];
+} ol_seqstate;
+
+int seq_get(ol_txn *t, uint64_t pid, uint32_t tid, int32_t part, ol_seqstate *s);
+int seq_put(ol_txn *t, uint64_t pid, uint32_t tid, int32_t part, const ol_seqstate *s);
+/* Note that count records from sequence seq were appended at offset. */
+void seq_record(ol_seqstate *s, int64_t seq, int64_t offset, int64_t count);
+/* The offset of a stored sequence number; 1 if it is not remembered. */
+int seq_lookup(const ol_seqstate *s, int64_t seq, int64_t *offset);
+int seq_new_producer_id(ol_txn *t, uint64_t *pid);
+int seq_purge_topic(ol_txn *t, uint32_t tid, size_t *budget, bool *done);
 
 /* ---- consumer.c / txn.c ------------------------------------------------- */
 

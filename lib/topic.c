@@ -352,16 +352,20 @@ struct purge_args {
 	bool done;
 };
 
-/* Records, index and partition states first, then committed offsets, then
- * the id itself; each step bounded, so no transaction grows without limit. */
+/* Records, index and partition states first, then committed offsets and
+ * producer sequence states, then the id itself; each step bounded, so no
+ * transaction grows without limit. */
 static int purge_fn(ol_txn *t, void *arg)
 {
 	struct purge_args *a = arg;
 	size_t budget = PURGE_STEP;
 	bool log_done;
+	bool commits_done = false;
 	int rc = log_purge_topic(t, a->id, &budget, &log_done);
 	if (rc == 0 && log_done)
-		rc = commit_purge_topic(t, a->id, &budget, &a->done);
+		rc = commit_purge_topic(t, a->id, &budget, &commits_done);
+	if (rc == 0 && commits_done)
+		rc = seq_purge_topic(t, a->id, &budget, &a->done);
 	else
 		a->done = false;
 	if (rc == 0 && a->done) {

@@ -1,0 +1,599 @@
+/*
+ * producer.c - the batching, asynchronous, optionally idempotent producer.
+ *
+ * send copies the record into a queue and returns. The producer's thread
+ * takes batches off the queue (when linger_ms has passed since the oldest
+ * record, a batch is full, or someone flushes) and writes each batch through
+ * the group committer: one request, one transaction, shared with whatever
+ * else the process is writing. Then it reports every record to the delivery
+ * callback, in queue order.
+ *
+ * Records are checked one by one before anything of theirs is written, so a
+ * bad record (unknown topic, too large for its topic) fails alone and the
+ * batch goes on. An LMDB failure fails the whole batch; no part of a batch
+ * is ever committed without the rest.
+ *
+ * Idempotence: the store keeps, per (producer id, topic, partition), the
+ * next sequence number and where the last runs of sequence numbers went,
+ * in the same transaction as the records. Sequence numbers are given in the
+ * transaction, so a record that fails never leaves a gap.
+ */
+#include "internal.h"
+
+#include <stdlib.h>
+#include <time.h>
+
+struct pmsg {
+	struct pmsg *next;
+	const char *topic;        /* interned in the producer */
+	int32_t partition;        /* as sent: a number or OFFLOG_PARTITION_ANY */
+	int64_t sequence;         /* explicit sequence, or -1 */
+	void *opaque;
+	size_t bytes;             /* counted against queue_bytes */
+	int64_t queued_ms;
+	offlog_message m;         /* its pointers point into data */
+	offlog_delivery report;   /* filled when written */
+	max_align_t data[];
+};
+
+struct offlog_producer {
+	offlog_env *env;
+	offlog_producer_options opts;
+	uint64_t pid;
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t work;      /* the thread waits for records */
+	pthread_cond_t space;     /* senders wait for queue room */
+	pthread_cond_t idle;      /* flushers wait for an empty queue */
+	struct pmsg *head, **tail;
+	size_t queued;
+	uint64_t queued_bytes;
+	unsigned flushers;
+	bool busy;                /* a batch is being written */
+	bool closing, purge;
+	char **topics;            /* interned topic names */
+	size_t ntopics;
+	offlog_message *scratch;  /* the run being appended, batch_records entries */
+};
+
+/* ---- options ------------------------------------------------------------ */
+
+OFFLOG_API int offlog_producer_options_init(offlog_producer_options *opts)
+{
+	if (!opts)
+		return ol_err(OFFLOG_EINVAL, "offlog_producer_options_init: opts is NULL");
+	const offlog_producer_options d = OFFLOG_PRODUCER_OPTIONS_INIT;
+	*opts = d;
+	return 0;
+}
+
+static int check_options(offlog_producer_options *o, const offlog_producer_options *in)
+{
+	offlog_producer_options_init(o);
+	if (!in)
+		return 0;
+	if (in->version < 1 || in->version > OFFLOG_PRODUCER_OPTIONS_VERSION)
+		return ol_err(OFFLOG_EINVAL, "offlog_producer_options.version %u is not supported",
+		              in->version);
+	*o = *in;
+	if (o->batch_records < 1 || o->batch_records > 1000000)
+		return ol_err(OFFLOG_EINVAL, "batch_records %u: must be in [1, 1000000]", o->batch_records);
+	if (o->batch_bytes < 1 || o->queue_bytes < 1)
+		return ol_err(OFFLOG_EINVAL, "batch_bytes and queue_bytes must be >= 1");
+	if (o->queue_full != OFFLOG_QUEUE_BLOCK && o->queue_full != OFFLOG_QUEUE_FAIL)
+		return ol_err(OFFLOG_EINVAL, "unknown queue_full %d", o->queue_full);
+	if (o->idempotent != 0 && o->idempotent != 1)
+		return ol_err(OFFLOG_EINVAL, "idempotent must be 0 or 1");
+	if (o->producer_id && !o->idempotent)
+		return ol_err(OFFLOG_EINVAL, "producer_id is for idempotent producers");
+	return 0;
+}
+
+static int64_t mono_ms(void)
+{
+	return ol_mono_ms();
+}
+
+static struct timespec deadline_in(int64_t ms)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_sec += (time_t)(ms / 1000);
+	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	return ts;
+}
+
+/* ---- writing a batch ---------------------------------------------------- */
+
+struct batch {
+	offlog_producer *p;
+	struct pmsg *first;
+	size_t count;
+};
+
+static void report_error(struct pmsg *m, int err)
+{
+	m->report.err = err;
+	m->report.offset = OFFLOG_OFFSET_INVALID;
+}
+
+/* Check a record against its topic and settle its partition; 0 or its error. */
+static int place(ol_txn *t, struct pmsg *m, ol_topic *tp, int32_t *sticky)
+{
+	size_t size, payload;
+	int rc = topic_get(t, m->topic, tp);
+	if (rc)
+		return rc;
+	int32_t part = m->partition;
+	if (part == OFFLOG_PARTITION_ANY && m->m.key) {
+		offlog_partition_for_key(&part, m->m.key, m->m.key_len, tp->partitions);
+	} else if (part == OFFLOG_PARTITION_ANY) {
+		/* Kafka's sticky partitioner: the keyless records of a batch to one
+		 * partition, the next batch to the next. */
+		if (*sticky < 0 || *sticky >= tp->partitions)
+			*sticky = (int32_t)(atomic_fetch_add(&t->env->rr, 1u) % (unsigned)tp->partitions);
+		part = *sticky;
+	} else if (part >= tp->partitions) {
+		return ol_err(OFFLOG_ENOPART, "topic \"%s\" has no partition %d (it has %d)", m->topic,
+		              part, tp->partitions);
+	}
+	m->report.partition = part;
+	int64_t ts = m->m.timestamp == OFFLOG_TIMESTAMP_NOW ? 0 : m->m.timestamp;
+	return rec_check(&m->m, ts, tp->cfg.max_message_bytes, &size, &payload);
+}
+
+/* Append the run [first, first + n) of records that all go to one partition. */
+static int append_run(ol_txn *t, offlog_producer *p, const ol_topic *tp, struct pmsg *first,
+                      size_t n)
+{
+	int32_t part = first->report.partition;
+	ol_seqstate st;
+	int64_t base;
+	int rc;
+	struct pmsg *m = first;
+	for (size_t i = 0; i < n; i++, m = m->next)
+		p->scratch[i] = m->m;
+	if (p->pid && (rc = seq_get(t, p->pid, tp->id, part, &st)) != 0)
+		return rc;
+	if ((rc = log_append(t, tp, part, p->scratch, n, &base)) != 0)
+		return rc;
+	m = first;
+	for (size_t i = 0; i < n; i++, m = m->next) {
+		m->report.offset = base + (int64_t)i;
+		m->report.sequence = p->pid ? st.next + (int64_t)i : -1;
+	}
+	if (!p->pid)
+		return 0;
+	seq_record(&st, st.next, base, (int64_t)n);
+	return seq_put(t, p->pid, tp->id, part, &st);
+}
+
+/* A resend with an explicit sequence number: stored already, next, or wrong. */
+static int append_sequenced(ol_txn *t, offlog_producer *p, const ol_topic *tp, struct pmsg *m)
+{
+	int32_t part = m->report.partition;
+	ol_seqstate st;
+	int rc = seq_get(t, p->pid, tp->id, part, &st);
+	if (rc)
+		return rc;
+	m->report.sequence = m->sequence;
+	if (m->sequence < st.next) {
+		if (seq_lookup(&st, m->sequence, &m->report.offset) == 0) {
+			m->report.duplicate = 1;
+			return 0;
+		}
+		report_error(m, ol_err(OFFLOG_ESEQUENCE,
+		                       "sequence %lld of %s/%d is older than the %d runs remembered",
+		                       (long long)m->sequence, m->topic, part, OL_SEQ_RUNS));
+		return 0;
+	}
+	if (m->sequence > st.next) {
+		report_error(m, ol_err(OFFLOG_ESEQUENCE, "sequence %lld of %s/%d: expected %lld",
+		                       (long long)m->sequence, m->topic, part, (long long)st.next));
+		return 0;
+	}
+	return append_run(t, p, tp, m, 1);
+}
+
+/* The batch's request to the group committer; may run more than once. */
+static int batch_fn(ol_txn *t, void *arg)
+{
+	struct batch *b = arg;
+	offlog_producer *p = b->p;
+	int32_t sticky = -1;
+	struct pmsg *m = b->first;
+	for (size_t i = 0; i < b->count; i++, m = m->next) {
+		m->report = (offlog_delivery){m->topic, m->partition, OFFLOG_OFFSET_INVALID, -1, 0, 0,
+		                              m->opaque};
+	}
+	m = b->first;
+	for (size_t i = 0; i < b->count;) {
+		ol_topic tp;
+		int rc = place(t, m, &tp, &sticky);
+		if (rc) {
+			report_error(m, rc);
+			m = m->next;
+			i++;
+			continue;
+		}
+		if (m->sequence >= 0) {
+			if ((rc = append_sequenced(t, p, &tp, m)) != 0)
+				return rc;
+			m = m->next;
+			i++;
+			continue;
+		}
+		/* Extend the run over following records of the same partition that
+		 * check out; one that does not ends it. */
+		struct pmsg *first = m, *q = m->next;
+		size_t n = 1;
+		ol_topic tq;
+		while (q && q->sequence < 0 && q->topic == first->topic &&
+		       place(t, q, &tq, &sticky) == 0 && q->report.partition == first->report.partition) {
+			q = q->next;
+			n++;
+		}
+		if ((rc = append_run(t, p, &tp, first, n)) != 0)
+			return rc;
+		i += n;
+		m = q;
+	}
+	return 0;
+}
+
+static void write_batch(offlog_producer *p, struct pmsg *first, size_t count)
+{
+	struct batch b = {p, first, count};
+	int rc = ol_write(p->env, batch_fn, &b);
+	struct pmsg *m = first;
+	for (size_t i = 0; i < count; i++, m = m->next) {
+		if (rc && !m->report.err)
+			report_error(m, rc);
+		if (p->opts.on_delivery)
+			p->opts.on_delivery(p->opts.opaque, &m->report);
+	}
+}
+
+/* ---- the producer's thread ---------------------------------------------- */
+
+static bool batch_ready(offlog_producer *p)
+{
+	return p->closing || p->flushers || p->queued >= p->opts.batch_records ||
+	       p->queued_bytes >= p->opts.batch_bytes ||
+	       mono_ms() - p->head->queued_ms >= (int64_t)p->opts.linger_ms;
+}
+
+/* Detach the oldest records, up to one batch. */
+static struct pmsg *take_batch(offlog_producer *p, size_t *count, uint64_t *bytes)
+{
+	struct pmsg *first = p->head, *last = first;
+	size_t n = 1;
+	uint64_t sum = first->bytes;
+	while (last->next && n < p->opts.batch_records && sum + last->next->bytes <= p->opts.batch_bytes) {
+		last = last->next;
+		sum += last->bytes;
+		n++;
+	}
+	p->head = last->next;
+	if (!p->head)
+		p->tail = &p->head;
+	last->next = NULL;
+	p->queued -= n;
+	*count = n;
+	*bytes = sum;
+	return first;
+}
+
+static void free_batch(struct pmsg *m, size_t count)
+{
+	for (size_t i = 0; i < count; i++) {
+		struct pmsg *next = m->next;
+		free(m);
+		m = next;
+	}
+}
+
+static void *producer_main(void *arg)
+{
+	offlog_producer *p = arg;
+	pthread_mutex_lock(&p->mu);
+	for (;;) {
+		while (!p->head && !p->closing)
+			pthread_cond_wait(&p->work, &p->mu);
+		if (!p->head)
+			break;
+		while (!batch_ready(p)) {
+			struct timespec ts = deadline_in(p->head->queued_ms + p->opts.linger_ms - mono_ms());
+			pthread_cond_timedwait(&p->work, &p->mu, &ts);
+		}
+		size_t count;
+		uint64_t bytes;
+		struct pmsg *batch = take_batch(p, &count, &bytes);
+		bool purge = p->purge;
+		p->busy = true;
+		pthread_mutex_unlock(&p->mu);
+		if (purge) {
+			struct pmsg *m = batch;
+			for (size_t i = 0; i < count; i++, m = m->next) {
+				m->report = (offlog_delivery){m->topic, m->partition, OFFLOG_OFFSET_INVALID, -1,
+				                              0, OFFLOG_EPURGED, m->opaque};
+				if (p->opts.on_delivery)
+					p->opts.on_delivery(p->opts.opaque, &m->report);
+			}
+		} else {
+			write_batch(p, batch, count);
+		}
+		free_batch(batch, count);
+		pthread_mutex_lock(&p->mu);
+		p->busy = false;
+		p->queued_bytes -= bytes;
+		pthread_cond_broadcast(&p->space);
+		if (!p->head)
+			pthread_cond_broadcast(&p->idle);
+	}
+	pthread_cond_broadcast(&p->idle);
+	pthread_mutex_unlock(&p->mu);
+	return NULL;
+}
+
+/* ---- open / close ------------------------------------------------------- */
+
+static int new_id_fn(ol_txn *t, void *arg)
+{
+	return seq_new_producer_id(t, arg);
+}
+
+static void producer_free(offlog_producer *p)
+{
+	for (size_t i = 0; i < p->ntopics; i++)
+		free(p->topics[i]);
+	free(p->topics);
+	free(p->scratch);
+	pthread_mutex_destroy(&p->mu);
+	pthread_cond_destroy(&p->work);
+	pthread_cond_destroy(&p->space);
+	pthread_cond_destroy(&p->idle);
+	free(p);
+}
+
+OFFLOG_API int offlog_producer_open(offlog_producer **out, offlog_env *env,
+                                    const offlog_producer_options *opts)
+{
+	if (!out || !env)
+		return ol_err(OFFLOG_EINVAL, "offlog_producer_open: NULL argument");
+	*out = NULL;
+	offlog_producer *p = calloc(1, sizeof *p);
+	if (!p)
+		return ol_err(OFFLOG_ENOMEM, "offlog_producer_open: out of memory");
+	int rc = check_options(&p->opts, opts);
+	if (rc) {
+		free(p);
+		return rc;
+	}
+	p->env = env;
+	p->tail = &p->head;
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&p->work, &ca);
+	pthread_cond_init(&p->space, &ca);
+	pthread_cond_init(&p->idle, &ca);
+	pthread_condattr_destroy(&ca);
+	p->scratch = calloc(p->opts.batch_records, sizeof *p->scratch);
+	if (!p->scratch)
+		rc = ol_err(OFFLOG_ENOMEM, "offlog_producer_open: out of memory");
+	else if (p->opts.idempotent && !(p->pid = p->opts.producer_id))
+		rc = ol_write(env, new_id_fn, &p->pid);
+	if (rc == 0 && pthread_create(&p->thread, NULL, producer_main, p) != 0)
+		rc = ol_err(OFFLOG_ENOMEM, "cannot start the producer thread");
+	if (rc) {
+		producer_free(p);
+		return rc;
+	}
+	atomic_fetch_add(&env->handles, 1);
+	*out = p;
+	return 0;
+}
+
+OFFLOG_API int offlog_producer_close(offlog_producer *p, unsigned flags)
+{
+	if (!p)
+		return 0;
+	if (flags & ~OFFLOG_PRODUCER_PURGE)
+		return ol_err(OFFLOG_EINVAL, "unknown close flags 0x%x", flags);
+	pthread_mutex_lock(&p->mu);
+	p->closing = true;
+	p->purge = (flags & OFFLOG_PRODUCER_PURGE) != 0;
+	pthread_cond_broadcast(&p->work);
+	pthread_cond_broadcast(&p->space);
+	pthread_mutex_unlock(&p->mu);
+	pthread_join(p->thread, NULL);
+	atomic_fetch_sub(&p->env->handles, 1);
+	producer_free(p);
+	return 0;
+}
+
+OFFLOG_API int offlog_producer_flush(offlog_producer *p, int timeout_ms)
+{
+	if (!p)
+		return ol_err(OFFLOG_EINVAL, "offlog_producer_flush: producer is NULL");
+	if (timeout_ms < -1)
+		return ol_err(OFFLOG_EINVAL, "timeout_ms %d: must be >= -1", timeout_ms);
+	struct timespec ts = deadline_in(timeout_ms < 0 ? 0 : timeout_ms);
+	int rc = 0;
+	pthread_mutex_lock(&p->mu);
+	p->flushers++;
+	pthread_cond_signal(&p->work);
+	while ((p->head || p->busy) && rc == 0) {
+		if (timeout_ms < 0)
+			pthread_cond_wait(&p->idle, &p->mu);
+		else if (pthread_cond_timedwait(&p->idle, &p->mu, &ts) != 0 && (p->head || p->busy))
+			rc = ol_err(OFFLOG_ETIMEDOUT, "flush: %zu records still queued after %d ms",
+			            p->queued, timeout_ms);
+	}
+	p->flushers--;
+	pthread_mutex_unlock(&p->mu);
+	return rc;
+}
+
+/* ---- send --------------------------------------------------------------- */
+
+/* The producer's copy of a topic name, shared by its records. */
+static const char *intern(offlog_producer *p, const char *topic)
+{
+	for (size_t i = 0; i < p->ntopics; i++)
+		if (!strcmp(p->topics[i], topic))
+			return p->topics[i];
+	char **t = realloc(p->topics, (p->ntopics + 1) * sizeof *t);
+	if (!t)
+		return NULL;
+	p->topics = t;
+	if (!(t[p->ntopics] = strdup(topic)))
+		return NULL;
+	return t[p->ntopics++];
+}
+
+/* Copy the record: headers array first (aligned), then key, value and
+ * header names and values. */
+static struct pmsg *copy_message(const offlog_message *msg, size_t payload)
+{
+	size_t harr = msg->header_count * sizeof(offlog_header);
+	struct pmsg *m = malloc(sizeof *m + harr + payload);
+	if (!m)
+		return NULL;
+	offlog_header *h = (offlog_header *)(void *)m->data;
+	char *d = (char *)m->data + harr;
+	m->m = *msg;
+	if (msg->key) {
+		memcpy(d, msg->key, msg->key_len);
+		m->m.key = d;
+		d += msg->key_len;
+	}
+	if (msg->value) {
+		memcpy(d, msg->value, msg->value_len);
+		m->m.value = d;
+		d += msg->value_len;
+	}
+	for (size_t i = 0; i < msg->header_count; i++) {
+		h[i] = msg->headers[i];
+		memcpy(d, msg->headers[i].name, h[i].name_len);
+		h[i].name = d;
+		d += h[i].name_len;
+		if (msg->headers[i].value) {
+			memcpy(d, msg->headers[i].value, h[i].value_len);
+			h[i].value = d;
+			d += h[i].value_len;
+		}
+	}
+	m->m.headers = msg->header_count ? h : NULL;
+	return m;
+}
+
+static int enqueue(offlog_producer *p, const char *topic, int32_t partition, int64_t sequence,
+                   const offlog_message *msg, void *opaque)
+{
+	size_t size, payload;
+	int rc;
+	if ((rc = ol_check_append_args(p->env, topic, partition, msg, 1)) != 0 ||
+	    (rc = rec_check(msg, 0, OFFLOG_MESSAGE_MAX_LIMIT, &size, &payload)) != 0)
+		return rc;
+	uint64_t bytes = sizeof(struct pmsg) + payload;
+	if (bytes > p->opts.queue_bytes)
+		return ol_err(OFFLOG_ETOOBIG, "record of %zu bytes is larger than queue_bytes %llu", payload,
+		              (unsigned long long)p->opts.queue_bytes);
+	struct pmsg *m = copy_message(msg, payload);
+	if (!m)
+		return ol_err(OFFLOG_ENOMEM, "send: out of memory");
+	m->partition = partition;
+	m->sequence = sequence;
+	m->opaque = opaque;
+	m->bytes = bytes;
+	m->next = NULL;
+	pthread_mutex_lock(&p->mu);
+	struct timespec ts = deadline_in(p->opts.block_ms);
+	while (!p->closing && p->queued_bytes + bytes > p->opts.queue_bytes && rc == 0) {
+		if (p->opts.queue_full == OFFLOG_QUEUE_FAIL ||
+		    pthread_cond_timedwait(&p->space, &p->mu, &ts) != 0)
+			rc = ol_err(OFFLOG_EQUEUEFULL, "producer queue full (%llu of %llu bytes)",
+			            (unsigned long long)p->queued_bytes,
+			            (unsigned long long)p->opts.queue_bytes);
+	}
+	if (rc == 0 && p->closing)
+		rc = ol_err(OFFLOG_ESTATE, "the producer is closing");
+	if (rc == 0 && !(m->topic = intern(p, topic)))
+		rc = ol_err(OFFLOG_ENOMEM, "send: out of memory");
+	if (rc) {
+		pthread_mutex_unlock(&p->mu);
+		free(m);
+		return rc;
+	}
+	m->queued_ms = mono_ms();
+	*p->tail = m;
+	p->tail = &m->next;
+	p->queued++;
+	p->queued_bytes += bytes;
+	if (p->queued == 1 || p->queued >= p->opts.batch_records ||
+	    p->queued_bytes >= p->opts.batch_bytes)
+		pthread_cond_signal(&p->work);
+	pthread_mutex_unlock(&p->mu);
+	return 0;
+}
+
+OFFLOG_API int offlog_producer_send(offlog_producer *p, const char *topic, int32_t partition,
+                                   const offlog_message *msg, void *msg_opaque)
+{
+	if (!p)
+		return ol_err(OFFLOG_EINVAL, "offlog_producer_send: producer is NULL");
+	return enqueue(p, topic, partition, -1, msg, msg_opaque);
+}
+
+OFFLOG_API int offlog_producer_send_sequenced(offlog_producer *p, const char *topic,
+                                             int32_t partition, int64_t sequence,
+                                             const offlog_message *msg, void *msg_opaque)
+{
+	if (!p)
+		return ol_err(OFFLOG_EINVAL, "offlog_producer_send_sequenced: producer is NULL");
+	if (!p->pid)
+		return ol_err(OFFLOG_ESTATE, "sequence numbers need an idempotent producer");
+	if (sequence < 0)
+		return ol_err(OFFLOG_EINVAL, "sequence %lld: must be >= 0", (long long)sequence);
+	if (msg && partition == OFFLOG_PARTITION_ANY && !msg->key)
+		return ol_err(OFFLOG_EINVAL,
+		              "a sequenced record needs its partition: give it, or a key to derive it");
+	return enqueue(p, topic, partition, sequence, msg, msg_opaque);
+}
+
+/* ---- inspection --------------------------------------------------------- */
+
+OFFLOG_API int offlog_producer_id(uint64_t *producer_id, offlog_producer *p)
+{
+	if (!producer_id || !p)
+		return ol_err(OFFLOG_EINVAL, "offlog_producer_id: NULL argument");
+	*producer_id = p->pid;
+	return 0;
+}
+
+OFFLOG_API int offlog_producer_next_sequence(int64_t *sequence, offlog_producer *p,
+                                            const char *topic, int32_t partition)
+{
+	if (!sequence || !p)
+		return ol_err(OFFLOG_EINVAL, "offlog_producer_next_sequence: NULL argument");
+	if (!p->pid)
+		return ol_err(OFFLOG_ESTATE, "sequence numbers need an idempotent producer");
+	ol_txn t;
+	ol_topic tp;
+	ol_seqstate st;
+	int rc = db_read_begin(&t, p->env);
+	if (rc)
+		return rc;
+	if ((rc = topic_get_part(&t, topic, partition, &tp)) == 0 &&
+	    (rc = seq_get(&t, p->pid, tp.id, partition, &st)) == 0)
+		*sequence = st.next;
+	db_abort(&t);
+	return rc;
+}

@@ -1,0 +1,132 @@
+/*
+ * sequence.c - the idempotent producer's state: per (producer id, topic,
+ * partition), the next sequence number and the offsets of the last runs of
+ * sequence numbers, stored in the same transaction as the records.
+ *
+ * Key: producer id (be64), topic id (be32), partition (be32). Value: format
+ * byte, 3 spare, number of runs (u32 LE), next sequence (i64 LE), then runs
+ * of (first sequence, first offset, count), oldest first.
+ */
+#include "internal.h"
+
+#define SEQ_FMT 1
+
+static void seq_key(uint8_t k[16], uint64_t pid, uint32_t tid, int32_t part)
+{
+	ol_be64(k, pid);
+	ol_be32(k + 8, tid);
+	ol_be32(k + 12, (uint32_t)part);
+}
+
+int seq_get(ol_txn *t, uint64_t pid, uint32_t tid, int32_t part, ol_seqstate *s)
+{
+	uint8_t k[16];
+	ol_val v;
+	seq_key(k, pid, tid, part);
+	s->next = 0;
+	s->nruns = 0;
+	int rc = db_get(t, T_PRODUCERS, k, 16, &v);
+	if (rc == 1)
+		return 0;
+	if (rc)
+		return rc;
+	const uint8_t *p = v.p;
+	uint32_t n = v.n >= 16 ? (uint32_t)p[4] | (uint32_t)p[5] << 8 | (uint32_t)p[6] << 16 |
+	                             (uint32_t)p[7] << 24
+	                       : 0;
+	if (v.n < 16 || p[0] != SEQ_FMT || n > OL_SEQ_RUNS || v.n != 16 + 24 * (size_t)n)
+		return ol_err(OFFLOG_ECORRUPT, "producer %llu sequence state is damaged",
+		              (unsigned long long)pid);
+	s->next = (int64_t)ol_get_le64(p + 8);
+	s->nruns = n;
+	for (uint32_t i = 0; i < n; i++) {
+		const uint8_t *r = p + 16 + 24 * i;
+		s->runs[i].seq = (int64_t)ol_get_le64(r);
+		s->runs[i].offset = (int64_t)ol_get_le64(r + 8);
+		s->runs[i].count = (int64_t)ol_get_le64(r + 16);
+	}
+	return 0;
+}
+
+int seq_put(ol_txn *t, uint64_t pid, uint32_t tid, int32_t part, const ol_seqstate *s)
+{
+	uint8_t k[16], v[16 + 24 * OL_SEQ_RUNS] = {SEQ_FMT};
+	seq_key(k, pid, tid, part);
+	for (int i = 0; i < 4; i++)
+		v[4 + i] = (uint8_t)(s->nruns >> (8 * i));
+	ol_le64(v + 8, (uint64_t)s->next);
+	for (unsigned i = 0; i < s->nruns; i++) {
+		uint8_t *r = v + 16 + 24 * i;
+		ol_le64(r, (uint64_t)s->runs[i].seq);
+		ol_le64(r + 8, (uint64_t)s->runs[i].offset);
+		ol_le64(r + 16, (uint64_t)s->runs[i].count);
+	}
+	return db_put(t, T_PRODUCERS, k, 16, v, 16 + 24 * (size_t)s->nruns);
+}
+
+void seq_record(ol_seqstate *s, int64_t seq, int64_t offset, int64_t count)
+{
+	ol_seqrun *last = s->nruns ? &s->runs[s->nruns - 1] : NULL;
+	if (last && last->seq + last->count == seq && last->offset + last->count == offset) {
+		last->count += count;
+	} else {
+		if (s->nruns == OL_SEQ_RUNS) {
+			memmove(s->runs, s->runs + 1, (OL_SEQ_RUNS - 1) * sizeof s->runs[0]);
+			s->nruns--;
+		}
+		s->runs[s->nruns++] = (ol_seqrun){seq, offset, count};
+	}
+	s->next = seq + count;
+}
+
+int seq_lookup(const ol_seqstate *s, int64_t seq, int64_t *offset)
+{
+	for (unsigned i = 0; i < s->nruns; i++)
+		if (seq >= s->runs[i].seq && seq < s->runs[i].seq + s->runs[i].count) {
+			*offset = s->runs[i].offset + (seq - s->runs[i].seq);
+			return 0;
+		}
+	return 1;
+}
+
+int seq_new_producer_id(ol_txn *t, uint64_t *pid)
+{
+	ol_val v;
+	uint64_t id = 1;
+	int rc = db_get(t, T_META, "next_producer_id", 16, &v);
+	if (rc < 0)
+		return rc;
+	if (rc == 0 && v.n == 8)
+		id = ol_get_be64(v.p);
+	uint8_t next[8];
+	ol_be64(next, id + 1);
+	if ((rc = db_put(t, T_META, "next_producer_id", 16, next, 8)) != 0)
+		return rc;
+	*pid = id;
+	return 0;
+}
+
+int seq_purge_topic(ol_txn *t, uint32_t tid, size_t *budget, bool *done)
+{
+	ol_cursor c;
+	ol_val k;
+	uint8_t gone[16];
+	*done = false;
+	int rc = db_cursor_open(&c, t, T_PRODUCERS);
+	if (rc)
+		return rc;
+	for (rc = db_cursor_seek(&c, NULL, 0, &k, NULL); rc == 0 && *budget > 0;) {
+		if (k.n != 16 || ol_get_be32((const uint8_t *)k.p + 8) != tid) {
+			rc = db_cursor_next(&c, &k, NULL);
+			continue;
+		}
+		memcpy(gone, k.p, 16);
+		if ((rc = db_cursor_del(&c)) != 0)
+			break;
+		--*budget;
+		rc = db_cursor_seek(&c, gone, 16, &k, NULL);
+	}
+	db_cursor_close(&c);
+	*done = rc == 1;
+	return rc < 0 ? rc : 0;
+}
