@@ -10,7 +10,8 @@
  *
  * Records are checked one by one before anything of theirs is written, so a
  * bad record (unknown topic, too large for its topic) fails alone and the
- * batch goes on. An LMDB failure fails the whole batch; no part of a batch
+ * batch goes on. The checked records are then grouped by partition, keeping
+ * their order within each, so every partition is appended in one run. An LMDB failure fails the whole batch; no part of a batch
  * is ever committed without the rest.
  *
  * Idempotence: the store keeps, per (producer id, topic, partition), the
@@ -31,6 +32,7 @@ struct pmsg {
 	void *opaque;
 	size_t bytes;             /* counted against queue_bytes */
 	int64_t queued_ms;
+	size_t idx;               /* place in its batch */
 	offlog_message m;         /* its pointers point into data */
 	offlog_delivery report;   /* filled when written */
 	max_align_t data[];
@@ -54,6 +56,7 @@ struct offlog_producer {
 	char **topics;            /* interned topic names */
 	size_t ntopics;
 	offlog_message *scratch;  /* the run being appended, batch_records entries */
+	struct pmsg **order;      /* a batch grouped by partition, batch_records entries */
 };
 
 /* ---- options ------------------------------------------------------------ */
@@ -146,25 +149,23 @@ static int place(ol_txn *t, struct pmsg *m, ol_topic *tp, int32_t *sticky)
 	return rec_check(&m->m, ts, tp->cfg.max_message_bytes, &size, &payload);
 }
 
-/* Append the run [first, first + n) of records that all go to one partition. */
-static int append_run(ol_txn *t, offlog_producer *p, const ol_topic *tp, struct pmsg *first,
+/* Append the run ms[0..n) of records that all go to one partition. */
+static int append_run(ol_txn *t, offlog_producer *p, const ol_topic *tp, struct pmsg **ms,
                       size_t n)
 {
-	int32_t part = first->report.partition;
+	int32_t part = ms[0]->report.partition;
 	ol_seqstate st;
 	int64_t base;
 	int rc;
-	struct pmsg *m = first;
-	for (size_t i = 0; i < n; i++, m = m->next)
-		p->scratch[i] = m->m;
+	for (size_t i = 0; i < n; i++)
+		p->scratch[i] = ms[i]->m;
 	if (p->pid && (rc = seq_get(t, p->pid, tp->id, part, &st)) != 0)
 		return rc;
 	if ((rc = log_append(t, tp, part, p->scratch, n, &base)) != 0)
 		return rc;
-	m = first;
-	for (size_t i = 0; i < n; i++, m = m->next) {
-		m->report.offset = base + (int64_t)i;
-		m->report.sequence = p->pid ? st.next + (int64_t)i : -1;
+	for (size_t i = 0; i < n; i++) {
+		ms[i]->report.offset = base + (int64_t)i;
+		ms[i]->report.sequence = p->pid ? st.next + (int64_t)i : -1;
 	}
 	if (!p->pid)
 		return 0;
@@ -196,7 +197,48 @@ static int append_sequenced(ol_txn *t, offlog_producer *p, const ol_topic *tp, s
 		                       (long long)m->sequence, m->topic, part, (long long)st.next));
 		return 0;
 	}
-	return append_run(t, p, tp, m, 1);
+	return append_run(t, p, tp, &m, 1);
+}
+
+static bool same_partition(const struct pmsg *a, const struct pmsg *b)
+{
+	return a->topic == b->topic && a->report.partition == b->report.partition;
+}
+
+/* By topic, partition, then place in the batch: a stable grouping. */
+static int by_partition(const void *x, const void *y)
+{
+	const struct pmsg *a = *(struct pmsg *const *)x, *b = *(struct pmsg *const *)y;
+	if (a->topic != b->topic)
+		return (uintptr_t)a->topic < (uintptr_t)b->topic ? -1 : 1;
+	if (a->report.partition != b->report.partition)
+		return a->report.partition < b->report.partition ? -1 : 1;
+	return (a->idx > b->idx) - (a->idx < b->idx);
+}
+
+/* Append one partition's records ms[0..n), in their order: runs of plain
+ * records, sequenced ones one by one. */
+static int append_partition(ol_txn *t, offlog_producer *p, struct pmsg **ms, size_t n)
+{
+	ol_topic tp;
+	int rc = topic_get(t, ms[0]->topic, &tp);
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < n;) {
+		if (ms[i]->sequence >= 0) {
+			if ((rc = append_sequenced(t, p, &tp, ms[i])) != 0)
+				return rc;
+			i++;
+			continue;
+		}
+		size_t run = 1;
+		while (i + run < n && ms[i + run]->sequence < 0)
+			run++;
+		if ((rc = append_run(t, p, &tp, ms + i, run)) != 0)
+			return rc;
+		i += run;
+	}
+	return 0;
 }
 
 /* The batch's request to the group committer; may run more than once. */
@@ -205,42 +247,28 @@ static int batch_fn(ol_txn *t, void *arg)
 	struct batch *b = arg;
 	offlog_producer *p = b->p;
 	int32_t sticky = -1;
+	size_t n = 0;
 	struct pmsg *m = b->first;
 	for (size_t i = 0; i < b->count; i++, m = m->next) {
+		ol_topic tp;
 		m->report = (offlog_delivery){m->topic, m->partition, OFFLOG_OFFSET_INVALID, -1, 0, 0,
 		                              m->opaque};
-	}
-	m = b->first;
-	for (size_t i = 0; i < b->count;) {
-		ol_topic tp;
+		m->idx = i;
 		int rc = place(t, m, &tp, &sticky);
-		if (rc) {
+		if (rc)
 			report_error(m, rc);
-			m = m->next;
-			i++;
-			continue;
-		}
-		if (m->sequence >= 0) {
-			if ((rc = append_sequenced(t, p, &tp, m)) != 0)
-				return rc;
-			m = m->next;
-			i++;
-			continue;
-		}
-		/* Extend the run over following records of the same partition that
-		 * check out; one that does not ends it. */
-		struct pmsg *first = m, *q = m->next;
-		size_t n = 1;
-		ol_topic tq;
-		while (q && q->sequence < 0 && q->topic == first->topic &&
-		       place(t, q, &tq, &sticky) == 0 && q->report.partition == first->report.partition) {
-			q = q->next;
-			n++;
-		}
-		if ((rc = append_run(t, p, &tp, first, n)) != 0)
+		else
+			p->order[n++] = m;
+	}
+	qsort(p->order, n, sizeof p->order[0], by_partition);
+	for (size_t i = 0; i < n;) {
+		size_t k = 1;
+		while (i + k < n && same_partition(p->order[i], p->order[i + k]))
+			k++;
+		int rc = append_partition(t, p, p->order + i, k);
+		if (rc)
 			return rc;
-		i += n;
-		m = q;
+		i += k;
 	}
 	return 0;
 }
@@ -353,6 +381,7 @@ static void producer_free(offlog_producer *p)
 		free(p->topics[i]);
 	free(p->topics);
 	free(p->scratch);
+	free(p->order);
 	pthread_mutex_destroy(&p->mu);
 	pthread_cond_destroy(&p->work);
 	pthread_cond_destroy(&p->space);
@@ -385,7 +414,8 @@ OFFLOG_API int offlog_producer_open(offlog_producer **out, offlog_env *env,
 	pthread_cond_init(&p->idle, &ca);
 	pthread_condattr_destroy(&ca);
 	p->scratch = calloc(p->opts.batch_records, sizeof *p->scratch);
-	if (!p->scratch)
+	p->order = calloc(p->opts.batch_records, sizeof *p->order);
+	if (!p->scratch || !p->order)
 		rc = ol_err(OFFLOG_ENOMEM, "offlog_producer_open: out of memory");
 	else if (p->opts.idempotent && !(p->pid = p->opts.producer_id))
 		rc = ol_write(env, new_id_fn, &p->pid);
