@@ -9,6 +9,12 @@
  * meanwhile form the next group. A caller returns only when the transaction
  * holding its request has committed (and is durable per the mode).
  *
+ * In SYNC mode a commit costs two syncs: the data pages', inside LMDB's
+ * commit, and the meta page's (see db_commit). The leader hands the writer
+ * role to the next group before the second one, so one group's meta sync
+ * overlaps the next group's transaction and data sync; the group's threads
+ * are released when their meta sync is done.
+ *
  * Right after a big group commits, its threads are released together and
  * come back a moment later; a leader that started at once would take a
  * group of one. So a leader that finds far fewer requests queued than the
@@ -47,11 +53,14 @@ static void fail(struct ol_req *r, int rc)
 	snprintf(r->err, sizeof r->err, "%s", offlog_errmsg());
 }
 
-/* Run one attempt; 1 to run the group again, 0 when every request is decided. */
-static int attempt(offlog_env *env, struct ol_req *group)
+/* Run one attempt; 1 to run the group again, 0 when every request is decided.
+ * *unsynced is set when the transaction committed with its meta sync left to
+ * the caller (SYNC mode). */
+static int attempt(offlog_env *env, struct ol_req *group, bool *unsynced)
 {
 	ol_txn t;
 	int rc = db_write_begin(&t, env);
+	t.defer_sync = true;
 	if (rc == 0 && (rc = ol_write_prologue(&t)) != 0)
 		db_abort(&t);
 	if (rc)
@@ -79,6 +88,7 @@ static int attempt(offlog_env *env, struct ol_req *group)
 	for (struct ol_req *r = group; r; r = r->next)
 		if (!r->failed)
 			r->rc = 0;
+	*unsynced = env->opts.durability == OFFLOG_DURABILITY_SYNC;
 	ol_committed(&t);
 	return 0;
 whole_group:
@@ -137,6 +147,38 @@ static void gather(offlog_env *env)
 	env->gc_want = 0;
 }
 
+/* Called with gc_mu held: end this thread's leadership and wake the first
+ * waiting request's thread (only it) to lead the next group. */
+static void hand_over(offlog_env *env)
+{
+	env->gc_leader = false;
+	if (env->gc_head)
+		pthread_cond_signal(&env->gc_head->cv);
+}
+
+/* Called with gc_mu held: the group's requests are decided. */
+static void release(struct ol_req *group, struct ol_req *mine)
+{
+	for (struct ol_req *r = group, *next; r; r = next) {
+		next = r->next;   /* r belongs to a thread that may return at once */
+		r->done = true;
+		if (r != mine)
+			pthread_cond_signal(&r->cv);
+	}
+}
+
+/* SYNC mode, without gc_mu: the sync that makes the group's commit durable,
+ * run while the next group writes. A failure fails the group's requests. */
+static void sync_group(offlog_env *env, struct ol_req *group)
+{
+	int rc = db_env_sync(env);
+	if (rc == 0)
+		return;
+	for (struct ol_req *r = group; r; r = r->next)
+		if (!r->failed)
+			fail(r, rc);
+}
+
 int ol_write(offlog_env *env, ol_write_fn fn, void *arg)
 {
 	if (ol_thread_txn() == env)
@@ -161,22 +203,26 @@ int ol_write(offlog_env *env, ol_write_fn fn, void *arg)
 		struct ol_req *group = take_group(env, &size);
 		pthread_mutex_unlock(&env->gc_mu);
 		int64_t start = now_us();
-		while (attempt(env, group))
+		bool unsynced = false;
+		while (attempt(env, group, &unsynced))
 			;
 		int64_t took = now_us() - start;
 		pthread_mutex_lock(&env->gc_mu);
-		env->gc_last_size = size + env->gc_queued;
 		env->gc_last_us = took;
-		for (struct ol_req *r = group, *next; r; r = next) {
-			next = r->next;   /* r belongs to a thread that may return at once */
-			r->done = true;
-			if (r != &req)
-				pthread_cond_signal(&r->cv);
+		if (unsynced) {
+			/* The group's threads cannot come back before its sync: the
+			 * next group is the writers queued now, led at once. */
+			env->gc_last_size = size;
+			hand_over(env);
+			pthread_mutex_unlock(&env->gc_mu);
+			sync_group(env, group);
+			pthread_mutex_lock(&env->gc_mu);
+			release(group, &req);
+		} else {
+			env->gc_last_size = size + env->gc_queued;
+			release(group, &req);
+			hand_over(env);
 		}
-		env->gc_leader = false;
-		/* Only the first waiting request's thread is woken, to lead next. */
-		if (env->gc_head)
-			pthread_cond_signal(&env->gc_head->cv);
 	}
 	pthread_mutex_unlock(&env->gc_mu);
 	pthread_cond_destroy(&req.cv);

@@ -156,6 +156,7 @@ static int txn_begin(ol_txn *t, offlog_env *env, bool write)
 	t->published_all = false;
 	t->quiet = false;
 	t->wrote = false;
+	t->defer_sync = false;
 	for (;;) {
 		lock_shared(env, t);
 		int rc = mdb_txn_begin(env->mdb, NULL, write ? 0 : MDB_RDONLY, &t->mt);
@@ -183,12 +184,24 @@ int db_write_begin(ol_txn *t, offlog_env *env)
 	return txn_begin(t, env, true);
 }
 
+/* SYNC mode: the environment is opened with MDB_NOMETASYNC, so a commit
+ * syncs the data pages and writes the meta page, and the sync that makes the
+ * meta page durable follows here, after LMDB's writer lock is released. The
+ * group committer defers that sync (t->defer_sync) until the next group has
+ * been handed the lock, so one group's meta sync overlaps the next group's
+ * work. Readers see a commit from the moment its meta page is written, as
+ * with LMDB's default flags, where the meta page is visible while its
+ * synchronous write is under way. */
 int db_commit(ol_txn *t)
 {
 	int rc = mdb_txn_commit(t->mt);
 	t->mt = NULL;
 	unlock_shared(t);
-	return ol_mdb_err(rc, "commit");
+	if (rc)
+		return ol_mdb_err(rc, "commit");
+	if (t->write && !t->defer_sync && t->env->opts.durability == OFFLOG_DURABILITY_SYNC)
+		return db_env_sync(t->env);
+	return 0;
 }
 
 void db_abort(ol_txn *t)
@@ -425,7 +438,9 @@ static int open_tables_in(offlog_env *env, bool create, bool fresh)
 		mdb_txn_abort(mt);
 		return ol_mdb_err(rc, "create store");
 	}
-	return ol_mdb_err(mdb_txn_commit(mt), "open tables");
+	if ((rc = mdb_txn_commit(mt)) == 0 && create && env->opts.durability == OFFLOG_DURABILITY_SYNC)
+		rc = mdb_env_sync(env->mdb, 1);
+	return ol_mdb_err(rc, "open tables");
 }
 
 /* A store written by an earlier version of this format may lack a table
@@ -446,7 +461,9 @@ int db_env_open(offlog_env *env, const char *dir, bool fresh)
 	if (rc)
 		return ol_mdb_err(rc, "create environment");
 	unsigned flags = MDB_NOTLS;
-	if (env->opts.durability == OFFLOG_DURABILITY_NOMETASYNC)
+	/* SYNC adds the meta page's sync itself: see db_commit. */
+	if (env->opts.durability == OFFLOG_DURABILITY_NOMETASYNC ||
+	    env->opts.durability == OFFLOG_DURABILITY_SYNC)
 		flags |= MDB_NOMETASYNC;
 	else if (env->opts.durability == OFFLOG_DURABILITY_ASYNC)
 		flags |= MDB_NOSYNC;

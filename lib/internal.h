@@ -114,6 +114,7 @@ typedef struct ol_txn {
 	bool broken;   /* a write failed inside LMDB: only abort is possible */
 	bool quiet;    /* its commit leaves nothing that needs a flush */
 	bool wrote;    /* a write was attempted since the flag was cleared */
+	bool defer_sync; /* SYNC mode: db_commit leaves the meta sync to the caller */
 	/* Deferred modes: partitions appended to in this transaction, handed to
 	 * env->pending when it commits; `touched_all` when there were more. */
 	ol_pend touched[OL_TOUCHED_MAX];
