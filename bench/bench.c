@@ -3,13 +3,21 @@
  *
  *   W1  one producer appends: values of 16 B, 128 B, 1 KiB and 4 KiB, 1, 100
  *       or 1000 records per commit, in each durability mode; against the raw
- *       LMDB loop, the SQLite queue (D2, D0) and, for batch 1 in D1, the
- *       fsync floor.
+ *       LMDB loop, the SQLite queue (D2, D0), Redis Streams (128 B; D2:
+ *       appendfsync always, D0: everysec) and, for batch 1 in D1, the fsync
+ *       floor.
+ *   W2  many producers each waiting for its own ack (w2.c), and the
+ *       asynchronous producer (producer.c).
  *   W3  catch-up scan of a whole partition from offset 0 with offlog_fetch,
- *       against a raw LMDB cursor scan of the same records.
+ *       against a raw LMDB cursor scan of the same records; produce ->
+ *       consume latency at a fixed rate (w3_latency.c).
+ *   W4  offset commits (w4_commits.c).
+ *   W5  many partitions, large stores, memory (w5_scale.c).
  *
- * Usage: offlog-bench [--quick] [--runs N] [--csv FILE]
- * BENCH_QUICK=1 in the environment also selects the quick run.
+ * Usage: offlog-bench [--quick] [--runs N] [--csv FILE] [--only LIST]
+ * BENCH_QUICK=1 in the environment also selects the quick run. --only runs
+ * some workloads: a comma-separated list of w1, w2, producer, scan, latency,
+ * w4, w5.
  */
 #include "bench.h"
 
@@ -27,7 +35,21 @@ typedef struct config {
 	bool quick;
 	size_t runs;
 	const char *csv_path;
+	const char *only; /* NULL: every workload */
+	redis_server *redis_always, *redis_everysec;
 } config;
+
+static bool selected(const config *c, const char *name)
+{
+	size_t n = strlen(name);
+	if (!c->only)
+		return true;
+	for (const char *s = c->only; *s; s += strcspn(s, ","), s += *s == ',') {
+		if (strncmp(s, name, n) == 0 && (s[n] == ',' || s[n] == '\0'))
+			return true;
+	}
+	return false;
+}
 
 static const size_t value_sizes[] = {16, 128, 1024, 4096};
 static const size_t batches[] = {1, 100, 1000};
@@ -42,7 +64,7 @@ static const size_t quick_records[MODE__COUNT][N_BATCHES] = {
 	/* batch:   1      100    1000 */
 	[MODE_D2] = {100, 3000, 20000},
 	[MODE_D1] = {150, 3000, 20000},
-	[MODE_D0] = {3000, 20000, 50000},
+	[MODE_D0] = {1500, 20000, 50000},
 };
 static const size_t full_records[MODE__COUNT][N_BATCHES] = {
 	[MODE_D2] = {600, 20000, 100000},
@@ -50,7 +72,7 @@ static const size_t full_records[MODE__COUNT][N_BATCHES] = {
 	[MODE_D0] = {20000, 100000, 300000},
 };
 /* Large values are capped by bytes per run rather than by count. */
-#define QUICK_APPEND_BYTES ((size_t)4 << 20)
+#define QUICK_APPEND_BYTES ((size_t)2 << 20)
 #define FULL_APPEND_BYTES ((size_t)64 << 20)
 
 /* W3: records in the scanned partition, capped by bytes likewise. */
@@ -116,13 +138,16 @@ static double checked_rate(size_t count, double secs, const char *what)
 typedef struct append_ctx {
 	const append_spec *w;
 	const payload *p;
+	redis_server *redis;
 } append_ctx;
 
-static const char *const sys_tag[SYS__COUNT] = {"offlog", "lmdb", "sqlite", "floor"};
+static const char *const sys_tag[SYS__COUNT] = {"offlog", "lmdb", "sqlite", "floor", "redis"};
 
 /* Setup and teardown stay outside the timed part of each system's run. */
-static double append_once(int sys, const append_spec *w, const payload *p, const char *dir)
+static double append_once(int sys, const append_ctx *ctx, const char *dir)
 {
+	const append_spec *w = ctx->w;
+	const payload *p = ctx->p;
 	switch (sys) {
 	case SYS_OFFLOG: {
 		bench_offlog *s = offlog_store_open(dir, w->mode);
@@ -142,6 +167,8 @@ static double append_once(int sys, const append_spec *w, const payload *p, const
 		sqlite_queue_close(q);
 		return secs;
 	}
+	case SYS_REDIS:
+		return redis_append(ctx->redis, w, p);
 	default:
 		return fsync_floor_run(dir, w->records);
 	}
@@ -152,7 +179,7 @@ static double append_run(int sys, void *arg)
 {
 	const append_ctx *ctx = arg;
 	char *dir = tmpdir_create(sys_tag[sys]);
-	double secs = append_once(sys, ctx->w, ctx->p, dir);
+	double secs = append_once(sys, ctx, dir);
 	tmpdir_remove(dir);
 	return checked_rate(ctx->w->records, secs, sys_tag[sys]);
 }
@@ -166,6 +193,10 @@ static void append_cell(const config *c, const payload *p, append_spec *w, resul
 		systems[nsys++] = SYS_SQLITE;
 	if (w->mode == MODE_D1 && w->batch == 1)
 		systems[nsys++] = SYS_FLOOR;
+	/* A server round trip per batch: compared where the targets are, 128 B. */
+	redis_server *redis = w->mode == MODE_D2 ? c->redis_always : c->redis_everysec;
+	if (w->mode != MODE_D1 && w->value_size == 128 && redis)
+		systems[nsys++] = SYS_REDIS;
 	size_name(size, sizeof size, w->value_size);
 	snprintf(res->name, sizeof res->name, "append/%s/batch%zu/%s", size, w->batch,
 	         mode_name(w->mode));
@@ -173,14 +204,15 @@ static void append_cell(const config *c, const payload *p, append_spec *w, resul
 	res->batch = w->batch;
 	res->mode = w->mode;
 	res->records = w->records;
-	append_ctx ctx = {w, p};
+	append_ctx ctx = {w, p, redis};
 	measure(res, systems, nsys, c->runs, append_run, &ctx);
 }
 
 static void run_w1(const config *c, const payload *p, result *results, size_t *n)
 {
 	printf("\nW1 single producer append (ratio: offlog / raw LMDB loop; vs-sqlite: offlog / "
-	       "SQLite queue; vs-floor: offlog / fsync floor)\n");
+	       "SQLite queue;\n   vs-redis: offlog / Redis Streams, XADDs of a batch pipelined; "
+	       "vs-floor: offlog / fsync floor)\n");
 	for (int mode = 0; mode < MODE__COUNT; mode++)
 		for (size_t si = 0; si < N_SIZES; si++)
 			for (size_t bi = 0; bi < N_BATCHES; bi++) {
@@ -280,13 +312,16 @@ static void run_w3(const config *c, const payload *p, result *results, size_t *n
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: offlog-bench [--quick] [--runs N] [--csv FILE]\n");
+	fprintf(stderr, "usage: offlog-bench [--quick] [--runs N] [--csv FILE] [--only LIST]\n"
+	                "  LIST: comma-separated, of w1 w2 producer scan latency w4 w5\n");
 	exit(2);
 }
 
 static void parse_args(config *c, int argc, char **argv)
 {
 	const char *q = getenv("BENCH_QUICK");
+	c->redis_always = c->redis_everysec = NULL;
+	c->only = NULL;
 	c->quick = q && *q && strcmp(q, "0") != 0;
 	c->runs = DEFAULT_RUNS;
 	c->csv_path = "results.csv";
@@ -295,6 +330,8 @@ static void parse_args(config *c, int argc, char **argv)
 			c->quick = true;
 		} else if (strcmp(argv[i], "--csv") == 0 && i + 1 < argc) {
 			c->csv_path = argv[++i];
+		} else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc) {
+			c->only = argv[++i];
 		} else if (strcmp(argv[i], "--runs") == 0 && i + 1 < argc) {
 			char *end;
 			unsigned long v = strtoul(argv[++i], &end, 10);
@@ -312,13 +349,28 @@ static void print_header(const config *c)
 {
 	printf("offlog-bench: %s run, median of %zu runs per figure, stores under %s\n",
 	       c->quick ? "quick" : "full", c->runs, tmp_base());
-	printf("versions: offlog %s, %s, SQLite %s\n", offlog_version_string(), raw_lmdb_version(),
-	       sqlite_queue_version());
+	printf("versions: offlog %s, %s, SQLite %s, %s\n", offlog_version_string(),
+	       raw_lmdb_version(), sqlite_queue_version(),
+	       redis_installed() ? redis_installed() : "no Redis");
 	printf("modes: D2 durable at commit; D1 one sync per commit; D0 no sync at commit, one "
 	       "flush at the end\n");
 	printf("ratios: median over runs of offlog's rate / the other's in the same run "
 	       "(systems take turns)\n");
-	printf("redis: skipped (the Redis Streams baseline is optional and not part of this suite)\n");
+	if (c->redis_always)
+		printf("redis: private redis-server on 127.0.0.1, AOF only: appendfsync always (D2) "
+		       "and everysec (D0)\n");
+	else
+		printf("redis: skipped, redis-server is not installed (apt-get install redis-server)\n");
+}
+
+/* The CSV's directory, where the chart goes. */
+static char *dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	size_t n = slash ? (size_t)(slash - path) : 1;
+	char *d = xcalloc(n + 1, 1);
+	memcpy(d, slash ? path : ".", slash == path ? 1 : n);
+	return d;
 }
 
 int main(int argc, char **argv)
@@ -332,14 +384,35 @@ int main(int argc, char **argv)
 	double t0 = now_sec();
 	payload_init(&p, PAYLOAD_SIZE);
 	result *results = xcalloc(MAX_RESULTS, sizeof *results);
+	char *out_dir = dir_of(c.csv_path);
 	report_open(c.csv_path);
+	if (redis_installed()) {
+		c.redis_always = redis_start(true);
+		c.redis_everysec = redis_start(false);
+	}
+	bench_ctx b = {c.quick, c.runs, &p, c.redis_always, c.redis_everysec, out_dir};
 	print_header(&c);
-	run_w1(&c, &p, results, &n);
-	run_w3(&c, &p, results, &n);
+	if (selected(&c, "w1"))
+		run_w1(&c, &p, results, &n);
+	if (selected(&c, "w2"))
+		run_w2(&b);
+	if (selected(&c, "producer"))
+		run_producer(&b);
+	if (selected(&c, "scan"))
+		run_w3(&c, &p, results, &n);
+	if (selected(&c, "latency"))
+		run_w3_latency(&b);
+	if (selected(&c, "w4"))
+		run_w4(&b);
+	if (selected(&c, "w5"))
+		run_w5(&b);
+	redis_stop(c.redis_always);
+	redis_stop(c.redis_everysec);
 	report_summary(results, n);
 	report_close();
-	printf("\n%zu comparisons in %.0f s; CSV: %s\n", n, now_sec() - t0, c.csv_path);
+	printf("\ndone in %.0f s; CSV: %s\n", now_sec() - t0, c.csv_path);
 	free(results);
+	free(out_dir);
 	payload_free(&p);
 	return 0;
 }

@@ -3,9 +3,13 @@
 #   make bench                  full run (under 10 minutes)
 #   BENCH_QUICK=1 make bench    short run (under 1 minute)
 #
-# Prints one line per comparison and writes $(BUILD)/bench/results.csv.
-# The benchmark is always built with -O2, whatever CFLAGS says, so figures
-# from different builds compare.
+# Prints one line per comparison and writes $(BUILD)/bench/results.csv (one
+# row per system per comparison) and, when gnuplot is installed,
+# $(BUILD)/bench/w2-threads.png. The Redis Streams baseline runs when
+# redis-server is installed (a private server on 127.0.0.1, started and
+# stopped by the benchmark); both are looked up at run time, and what is
+# missing is skipped with a message. The benchmark is always built with -O2,
+# whatever CFLAGS says, so figures from different builds compare.
 
 BENCH_SRC := $(wildcard bench/*.c)
 BENCH_HDR := $(wildcard bench/*.h)

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define TOPIC "bench"
+#define TOPIC BENCH_TOPIC
 /* W3 reads in large fetches so the per-fetch work (snapshot, topic and
  * partition lookup, cursor seek) is spread over many records, as a catch-up
  * reader would; the byte limit is set high enough not to cut a fetch short. */
@@ -21,14 +21,19 @@ struct bench_offlog {
 	int mode;
 };
 
-static void check(int rc, const char *what)
+void ol_check(int rc, const char *what)
 {
 	if (rc)
 		die("offlog: %s failed: %s (%s): %s", what, offlog_errname(rc), offlog_strerror(rc),
 		    offlog_errmsg());
 }
 
-static int durability(int mode)
+static void check(int rc, const char *what)
+{
+	ol_check(rc, what);
+}
+
+int ol_durability(int mode)
 {
 	switch (mode) {
 	case MODE_D2:
@@ -40,18 +45,33 @@ static int durability(int mode)
 	}
 }
 
-bench_offlog *offlog_store_open(const char *dir, int mode)
+offlog_env *ol_env_create(const char *dir, int mode, int32_t partitions)
 {
-	bench_offlog *s = xcalloc(1, sizeof *s);
+	offlog_env *env;
 	offlog_options o = OFFLOG_OPTIONS_INIT;
-	o.durability = durability(mode);
+	o.durability = ol_durability(mode);
 	/* No background flusher: D0 flushes once at the end of the run, as the
 	 * raw LMDB loop syncs once, and D1 does what MDB_NOMETASYNC does. A
 	 * flusher firing in some runs and not others would only add noise. */
 	o.flush_interval_ms = 0;
+	check(offlog_open(&env, dir, &o), "offlog_open");
+	check(offlog_topic_create(env, TOPIC, partitions, NULL), "offlog_topic_create");
+	return env;
+}
+
+int64_t ol_log_end(offlog_env *env, int32_t partition)
+{
+	int64_t leo;
+	check(offlog_watermarks_get(NULL, NULL, &leo, env, TOPIC, partition),
+	      "offlog_watermarks_get");
+	return leo;
+}
+
+bench_offlog *offlog_store_open(const char *dir, int mode)
+{
+	bench_offlog *s = xcalloc(1, sizeof *s);
 	s->mode = mode;
-	check(offlog_open(&s->env, dir, &o), "offlog_open");
-	check(offlog_topic_create(s->env, TOPIC, 1, NULL), "offlog_topic_create");
+	s->env = ol_env_create(dir, mode, 1);
 	return s;
 }
 

@@ -1,4 +1,5 @@
-/* support.c - errors, temporary directories and record values. */
+/* support.c - errors, temporary directories, record values, threads and the
+ * resident set size. */
 #include "bench.h"
 
 #include <errno.h>
@@ -8,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 void die(const char *fmt, ...)
 {
@@ -34,7 +36,7 @@ void *xcalloc(size_t n, size_t size)
  * systems write to the same file system. The live ones are remembered so
  * that a run aborted by die() still leaves nothing behind. */
 
-#define MAX_LIVE_DIRS 8
+#define MAX_LIVE_DIRS 16
 
 static char *live_dirs[MAX_LIVE_DIRS];
 
@@ -127,4 +129,34 @@ void size_name(char *buf, size_t cap, size_t bytes)
 		snprintf(buf, cap, "%zuKiB", bytes / 1024);
 	else
 		snprintf(buf, cap, "%zuB", bytes);
+}
+
+/* ---- threads and memory ------------------------------------------------- */
+
+void thread_start(pthread_t *thread, void *(*fn)(void *), void *arg)
+{
+	int rc = pthread_create(thread, NULL, fn, arg);
+	if (rc != 0)
+		die("pthread_create: %s", strerror(rc));
+}
+
+void thread_join(pthread_t thread)
+{
+	int rc = pthread_join(thread, NULL);
+	if (rc != 0)
+		die("pthread_join: %s", strerror(rc));
+}
+
+void rss_get(uint64_t *resident, uint64_t *file_backed)
+{
+	unsigned long long size, res, shared;
+	long page = sysconf(_SC_PAGESIZE);
+	FILE *f = fopen("/proc/self/statm", "r");
+	if (!f)
+		die("cannot open /proc/self/statm: %s", strerror(errno));
+	int n = fscanf(f, "%llu %llu %llu", &size, &res, &shared);
+	if (fclose(f) != 0 || n != 3 || page <= 0)
+		die("cannot read /proc/self/statm");
+	*resident = (uint64_t)res * (uint64_t)page;
+	*file_backed = (uint64_t)shared * (uint64_t)page;
 }
