@@ -27,9 +27,10 @@
  * memory); the child opens the store itself.
  *
  * This version: topics, appends (with group commit), the batching and
- * idempotent producer, reads, manually assigned consumers, committed offsets
- * and transactions. Consumer groups with rebalancing, asynchronous commits
- * and the enforcement of retention and compaction are not in it yet.
+ * idempotent producer, reads, consumers (manually assigned, or sharing a
+ * group's partitions between threads and processes with rebalancing and
+ * fencing), committed offsets and transactions. The enforcement of retention
+ * and compaction is not in it yet.
  *
  * Copyright (c) the offlog authors. MIT License, see LICENSE.
  */
@@ -106,8 +107,11 @@ enum offlog_error {
 	                           an error; a producer flush that does is) */
 	OFFLOG_EQUEUEFULL = -25, /* the producer's queue is full */
 	OFFLOG_ESEQUENCE = -26, /* idempotent producer: a sequence number out of order */
-	OFFLOG_EPURGED = -27    /* the producer was closed with OFFLOG_PRODUCER_PURGE before
+	OFFLOG_EPURGED = -27,   /* the producer was closed with OFFLOG_PRODUCER_PURGE before
 	                           the record was written */
+	OFFLOG_EFENCED = -28,   /* group member: a commit for a partition this member does not
+	                           own (any more), or the member was removed from the group */
+	OFFLOG_EGROUPLIVE = -29 /* the group has live members: refused unless forced */
 };
 
 /* A static, one-line description of code err ("unknown topic").
@@ -663,7 +667,22 @@ enum offlog_isolation {
 	                                  power loss could still take back in a deferred mode */
 };
 
-#define OFFLOG_CONSUMER_OPTIONS_VERSION 1
+/* How a group's partitions are shared among its members (subscribe). */
+enum offlog_assignor {
+	OFFLOG_ASSIGNOR_RANGE = 0,      /* per topic, contiguous ranges; Kafka's RangeAssignor */
+	OFFLOG_ASSIGNOR_ROUNDROBIN = 1, /* all partitions dealt in turn; RoundRobinAssignor */
+	OFFLOG_ASSIGNOR_COOPERATIVE_STICKY = 2 /* balanced, partitions stay where they are: only
+	                                          the moved ones are revoked */
+};
+
+/* A rebalance callback: called on the consumer's thread, inside
+ * offlog_consumer_poll(), offlog_consumer_unsubscribe() or close. The array
+ * is valid during the call. The consumer may be used in the callback (commit,
+ * position, seek), except for poll, subscribe, unsubscribe and close. */
+typedef void (*offlog_rebalance_cb)(void *opaque, offlog_consumer *consumer,
+                                    const offlog_topic_partition *partitions, size_t count);
+
+#define OFFLOG_CONSUMER_OPTIONS_VERSION 2
 
 typedef struct offlog_consumer_options {
 	unsigned int version;             /* OFFLOG_CONSUMER_OPTIONS_VERSION */
@@ -675,11 +694,26 @@ typedef struct offlog_consumer_options {
 	uint64_t max_poll_bytes;          /* keys + values + headers per poll (at least one
 	                                     record is returned); default 52428800 */
 	int isolation;                    /* enum offlog_isolation; default DURABLE */
+	/* Version 2: group membership (offlog_consumer_subscribe). */
+	uint32_t session_timeout_ms;      /* default 45000: a member not heard from for this
+	                                     long (killed, hung) is removed from the group */
+	uint32_t heartbeat_interval_ms;   /* default 3000; less than session_timeout_ms */
+	uint32_t max_poll_interval_ms;    /* default 300000: a member that does not poll for
+	                                     this long is removed from the group */
+	int assignor;                     /* enum offlog_assignor; default RANGE. Members of a
+	                                     group agree: the last one to join sets it */
+	const char *group_instance_id;    /* static membership (NULL: dynamic): copied at open */
+	offlog_rebalance_cb on_assigned;  /* partitions this member now owns */
+	offlog_rebalance_cb on_revoked;   /* partitions it gives up (commits still allowed) */
+	offlog_rebalance_cb on_lost;      /* partitions it lost without revoking them: it was
+	                                     removed from the group; commits are fenced */
+	void *rebalance_opaque;           /* first argument of the three callbacks */
 } offlog_consumer_options;
 
 #define OFFLOG_CONSUMER_OPTIONS_INIT \
 	{ OFFLOG_CONSUMER_OPTIONS_VERSION, OFFLOG_RESET_LATEST, 0, 1, 5000, 500, 52428800, \
-	  OFFLOG_ISOLATION_DURABLE }
+	  OFFLOG_ISOLATION_DURABLE, 45000, 3000, 300000, OFFLOG_ASSIGNOR_RANGE, NULL, NULL, NULL, \
+	  NULL, NULL }
 
 /* Fill *opts with the defaults (same as OFFLOG_CONSUMER_OPTIONS_INIT). */
 OFFLOG_API int offlog_consumer_options_init(offlog_consumer_options *opts);
@@ -692,11 +726,16 @@ OFFLOG_API int offlog_consumer_open(offlog_consumer **consumer, offlog_env *env,
 
 /* Close a consumer: with auto-commit enabled, commit its positions first
  * (the close still happens if that commit fails; its code is returned).
+ * Outstanding asynchronous commits finish and their callbacks run. A
+ * subscribed dynamic member then revokes its partitions and leaves the group
+ * at once (a rebalance follows); a static member (group_instance_id) stays in
+ * the group until its session times out, so that, restarted within that
+ * time, it gets its partitions back without a rebalance.
  * Its records become invalid. NULL is accepted. */
 OFFLOG_API int offlog_consumer_close(offlog_consumer *consumer);
 
 /* Replace the assignment with `count` partitions (manual assignment, as
- * Kafka's assign()). Positions start unknown: the first poll starts at the
+ * Kafka's assign(); OFFLOG_ESTATE while subscribed). Positions start unknown: the first poll starts at the
  * committed offset or, without one, where the reset policy says. With
  * auto-commit the old assignment's positions are committed first.
  * count 0 unassigns everything. Errors: OFFLOG_ENOTOPIC, OFFLOG_ENOPART,
@@ -704,8 +743,9 @@ OFFLOG_API int offlog_consumer_close(offlog_consumer *consumer);
 OFFLOG_API int offlog_consumer_assign(offlog_consumer *consumer,
                                       const offlog_topic_partition *partitions, size_t count);
 
-/* The current assignment: an array owned by the consumer, valid until the
- * next offlog_consumer_assign() or close. */
+/* The current assignment (manual, or the partitions this group member owns):
+ * an array owned by the consumer, valid until it next changes (assign, poll,
+ * unsubscribe) or close. */
 OFFLOG_API int offlog_consumer_assignment(const offlog_topic_partition **partitions,
                                           size_t *count, offlog_consumer *consumer);
 
@@ -774,11 +814,29 @@ OFFLOG_API int offlog_consumer_resume(offlog_consumer *consumer,
  * failed: a position beyond the log end offset (after a seek there; the next
  * poll applies the reset policy) and a partition whose topic was deleted (or
  * deleted and created again, where the old position means nothing).
- * OFFLOG_ESTATE if the consumer has no group. */
+ * OFFLOG_ESTATE if the consumer has no group. A subscribed member commits
+ * only partitions it owns: OFFLOG_EFENCED (nothing committed) once it was
+ * removed from the group; committing in the on_revoked callback succeeds. */
 OFFLOG_API int offlog_consumer_commit(offlog_consumer *consumer);
 
+/* Completion of an asynchronous commit: err is 0 or the commit's code;
+ * offsets (count entries, valid during the call) are what was committed or
+ * attempted, each entry's `err` set. */
+typedef void (*offlog_commit_cb)(void *opaque, int err, const offlog_partition_offset *offsets,
+                                 size_t count);
+
+/* Commit the current positions (which ones: as offlog_consumer_commit())
+ * without waiting: a background thread of the consumer writes them.
+ * Commits are written in the order they are made. cb (may be NULL) is
+ * called on the consumer's thread inside a later offlog_consumer_poll(),
+ * offlog_consumer_commit_async() or close (which waits for all of them).
+ * OFFLOG_ESTATE if the consumer has no group. */
+OFFLOG_API int offlog_consumer_commit_async(offlog_consumer *consumer, offlog_commit_cb cb,
+                                            void *opaque);
+
 /* Commit explicit offsets ("next offset to read") with optional metadata,
- * atomically. Each offset must be >= 0 (OFFLOG_EOFFSET) and at most the
+ * atomically (a subscribed member: only partitions it owns, else
+ * OFFLOG_EFENCED). Each offset must be >= 0 (OFFLOG_EOFFSET) and at most the
  * partition's log end offset (OFFLOG_ERANGE); below log start is allowed and
  * simply out of range at the next read. Metadata longer than
  * OFFLOG_METADATA_MAX is OFFLOG_ETOOBIG. On error nothing is committed and
@@ -799,6 +857,131 @@ OFFLOG_API int offlog_consumer_committed(offlog_committed *out, offlog_consumer 
 OFFLOG_API int offlog_consumer_lag(int64_t *lag, int64_t *position_lag,
                                    offlog_consumer *consumer, const char *topic,
                                    int32_t partition);
+
+/* ------------------------------------------------------------------------ */
+/* Consumer groups: members sharing partitions                              */
+/* ------------------------------------------------------------------------ */
+
+/* Subscribe to `count` topics as a member of the consumer's group (Kafka's
+ * subscribe()): the group's members, threads or processes using the same
+ * store, share the partitions of the topics they subscribe to. The member
+ * joins at once and a rebalance gives out the partitions anew; this member's
+ * partitions then arrive in offlog_consumer_poll(), which calls on_assigned
+ * (and on_revoked / on_lost as the group changes). A partition is never
+ * owned by two members at once: a new owner takes it only after the old one
+ * revoked it or was removed. Positions start at the committed offset, else
+ * the reset policy. A topic that does not exist yet is assigned once it is
+ * created (noticed at the next heartbeat), as are partitions added later.
+ *
+ * While subscribed, a background thread of the consumer heartbeats;
+ * members not heard from for session_timeout_ms, or not polling for
+ * max_poll_interval_ms, are removed by the others, and their partitions
+ * given out. A removed member learns it at its next poll: on_lost, then it
+ * joins again as a new member.
+ *
+ * Calling it again replaces the subscription; count 0 is
+ * offlog_consumer_unsubscribe(). Errors: OFFLOG_ESTATE (no group, or
+ * partitions assigned manually), OFFLOG_ENAME, OFFLOG_EINVAL (a duplicate
+ * topic). */
+OFFLOG_API int offlog_consumer_subscribe(offlog_consumer *consumer, const char *const *topics,
+                                         size_t count);
+
+/* Revoke every owned partition (on_revoked, after the auto-commit) and
+ * leave the group; a rebalance gives them to the others. Not subscribed:
+ * nothing to do. */
+OFFLOG_API int offlog_consumer_unsubscribe(offlog_consumer *consumer);
+
+/* The member id ("" when not subscribed) and the generation of the group
+ * the member last synchronised with (-1 when not subscribed). The string is
+ * owned by the consumer and valid until it next changes (poll,
+ * subscribe, unsubscribe) or close. Either pointer may be NULL. */
+OFFLOG_API int offlog_consumer_member(const char **member_id, int64_t *generation,
+                                      offlog_consumer *consumer);
+
+/* One member of a group, as described by offlog_group_describe(). */
+typedef struct offlog_group_member {
+	const char *member_id;
+	const char *instance_id;              /* NULL for a dynamic member */
+	int32_t pid;                          /* its process */
+	int64_t last_heartbeat_ms;            /* wall clock */
+	const offlog_topic_partition *owned;  /* the partitions it owns now */
+	size_t owned_count;
+	const offlog_topic_partition *target; /* what the current generation gives it */
+	size_t target_count;
+	const char *const *subscription;      /* its topics */
+	size_t subscription_count;
+} offlog_group_member;
+
+/* One partition of a group: subscribed by a member, or with a committed
+ * offset. */
+typedef struct offlog_group_partition {
+	const char *topic;
+	int32_t partition;
+	int64_t committed;        /* OFFLOG_OFFSET_INVALID when none */
+	int64_t log_start_offset;
+	int64_t log_end_offset;
+	int64_t high_watermark;
+	int64_t lag;              /* high watermark - committed, or OFFLOG_LAG_UNKNOWN */
+	const char *member_id;    /* its owner, or NULL */
+} offlog_group_partition;
+
+typedef struct offlog_group_description {
+	const char *group;
+	const char *state;        /* "Empty", "Stable" or "Rebalancing" (a member has not yet
+	                             taken or given up what the current generation says) */
+	int64_t generation;       /* 0 for a group that never had a member */
+	int assignor;             /* enum offlog_assignor */
+	const offlog_group_member *members;
+	size_t member_count;
+	const offlog_group_partition *partitions;   /* sorted by topic, partition */
+	size_t partition_count;
+} offlog_group_description;
+
+/* Describe a group from one consistent snapshot: its live members and what
+ * they own, its generation, and per partition the committed offset, the
+ * watermarks and the lag. Members whose session expired are not listed.
+ * OFFLOG_ENOENT for a group with neither members nor committed offsets.
+ * Free with offlog_group_description_free(). */
+OFFLOG_API int offlog_group_describe(offlog_group_description **description, offlog_env *env,
+                                     const char *group);
+OFFLOG_API void offlog_group_description_free(offlog_group_description *description);
+
+/* The groups of the store (with members or committed offsets), sorted.
+ * Free with offlog_names_free(). */
+OFFLOG_API int offlog_group_list(char ***groups, size_t *count, offlog_env *env);
+
+/* Delete a group: its committed offsets and membership state.
+ * OFFLOG_EGROUPLIVE while it has live members; OFFLOG_ENOENT if it does not
+ * exist. */
+OFFLOG_API int offlog_group_delete(offlog_env *env, const char *group);
+
+/* Where offlog_group_reset_offsets() moves each committed offset. */
+enum offlog_reset_to {
+	OFFLOG_RESET_TO_EARLIEST = 0,  /* the log start offset */
+	OFFLOG_RESET_TO_LATEST = 1,    /* the high watermark */
+	OFFLOG_RESET_TO_OFFSET = 2,    /* value */
+	OFFLOG_RESET_TO_TIMESTAMP = 3, /* first offset with timestamp >= value (ms), else latest */
+	OFFLOG_RESET_SHIFT_BY = 4,     /* committed offset + value (value may be negative);
+	                                  without a committed offset: from the latest */
+	OFFLOG_RESET_TO_CURRENT = 5    /* the committed offset as it is (else latest) */
+};
+
+#define OFFLOG_RESET_DRY_RUN 1u    /* compute the new offsets, write nothing */
+#define OFFLOG_RESET_FORCE 2u      /* even while the group has live members */
+
+/* Reset a group's committed offsets for the `count` partitions in list
+ * (topic and partition set; offset and err are outputs), as
+ * kafka-consumer-groups.sh --reset-offsets: the new offset is computed by
+ * `to` (with `value`) and clamped to [log start, high watermark]; each
+ * entry's offset gets it. All entries are checked first, then written in one
+ * transaction; metadata is cleared. With OFFLOG_RESET_DRY_RUN nothing is
+ * written. Errors: OFFLOG_EGROUPLIVE while the group has live members unless
+ * OFFLOG_RESET_FORCE; OFFLOG_ENOTOPIC / OFFLOG_ENOPART (that entry's err);
+ * OFFLOG_EINVAL for an unknown `to` or flag, or a negative offset or
+ * timestamp. */
+OFFLOG_API int offlog_group_reset_offsets(offlog_env *env, const char *group,
+                                          offlog_partition_offset *list, size_t count, int to,
+                                          int64_t value, unsigned flags);
 
 /* ------------------------------------------------------------------------ */
 /* Transactions: atomic appends and offset commits (local exactly-once)     */

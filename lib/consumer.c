@@ -7,36 +7,9 @@
  * the offset in use is out of range (below log start or beyond the log end
  * offset). A poll that fails changes no position.
  */
-#include "internal.h"
+#include "consumer.h"
 
 #include <stdlib.h>
-
-/* Fallback wait slice: appends by other processes are seen within it. */
-#define POLL_SLICE_MS 10
-
-struct cpart {
-	char *topic;
-	uint32_t tid;        /* 0 until looked up; changes if the topic is recreated */
-	int32_t partition;
-	int64_t position;    /* OFFLOG_OFFSET_INVALID until known */
-	int64_t next;        /* scratch of one poll: the position after it */
-	int64_t end;         /* scratch of one poll: readable end */
-	uint32_t pid;        /* scratch of one poll: partition id */
-	bool paused;
-};
-
-struct offlog_consumer {
-	offlog_env *env;
-	char *group;
-	offlog_consumer_options opts;
-	struct cpart *parts;
-	offlog_topic_partition *view;        /* the assignment as given to users */
-	size_t nparts;
-	size_t turn;                          /* partition served first by the next poll */
-	ol_snapshot snap;
-	offlog_record *recs;
-	int64_t last_auto_commit;
-};
 
 OFFLOG_API int offlog_consumer_options_init(offlog_consumer_options *opts)
 {
@@ -55,7 +28,29 @@ static int check_options(offlog_consumer_options *o, const offlog_consumer_optio
 	if (in->version < 1 || in->version > OFFLOG_CONSUMER_OPTIONS_VERSION)
 		return ol_err(OFFLOG_EINVAL, "offlog_consumer_options.version %u is not supported",
 		              in->version);
-	*o = *in;
+	/* A version 1 caller's struct ends at `isolation`. */
+	if (in->version == 1)
+		memcpy(o, in, offsetof(offlog_consumer_options, session_timeout_ms));
+	else
+		*o = *in;
+	o->version = OFFLOG_CONSUMER_OPTIONS_VERSION;
+	if (o->session_timeout_ms < 1 || o->heartbeat_interval_ms < 1 ||
+	    o->heartbeat_interval_ms >= o->session_timeout_ms)
+		return ol_err(OFFLOG_EINVAL,
+		              "heartbeat_interval_ms %u and session_timeout_ms %u: need 0 < heartbeat < session",
+		              o->heartbeat_interval_ms, o->session_timeout_ms);
+	if (o->max_poll_interval_ms < 1)
+		return ol_err(OFFLOG_EINVAL, "max_poll_interval_ms must be >= 1");
+	if (o->assignor < OFFLOG_ASSIGNOR_RANGE || o->assignor > OFFLOG_ASSIGNOR_COOPERATIVE_STICKY)
+		return ol_err(OFFLOG_EINVAL, "unknown assignor %d", o->assignor);
+	if (o->group_instance_id) {
+		size_t n = strnlen(o->group_instance_id, OFFLOG_GROUP_MAX + 1);
+		if (n == 0 || n > OFFLOG_GROUP_MAX)
+			return ol_err(OFFLOG_EINVAL, "group_instance_id: 1 to %d bytes", OFFLOG_GROUP_MAX);
+		int rc = ol_check_group(o->group_instance_id);
+		if (rc)
+			return ol_err(OFFLOG_EINVAL, "group_instance_id: %s", offlog_errmsg());
+	}
 	if (o->auto_offset_reset < OFFLOG_RESET_LATEST || o->auto_offset_reset > OFFLOG_RESET_BY_DURATION)
 		return ol_err(OFFLOG_EINVAL, "unknown auto_offset_reset %d", o->auto_offset_reset);
 	if (o->reset_duration_ms < 0)
@@ -89,9 +84,12 @@ OFFLOG_API int offlog_consumer_open(offlog_consumer **out, offlog_env *env, cons
 	}
 	c->recs = calloc(c->opts.max_poll_records, sizeof *c->recs);
 	c->group = group ? strdup(group) : NULL;
-	if (!c->recs || (group && !c->group)) {
+	c->instance = c->opts.group_instance_id ? strdup(c->opts.group_instance_id) : NULL;
+	c->opts.group_instance_id = c->instance;
+	if (!c->recs || (group && !c->group) || (c->opts.group_instance_id && !c->instance)) {
 		free(c->recs);
 		free(c->group);
+		free(c->instance);
 		free(c);
 		return ol_err(OFFLOG_ENOMEM, "offlog_consumer_open: out of memory");
 	}
@@ -225,27 +223,63 @@ static int resolve_now(offlog_consumer *c, struct cpart *cp, ol_part *p_out)
  * partition whose topic was deleted (and perhaps created again: an old
  * position means nothing in the new log), and a position beyond the log end
  * offset (after a seek there), which the next poll will reset. */
-int consumer_commit_in(ol_txn *t, offlog_consumer *c)
+int positions_commit_in(ol_txn *t, const char *group, const char *member, cpos *list, size_t n)
 {
 	int64_t now = ol_now_ms();
-	for (size_t i = 0; i < c->nparts; i++) {
-		struct cpart *cp = &c->parts[i];
+	ol_tp *tps = malloc((n ? n : 1) * sizeof *tps);
+	size_t k = 0;
+	int rc = 0;
+	if (!tps)
+		return ol_err(OFFLOG_ENOMEM, "commit: out of memory");
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		cpos *e = &list[i];
 		ol_topic tp;
 		ol_part p;
-		if (cp->position == OFFLOG_OFFSET_INVALID)
+		e->skipped = true;
+		if (e->offset == OFFLOG_OFFSET_INVALID)
 			continue;
-		int rc = topic_get_part(t, cp->topic, cp->partition, &tp);
-		if (rc == OFFLOG_ENOTOPIC || rc == OFFLOG_ENOPART || (rc == 0 && cp->tid && cp->tid != tp.id))
+		rc = topic_get_part(t, e->topic, e->partition, &tp);
+		if (rc == OFFLOG_ENOTOPIC || rc == OFFLOG_ENOPART || (rc == 0 && e->tid && e->tid != tp.id)) {
+			rc = 0;
 			continue;
-		if (rc || (rc = part_get(t, tp.id, cp->partition, &p)) != 0)
-			return rc;
-		if (cp->position > p.leo)
+		}
+		if (rc || (rc = part_get(t, tp.id, e->partition, &p)) != 0)
+			break;
+		if (e->offset > p.leo)
 			continue;
-		cp->tid = tp.id;
-		if ((rc = commit_store(t, c->group, tp.id, cp->partition, cp->position, NULL, now)) != 0)
-			return rc;
+		e->tid = tp.id;
+		e->skipped = false;
+		tps[k++] = (ol_tp){tp.id, e->partition};
 	}
-	return 0;
+	if (rc == 0 && member)
+		rc = group_fence(t, group, member, tps, k);
+	free(tps);
+	for (size_t i = 0; i < n && rc == 0; i++)
+		if (!list[i].skipped)
+			rc = commit_store(t, group, list[i].tid, list[i].partition, list[i].offset, NULL, now);
+	return rc;
+}
+
+/* Commit every known position, except where committing would be wrong: a
+ * partition whose topic was deleted (and perhaps created again: an old
+ * position means nothing in the new log), and a position beyond the log end
+ * offset (after a seek there), which the next poll will reset. A group
+ * member commits only what it owns. */
+int consumer_commit_in(ol_txn *t, offlog_consumer *c)
+{
+	cpos *list = malloc((c->nparts ? c->nparts : 1) * sizeof *list);
+	if (!list)
+		return ol_err(OFFLOG_ENOMEM, "commit: out of memory");
+	for (size_t i = 0; i < c->nparts; i++) {
+		struct cpart *cp = &c->parts[i];
+		list[i] = (cpos){cp->topic, cp->tid, cp->partition, cp->position, true};
+	}
+	int rc = positions_commit_in(t, c->group, member_id_of(c), list, c->nparts);
+	for (size_t i = 0; i < c->nparts && rc == 0; i++)
+		if (!list[i].skipped)
+			c->parts[i].tid = list[i].tid;
+	free(list);
+	return rc;
 }
 
 const char *consumer_group(const offlog_consumer *c)
@@ -255,6 +289,7 @@ const char *consumer_group(const offlog_consumer *c)
 
 struct commit_args {
 	const char *group;
+	const char *member;   /* fenced by this member's ownership, or NULL */
 	offlog_partition_offset *list;
 	size_t count;
 };
@@ -262,6 +297,24 @@ struct commit_args {
 static int commit_fn(ol_txn *t, void *arg)
 {
 	struct commit_args *a = arg;
+	if (a->member) {
+		ol_tp *tps = malloc((a->count ? a->count : 1) * sizeof *tps);
+		int rc = tps ? 0 : ol_err(OFFLOG_ENOMEM, "commit: out of memory");
+		for (size_t i = 0; i < a->count && rc == 0; i++) {
+			ol_topic tp;
+			if ((rc = ol_check_topic_name(a->list[i].topic)) == 0 &&
+			    (rc = topic_get_part(t, a->list[i].topic, a->list[i].partition, &tp)) == 0)
+				tps[i] = (ol_tp){tp.id, a->list[i].partition};
+			if (rc)
+				a->list[i].err = rc;
+		}
+		if (rc == 0 && (rc = group_fence(t, a->group, a->member, tps, a->count)) != 0)
+			for (size_t i = 0; i < a->count; i++)
+				a->list[i].err = rc;
+		free(tps);
+		if (rc)
+			return rc;
+	}
 	return commit_write_list(t, a->group, a->list, a->count);
 }
 
@@ -270,7 +323,7 @@ static int positions_fn(ol_txn *t, void *arg)
 	return consumer_commit_in(t, arg);
 }
 
-static int commit_positions(offlog_consumer *c)
+int consumer_commit_positions(offlog_consumer *c)
 {
 	for (size_t i = 0; i < c->nparts; i++)
 		if (c->parts[i].position != OFFLOG_OFFSET_INVALID)
@@ -278,7 +331,7 @@ static int commit_positions(offlog_consumer *c)
 	return 0;
 }
 
-static bool auto_commit_on(const offlog_consumer *c)
+bool consumer_auto_commit_on(const offlog_consumer *c)
 {
 	return c->opts.enable_auto_commit && c->group;
 }
@@ -289,7 +342,7 @@ OFFLOG_API int offlog_consumer_commit(offlog_consumer *c)
 		return ol_err(OFFLOG_EINVAL, "offlog_consumer_commit: consumer is NULL");
 	if (!c->group)
 		return ol_err(OFFLOG_ESTATE, "the consumer has no group: nothing to commit to");
-	return commit_positions(c);
+	return consumer_commit_positions(c);
 }
 
 OFFLOG_API int offlog_consumer_commit_offsets(offlog_consumer *c, offlog_partition_offset *offsets,
@@ -299,7 +352,7 @@ OFFLOG_API int offlog_consumer_commit_offsets(offlog_consumer *c, offlog_partiti
 		return ol_err(OFFLOG_EINVAL, "offlog_consumer_commit_offsets: NULL argument");
 	if (!c->group)
 		return ol_err(OFFLOG_ESTATE, "the consumer has no group: nothing to commit to");
-	struct commit_args a = {c->group, offsets, count};
+	struct commit_args a = {c->group, member_id_of(c), offsets, count};
 	return ol_write(c->env, commit_fn, &a);
 }
 
@@ -356,6 +409,8 @@ OFFLOG_API int offlog_consumer_assign(offlog_consumer *c, const offlog_topic_par
 {
 	if (!c || (!tps && count))
 		return ol_err(OFFLOG_EINVAL, "offlog_consumer_assign: NULL argument");
+	if (c->gm)
+		return ol_err(OFFLOG_ESTATE, "the consumer is subscribed: unsubscribe before assigning");
 	int rc = check_assignment(c, tps, count);
 	if (rc)
 		return rc;
@@ -379,14 +434,68 @@ OFFLOG_API int offlog_consumer_assign(offlog_consumer *c, const offlog_topic_par
 	snap_release(&c->snap);   /* returned records point at the old names */
 	/* As Kafka's assign(): commit the old assignment's positions first. A
 	 * failure there must not block the new assignment. */
-	if (auto_commit_on(c))
-		commit_positions(c);
+	if (consumer_auto_commit_on(c))
+		consumer_commit_positions(c);
 	free_parts(c);
 	c->parts = parts;
 	c->view = view;
 	c->nparts = count;
 	c->turn = 0;
+	c->manual = count > 0;
 	return 0;
+}
+
+/* ---- assignment changes of a group member -------------------------------- */
+
+static int rebuild_view(offlog_consumer *c)
+{
+	offlog_topic_partition *view = calloc(c->nparts ? c->nparts : 1, sizeof *view);
+	if (!view)
+		return ol_err(OFFLOG_ENOMEM, "consumer: out of memory");
+	for (size_t i = 0; i < c->nparts; i++)
+		view[i] = (offlog_topic_partition){c->parts[i].topic, c->parts[i].partition};
+	free(c->view);
+	c->view = view;
+	return 0;
+}
+
+int consumer_parts_add(offlog_consumer *c, const offlog_topic_partition *tps, size_t n)
+{
+	struct cpart *parts = realloc(c->parts, (c->nparts + n + 1) * sizeof *parts);
+	if (!parts)
+		return ol_err(OFFLOG_ENOMEM, "consumer: out of memory");
+	c->parts = parts;
+	for (size_t i = 0; i < n; i++) {
+		if (find(c, tps[i].topic, tps[i].partition))
+			continue;
+		struct cpart *cp = &c->parts[c->nparts];
+		memset(cp, 0, sizeof *cp);
+		if (!(cp->topic = strdup(tps[i].topic)))
+			return ol_err(OFFLOG_ENOMEM, "consumer: out of memory");
+		cp->partition = tps[i].partition;
+		cp->position = OFFLOG_OFFSET_INVALID;
+		c->nparts++;
+	}
+	return rebuild_view(c);
+}
+
+void consumer_parts_remove(offlog_consumer *c, const offlog_topic_partition *tps, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct cpart *cp = find(c, tps[i].topic, tps[i].partition);
+		if (!cp)
+			continue;
+		free(cp->topic);
+		*cp = c->parts[--c->nparts];
+	}
+	c->turn = 0;
+	rebuild_view(c);   /* on failure the old view stays; it is only read */
+}
+
+void consumer_parts_clear(offlog_consumer *c)
+{
+	free_parts(c);
+	c->turn = 0;
 }
 
 OFFLOG_API int offlog_consumer_assignment(const offlog_topic_partition **partitions,
@@ -470,7 +579,7 @@ static int poll_once(offlog_consumer *c, size_t *count)
 
 static void maybe_auto_commit(offlog_consumer *c)
 {
-	if (!auto_commit_on(c))
+	if (!consumer_auto_commit_on(c))
 		return;
 	int64_t now = ol_mono_ms();
 	if (now - c->last_auto_commit < (int64_t)c->opts.auto_commit_interval_ms)
@@ -478,7 +587,7 @@ static void maybe_auto_commit(offlog_consumer *c)
 	c->last_auto_commit = now;
 	/* Commits what the previous poll returned (positions have not moved
 	 * since). A failure is retried at the next interval. */
-	commit_positions(c);
+	consumer_commit_positions(c);
 }
 
 OFFLOG_API int offlog_consumer_poll(const offlog_record **records, size_t *count,
@@ -490,14 +599,20 @@ OFFLOG_API int offlog_consumer_poll(const offlog_record **records, size_t *count
 	*count = 0;
 	if (timeout_ms < -1)
 		return ol_err(OFFLOG_EINVAL, "timeout_ms %d: must be >= -1", timeout_ms);
+	if (c->in_callback)
+		return ol_err(OFFLOG_ESTATE, "offlog_consumer_poll: called from a rebalance callback");
 	snap_release(&c->snap);
 	db_grow_early(c->env);
+	async_deliver(c, false);
+	member_note_poll(c);
 	maybe_auto_commit(c);
 	int64_t deadline = ol_mono_ms() + timeout_ms;
 	for (;;) {
 		uint64_t seen = ol_wake_seq(c->env);
 		size_t n = 0;
-		int rc = snap_open(&c->snap, c->env);
+		int rc = c->gm ? member_poll(c) : 0;
+		if (rc == 0)
+			rc = snap_open(&c->snap, c->env);
 		if (rc == 0)
 			rc = poll_once(c, &n);
 		if (rc == 0 && n > 0) {
@@ -508,7 +623,7 @@ OFFLOG_API int offlog_consumer_poll(const offlog_record **records, size_t *count
 		db_grow_early(c->env);
 		if (rc || timeout_ms == 0)
 			return rc;
-		int64_t wait = POLL_SLICE_MS;
+		int64_t wait = 1000;
 		if (timeout_ms > 0) {
 			int64_t left = deadline - ol_mono_ms();
 			if (left <= 0)
@@ -516,7 +631,7 @@ OFFLOG_API int offlog_consumer_poll(const offlog_record **records, size_t *count
 			if (left < wait)
 				wait = left;
 		}
-		ol_wait_append(c->env, seen, wait);
+		ol_wait_append(c->env, seen, ol_wait_slice_ms(c->env, wait));
 	}
 }
 
@@ -533,10 +648,18 @@ OFFLOG_API int offlog_consumer_close(offlog_consumer *c)
 {
 	if (!c)
 		return 0;
+	if (c->in_callback)
+		return ol_err(OFFLOG_ESTATE, "offlog_consumer_close: called from a rebalance callback");
 	snap_release(&c->snap);
-	int rc = auto_commit_on(c) ? commit_positions(c) : 0;
+	int rc = consumer_auto_commit_on(c) ? consumer_commit_positions(c) : 0;
+	async_deliver(c, true);
+	async_stop(c);
+	int mrc = member_close(c);
+	if (rc == 0)
+		rc = mrc;
 	snap_free(&c->snap);
 	free_parts(c);
+	free(c->instance);
 	atomic_fetch_sub(&c->env->handles, 1);
 	free(c->recs);
 	free(c->group);

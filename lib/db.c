@@ -17,7 +17,7 @@
 #define OL_GROW_WAIT_MS 1000
 
 static const char *const table_names[T__COUNT] = {
-	"meta", "topics", "topic_ids", "parts", "log", "tindex", "commits", "producers",
+	"meta", "topics", "topic_ids", "parts", "log", "tindex", "commits", "producers", "groups",
 };
 
 static void lock_shared(offlog_env *env, ol_txn *t)

@@ -39,6 +39,11 @@ static const struct errdesc errors[] = {
 	{OFFLOG_ETXN, "OFFLOG_ETXN", "transaction misuse"},
 	{OFFLOG_ESTATE, "OFFLOG_ESTATE", "not valid in this state"},
 	{OFFLOG_ETIMEDOUT, "OFFLOG_ETIMEDOUT", "timed out"},
+	{OFFLOG_EQUEUEFULL, "OFFLOG_EQUEUEFULL", "producer queue full"},
+	{OFFLOG_ESEQUENCE, "OFFLOG_ESEQUENCE", "sequence number out of order"},
+	{OFFLOG_EPURGED, "OFFLOG_EPURGED", "purged before it was written"},
+	{OFFLOG_EFENCED, "OFFLOG_EFENCED", "fenced: not the owner in the group"},
+	{OFFLOG_EGROUPLIVE, "OFFLOG_EGROUPLIVE", "group has live members"},
 };
 
 static const struct errdesc *find(int code)

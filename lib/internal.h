@@ -85,6 +85,7 @@ enum ol_table {
 	T_TINDEX,    /* (partition id, max timestamp so far) -> offset */
 	T_COMMITS,   /* (group, 0, topic id, partition) -> committed offset */
 	T_PRODUCERS, /* (producer id, topic id, partition) -> sequence state */
+	T_GROUPS,    /* (group, 0, 'g') -> group state; (group, 0, 'm', member id) -> member */
 	T__COUNT
 };
 
@@ -227,7 +228,9 @@ struct offlog_env {
 	unsigned gc_last_size;          /* requests in and behind the last group */
 	int64_t gc_last_us;             /* how long the last group's transaction took */
 
-	/* Wakes consumers waiting in poll when this process appends. */
+	/* Wakes consumers waiting in poll (wake.c): the shared page, or NULL
+	 * and then the condition variable, for this process's appends only. */
+	struct ol_wake_page *wake;
 	pthread_mutex_t wake_mu;
 	pthread_cond_t wake_cv;
 	atomic_uint_fast64_t wake_seq;
@@ -268,11 +271,20 @@ int ol_write_prologue(ol_txn *t);
 /* After a commit of t: note unsynced data and what awaits publishing, wake
  * waiting consumers. */
 void ol_committed(ol_txn *t);
+
+/* ---- wake.c ------------------------------------------------------------- */
+
+/* Map the store's shared wake page (none: env->wake stays NULL). */
+void wake_open(offlog_env *env, const char *dir);
+void wake_close(offlog_env *env);
 void ol_wake_consumers(offlog_env *env);
 /* Read the wake counter before looking for records; wait (at most ms) only
- * if no append happened in this process since. */
+ * if no commit happened since. */
 uint64_t ol_wake_seq(offlog_env *env);
 void ol_wait_append(offlog_env *env, uint64_t seen, int64_t ms);
+/* How long one wait may last when `ms` are left: all of it with the shared
+ * page, else a short slice so other processes' appends are noticed. */
+int64_t ol_wait_slice_ms(const offlog_env *env, int64_t ms);
 /* The store on which this thread has a user transaction open, or NULL. */
 offlog_env *ol_thread_txn(void);
 void ol_thread_set_txn(offlog_env *env);
@@ -443,6 +455,93 @@ void seq_record(ol_seqstate *s, int64_t seq, int64_t offset, int64_t count);
 int seq_lookup(const ol_seqstate *s, int64_t seq, int64_t *offset);
 int seq_new_producer_id(ol_txn *t, uint64_t *pid);
 int seq_purge_topic(ol_txn *t, uint32_t tid, size_t *budget, bool *done);
+
+/* ---- group.c: consumer group membership --------------------------------- */
+
+#define OL_MEMBER_ID_MAX 40
+
+typedef struct ol_tp {
+	uint32_t tid;
+	int32_t part;
+} ol_tp;
+
+/* A member of a group, as stored. */
+typedef struct ol_member {
+	char id[OL_MEMBER_ID_MAX + 1];
+	char instance[OFFLOG_GROUP_MAX + 1]; /* "" for a dynamic member */
+	uint32_t pid;
+	int64_t heartbeat_ms;   /* wall clock of its last heartbeat */
+	int64_t poll_ms;        /* wall clock of its last poll */
+	uint32_t session_ms;
+	uint32_t max_poll_ms;
+	int64_t generation;     /* the generation whose revocations it last made */
+	char **topics;          /* its subscription */
+	uint32_t ntopics;
+	ol_tp *target;          /* what the current generation gives it */
+	uint32_t ntarget;
+	ol_tp *owned;           /* what it owns now */
+	uint32_t nowned;
+} ol_member;
+
+typedef struct ol_group {
+	int64_t generation;
+	int assignor;
+	uint64_t shape;         /* hash of the subscribed topics and their partitions */
+} ol_group;
+
+/* 1 when the group has no state record (g zeroed). */
+int group_get(ol_txn *t, const char *group, ol_group *g);
+/* Every member record of the group, live or not, sorted by member id. */
+int group_members(ol_txn *t, const char *group, ol_member **out, size_t *n);
+void members_free(ol_member *m, size_t n);
+void member_free(ol_member *m);
+int member_put(ol_txn *t, const char *group, const ol_member *m);
+/* 1 when absent. */
+int member_get(ol_txn *t, const char *group, const char *id, ol_member *m);
+bool member_live(const ol_member *m, int64_t now);
+bool member_owns(const ol_member *m, uint32_t tid, int32_t part);
+bool tp_in(const ol_tp *list, uint32_t n, uint32_t tid, int32_t part);
+/* Remove expired members; rebalance (next generation) when `force`, when
+ * one was removed, or when the subscribed topics changed shape. assignor
+ * < 0 keeps the group's. */
+int group_tend(ol_txn *t, const char *group, bool force, int assignor);
+/* Delete every record of the group's membership. */
+int group_drop(ol_txn *t, const char *group);
+/* The commit fencing rule: member `id` exists and owns every partition. */
+int group_fence(ol_txn *t, const char *group, const char *id, const ol_tp *tps, size_t n);
+
+/* The member side, each one write transaction (see group.c). */
+typedef struct ol_join {
+	const char *group;
+	ol_member *me;          /* in: id, instance, pid, timeouts, topics */
+	int assignor;
+	bool took_over;         /* out: a static member's earlier record was taken over */
+} ol_join;
+int group_join_fn(ol_txn *t, void *arg);
+typedef struct ol_leave {
+	const char *group;
+	const char *id;
+} ol_leave;
+int group_leave_fn(ol_txn *t, void *arg);
+typedef struct ol_beat {
+	const char *group;
+	const char *id;
+	int64_t poll_ms;
+	bool lost;              /* out: the member record is gone */
+} ol_beat;
+int group_heartbeat_fn(ol_txn *t, void *arg);
+typedef struct ol_sync {
+	const char *group;
+	const char *id;
+	int64_t generation;     /* the generation whose revocations were made */
+	const ol_tp *revoked;   /* given up now */
+	size_t nrevoked;
+	bool lost;              /* out */
+	ol_tp *owned;           /* out (malloc): what the member owns after */
+	uint32_t nowned;
+	bool complete;          /* out: it owns its whole target */
+} ol_sync;
+int group_sync_fn(ol_txn *t, void *arg);
 
 /* ---- consumer.c / txn.c ------------------------------------------------- */
 

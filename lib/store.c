@@ -309,6 +309,7 @@ static void *flusher_main(void *arg);
 
 static void env_free(offlog_env *env)
 {
+	wake_close(env);
 	pthread_rwlock_destroy(&env->map_lock);
 	pthread_mutex_destroy(&env->gc_mu);
 	pthread_cond_destroy(&env->gc_more);
@@ -414,6 +415,7 @@ OFFLOG_API int offlog_open(offlog_env **out, const char *path, const offlog_opti
 		goto fail_opened;
 	if (!env->rdonly && (rc = recover(env)) != 0)
 		goto fail_opened;
+	wake_open(env, path);
 	if (ol_deferred(env) && !env->rdonly && env->opts.flush_interval_ms > 0) {
 		if (pthread_create(&env->flusher, NULL, flusher_main, env) != 0) {
 			rc = ol_err(OFFLOG_ENOMEM, "cannot start the flush thread");
@@ -573,42 +575,6 @@ int ol_write_solo(offlog_env *env, ol_write_fn fn, void *arg)
 			ol_committed(&t);
 		return rc;
 	}
-}
-
-/* The counter is bumped before waiters are checked and a waiter registers
- * before it checks the counter, so a wake-up is never lost; appenders take
- * the mutex only when someone waits. */
-void ol_wake_consumers(offlog_env *env)
-{
-	atomic_fetch_add(&env->wake_seq, 1);
-	if (atomic_load(&env->waiters) > 0) {
-		pthread_mutex_lock(&env->wake_mu);
-		pthread_cond_broadcast(&env->wake_cv);
-		pthread_mutex_unlock(&env->wake_mu);
-	}
-}
-
-uint64_t ol_wake_seq(offlog_env *env)
-{
-	return atomic_load(&env->wake_seq);
-}
-
-void ol_wait_append(offlog_env *env, uint64_t seen, int64_t ms)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_sec += (time_t)(ms / 1000);
-	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
-	pthread_mutex_lock(&env->wake_mu);
-	atomic_fetch_add(&env->waiters, 1);
-	if (atomic_load(&env->wake_seq) == seen)
-		pthread_cond_timedwait(&env->wake_cv, &env->wake_mu, &ts);
-	atomic_fetch_sub(&env->waiters, 1);
-	pthread_mutex_unlock(&env->wake_mu);
 }
 
 /* ---- flushing ----------------------------------------------------------- */

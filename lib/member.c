@@ -1,0 +1,769 @@
+/*
+ * member.c - a consumer as a member of its group: subscribe, the heartbeat
+ * thread, catching up with rebalances in poll, leaving; and asynchronous
+ * commits.
+ *
+ * The group's state and its rules live in group.c. Here the consumer keeps
+ * what it believes it owns (`own`, with topic names) in step with its
+ * member record: in poll it reads the group, and when the generation moved
+ * or a target partition became free it gives up what it must (after the
+ * auto-commit, with on_revoked), records that and claims what it may in one
+ * write transaction, then starts reading the claimed partitions (with
+ * on_assigned). A member whose record vanished was removed by the others:
+ * on_lost, then it joins again as a new member.
+ *
+ * The heartbeat thread only refreshes the member's heartbeat and last poll
+ * time and, through group_tend, removes members that expired. It never runs
+ * callbacks: those run on the consumer's thread, in poll.
+ */
+#include "consumer.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+#define TOPICS_MAX 65535
+
+typedef struct owned_tp {
+	ol_tp tp;
+	char *topic;
+} owned_tp;
+
+struct cmember {
+	char id[OL_MEMBER_ID_MAX + 1];   /* written by the consumer's thread under mu */
+	char **topics;
+	size_t ntopics;
+	int64_t generation;              /* last synchronised with, -1 before */
+	owned_tp *own;
+	size_t nown;
+	bool stable;                     /* nothing to do until the next commit */
+	uint64_t checked_seq;            /* the wake counter when found stable */
+	atomic_bool lost;                /* set by the heartbeat thread */
+	_Atomic int64_t last_poll_ms;    /* wall clock */
+	pthread_t hb;
+	bool hb_started;
+	bool hb_stop;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+};
+
+static void new_member_id(char *id)
+{
+	static atomic_uint counter;
+	uint64_t r = 0;
+	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || read(fd, &r, sizeof r) != (ssize_t)sizeof r) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		r = (uint64_t)ts.tv_nsec * 0x9e3779b97f4a7c15u ^ (uint64_t)ts.tv_sec ^
+		    (uint64_t)atomic_fetch_add(&counter, 1) << 48;
+	}
+	if (fd >= 0)
+		close(fd);
+	snprintf(id, OL_MEMBER_ID_MAX + 1, "m-%u-%016llx", (unsigned)getpid(), (unsigned long long)r);
+}
+
+const char *member_id_of(const offlog_consumer *c)
+{
+	return c->gm ? c->gm->id : NULL;
+}
+
+void member_note_poll(offlog_consumer *c)
+{
+	if (c->gm)
+		atomic_store(&c->gm->last_poll_ms, ol_now_ms());
+}
+
+/* ---- callbacks ---------------------------------------------------------- */
+
+static void call(offlog_consumer *c, offlog_rebalance_cb cb, const offlog_topic_partition *tps,
+                 size_t n)
+{
+	if (!cb || n == 0)
+		return;
+	c->in_callback = true;
+	cb(c->opts.rebalance_opaque, c, tps, n);
+	c->in_callback = false;
+}
+
+/* The own entries selected by keep[i], as topic-partitions. */
+static offlog_topic_partition *as_tps(const struct cmember *gm, const bool *keep, size_t *n)
+{
+	offlog_topic_partition *tps = malloc((gm->nown ? gm->nown : 1) * sizeof *tps);
+	*n = 0;
+	for (size_t i = 0; tps && i < gm->nown; i++)
+		if (!keep || keep[i])
+			tps[(*n)++] = (offlog_topic_partition){gm->own[i].topic, gm->own[i].tp.part};
+	return tps;
+}
+
+/* Drop the own entries selected by drop[i] (all with NULL) from the member
+ * and from the consumer's partitions. */
+static void own_drop(offlog_consumer *c, const bool *drop)
+{
+	struct cmember *gm = c->gm;
+	size_t n;
+	offlog_topic_partition *tps = as_tps(gm, drop, &n);
+	if (tps)
+		consumer_parts_remove(c, tps, n);
+	else
+		consumer_parts_clear(c);
+	free(tps);
+	size_t k = 0;
+	for (size_t i = 0; i < gm->nown; i++) {
+		if (!drop || drop[i])
+			free(gm->own[i].topic);
+		else
+			gm->own[k++] = gm->own[i];
+	}
+	gm->nown = k;
+}
+
+/* Give up partitions: commit first (auto-commit), then on_revoked. */
+static void revoke(offlog_consumer *c, const bool *which)
+{
+	size_t n;
+	offlog_topic_partition *tps = as_tps(c->gm, which, &n);
+	if (n > 0 && consumer_auto_commit_on(c))
+		consumer_commit_positions(c);   /* a failure must not stop the rebalance */
+	if (tps)
+		call(c, c->opts.on_revoked, tps, n);
+	free(tps);
+	own_drop(c, which);
+}
+
+/* ---- joining and leaving ------------------------------------------------ */
+
+static void member_fill(ol_member *m, const offlog_consumer *c)
+{
+	memset(m, 0, sizeof *m);
+	snprintf(m->id, sizeof m->id, "%s", c->gm->id);
+	snprintf(m->instance, sizeof m->instance, "%s", c->instance ? c->instance : "");
+	m->pid = (uint32_t)getpid();
+	m->session_ms = c->opts.session_timeout_ms;
+	m->max_poll_ms = c->opts.max_poll_interval_ms;
+	m->topics = c->gm->topics;
+	m->ntopics = (uint32_t)c->gm->ntopics;
+}
+
+static int join(offlog_consumer *c)
+{
+	struct cmember *gm = c->gm;
+	ol_member me;
+	pthread_mutex_lock(&gm->mu);
+	new_member_id(gm->id);
+	pthread_mutex_unlock(&gm->mu);
+	member_fill(&me, c);
+	ol_join j = {c->group, &me, c->opts.assignor, false};
+	int rc = ol_write(c->env, group_join_fn, &j);
+	/* The topics belong to gm; target and owned, if taken over, to me. */
+	free(me.target);
+	free(me.owned);
+	gm->generation = -1;
+	gm->stable = false;
+	atomic_store(&gm->lost, false);
+	atomic_store(&gm->last_poll_ms, ol_now_ms());
+	return rc;
+}
+
+/* Removed by the others: the partitions are lost, not revoked; join again. */
+static int rejoin_after_loss(offlog_consumer *c)
+{
+	own_drop(c, NULL);
+	return join(c);
+}
+
+static void *heartbeat_main(void *arg)
+{
+	offlog_consumer *c = arg;
+	struct cmember *gm = c->gm;
+	pthread_mutex_lock(&gm->mu);
+	while (!gm->hb_stop) {
+		struct timespec ts;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		int64_t ns = ts.tv_nsec + (int64_t)c->opts.heartbeat_interval_ms * 1000000;
+		ts.tv_sec += (time_t)(ns / 1000000000);
+		ts.tv_nsec = (long)(ns % 1000000000);
+		while (!gm->hb_stop && pthread_cond_timedwait(&gm->cv, &gm->mu, &ts) == 0)
+			;
+		if (gm->hb_stop)
+			break;
+		char id[OL_MEMBER_ID_MAX + 1];
+		memcpy(id, gm->id, sizeof id);
+		pthread_mutex_unlock(&gm->mu);
+		ol_beat b = {c->group, id, atomic_load(&gm->last_poll_ms), false};
+		if (ol_write(c->env, group_heartbeat_fn, &b) == 0 && b.lost)
+			atomic_store(&gm->lost, true);
+		pthread_mutex_lock(&gm->mu);
+	}
+	pthread_mutex_unlock(&gm->mu);
+	return NULL;
+}
+
+static void topics_free(char **topics, size_t n)
+{
+	for (size_t i = 0; topics && i < n; i++)
+		free(topics[i]);
+	free(topics);
+}
+
+static void stop_heartbeat(struct cmember *gm)
+{
+	if (!gm->hb_started)
+		return;
+	pthread_mutex_lock(&gm->mu);
+	gm->hb_stop = true;
+	pthread_cond_signal(&gm->cv);
+	pthread_mutex_unlock(&gm->mu);
+	pthread_join(gm->hb, NULL);
+	gm->hb_started = false;
+}
+
+static void member_free_all(offlog_consumer *c)
+{
+	struct cmember *gm = c->gm;
+	stop_heartbeat(gm);
+	for (size_t i = 0; i < gm->nown; i++)
+		free(gm->own[i].topic);
+	free(gm->own);
+	topics_free(gm->topics, gm->ntopics);
+	pthread_mutex_destroy(&gm->mu);
+	pthread_cond_destroy(&gm->cv);
+	free(gm);
+	c->gm = NULL;
+}
+
+static int check_topics(const char *const *topics, size_t n, char ***out)
+{
+	int rc = 0;
+	if (n > TOPICS_MAX)
+		return ol_err(OFFLOG_EINVAL, "%zu topics: at most %d", n, TOPICS_MAX);
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		rc = ol_check_topic_name(topics[i]);
+		for (size_t j = 0; j < i && rc == 0; j++)
+			if (!strcmp(topics[i], topics[j]))
+				rc = ol_err(OFFLOG_EINVAL, "topic %s appears twice in the subscription", topics[i]);
+	}
+	if (rc)
+		return rc;
+	char **copy = calloc(n, sizeof *copy);
+	for (size_t i = 0; copy && i < n; i++)
+		if (!(copy[i] = strdup(topics[i]))) {
+			topics_free(copy, n);
+			copy = NULL;
+		}
+	if (!copy)
+		return ol_err(OFFLOG_ENOMEM, "subscribe: out of memory");
+	*out = copy;
+	return 0;
+}
+
+typedef struct resub {
+	const char *group;
+	const char *id;
+	char **topics;
+	uint32_t ntopics;
+	bool lost;
+} resub;
+
+static int resubscribe_fn(ol_txn *t, void *arg)
+{
+	resub *r = arg;
+	ol_member me;
+	int rc = member_get(t, r->group, r->id, &me);
+	r->lost = rc == 1;
+	if (rc)
+		return rc == 1 ? 0 : rc;
+	for (uint32_t i = 0; i < me.ntopics; i++)
+		free(me.topics[i]);
+	free(me.topics);
+	me.topics = r->topics;
+	me.ntopics = r->ntopics;
+	rc = member_put(t, r->group, &me);
+	me.topics = NULL;
+	me.ntopics = 0;
+	member_free(&me);
+	return rc ? rc : group_tend(t, r->group, true, -1);
+}
+
+OFFLOG_API int offlog_consumer_subscribe(offlog_consumer *c, const char *const *topics,
+                                         size_t count)
+{
+	if (!c || (!topics && count))
+		return ol_err(OFFLOG_EINVAL, "offlog_consumer_subscribe: NULL argument");
+	if (c->in_callback)
+		return ol_err(OFFLOG_ESTATE, "offlog_consumer_subscribe: called from a rebalance callback");
+	if (!c->group)
+		return ol_err(OFFLOG_ESTATE, "the consumer has no group: open it with one to subscribe");
+	if (c->manual)
+		return ol_err(OFFLOG_ESTATE, "partitions are assigned manually: assign none first");
+	if (count == 0)
+		return offlog_consumer_unsubscribe(c);
+	char **copy = NULL;
+	int rc = check_topics(topics, count, &copy);
+	if (rc)
+		return rc;
+	if (c->gm) {   /* a new subscription: the group rebalances */
+		resub r = {c->group, c->gm->id, copy, (uint32_t)count, false};
+		if ((rc = ol_write(c->env, resubscribe_fn, &r)) != 0) {
+			topics_free(copy, count);
+			return rc;
+		}
+		topics_free(c->gm->topics, c->gm->ntopics);
+		c->gm->topics = copy;
+		c->gm->ntopics = count;
+		c->gm->stable = false;
+		if (r.lost)
+			atomic_store(&c->gm->lost, true);
+		return 0;
+	}
+	struct cmember *gm = calloc(1, sizeof *gm);
+	if (!gm) {
+		topics_free(copy, count);
+		return ol_err(OFFLOG_ENOMEM, "subscribe: out of memory");
+	}
+	pthread_mutex_init(&gm->mu, NULL);
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&gm->cv, &ca);
+	pthread_condattr_destroy(&ca);
+	gm->topics = copy;
+	gm->ntopics = count;
+	atomic_init(&gm->lost, false);
+	atomic_init(&gm->last_poll_ms, ol_now_ms());
+	c->gm = gm;
+	if ((rc = join(c)) != 0) {
+		member_free_all(c);
+		return rc;
+	}
+	if (pthread_create(&gm->hb, NULL, heartbeat_main, c) != 0) {
+		ol_leave l = {c->group, gm->id};
+		ol_write(c->env, group_leave_fn, &l);
+		member_free_all(c);
+		return ol_err(OFFLOG_ENOMEM, "subscribe: cannot start the heartbeat thread");
+	}
+	gm->hb_started = true;
+	return 0;
+}
+
+static int leave(offlog_consumer *c)
+{
+	struct cmember *gm = c->gm;
+	revoke(c, NULL);
+	stop_heartbeat(gm);
+	ol_leave l = {c->group, gm->id};
+	int rc = ol_write(c->env, group_leave_fn, &l);
+	member_free_all(c);
+	return rc;
+}
+
+OFFLOG_API int offlog_consumer_unsubscribe(offlog_consumer *c)
+{
+	if (!c)
+		return ol_err(OFFLOG_EINVAL, "offlog_consumer_unsubscribe: consumer is NULL");
+	if (c->in_callback)
+		return ol_err(OFFLOG_ESTATE, "offlog_consumer_unsubscribe: called from a rebalance callback");
+	return c->gm ? leave(c) : 0;
+}
+
+int member_close(offlog_consumer *c)
+{
+	if (!c->gm)
+		return 0;
+	if (!c->instance)
+		return leave(c);
+	/* A static member stays in the group until its session expires. */
+	own_drop(c, NULL);
+	member_free_all(c);
+	return 0;
+}
+
+OFFLOG_API int offlog_consumer_member(const char **member_id, int64_t *generation,
+                                      offlog_consumer *c)
+{
+	if (!c)
+		return ol_err(OFFLOG_EINVAL, "offlog_consumer_member: consumer is NULL");
+	if (member_id)
+		*member_id = c->gm ? c->gm->id : "";
+	if (generation)
+		*generation = c->gm ? c->gm->generation : -1;
+	return 0;
+}
+
+/* ---- catching up in poll ------------------------------------------------ */
+
+static size_t own_find(const struct cmember *gm, ol_tp tp)
+{
+	for (size_t i = 0; i < gm->nown; i++)
+		if (gm->own[i].tp.tid == tp.tid && gm->own[i].tp.part == tp.part)
+			return i;
+	return (size_t)-1;
+}
+
+static bool same_set(const ol_tp *a, uint32_t na, const ol_tp *b, uint32_t nb)
+{
+	if (na != nb)
+		return false;
+	for (uint32_t i = 0; i < na; i++)
+		if (!tp_in(b, nb, a[i].tid, a[i].part))
+			return false;
+	return true;
+}
+
+/* What the group says, read in one snapshot. */
+typedef struct view {
+	ol_group g;
+	ol_member *all;
+	size_t n;
+	ol_member *me;
+} view;
+
+static int read_view(offlog_consumer *c, view *v)
+{
+	ol_txn t;
+	memset(v, 0, sizeof *v);
+	int rc = db_read_begin(&t, c->env);
+	if (rc)
+		return rc;
+	rc = group_get(&t, c->group, &v->g);
+	if (rc >= 0)
+		rc = group_members(&t, c->group, &v->all, &v->n);
+	db_abort(&t);
+	for (size_t i = 0; rc == 0 && i < v->n; i++)
+		if (!strcmp(v->all[i].id, c->gm->id))
+			v->me = &v->all[i];
+	return rc;
+}
+
+/* Target partitions of me that no other live member owns and me does not. */
+static bool claimable(const view *v, int64_t now)
+{
+	const ol_member *me = v->me;
+	for (uint32_t i = 0; i < me->ntarget; i++) {
+		ol_tp p = me->target[i];
+		if (member_owns(me, p.tid, p.part))
+			continue;
+		bool taken = false;
+		for (size_t o = 0; o < v->n && !taken; o++)
+			taken = &v->all[o] != me && member_owns(&v->all[o], p.tid, p.part) &&
+			        member_live(&v->all[o], now);
+		if (!taken)
+			return true;
+	}
+	return false;
+}
+
+/* Take the partitions the sync gave: names looked up, positions unknown. */
+static int take_owned(offlog_consumer *c, const ol_sync *s)
+{
+	struct cmember *gm = c->gm;
+	bool *gone = calloc(gm->nown + s->nowned + 1, sizeof *gone);
+	owned_tp *grown = realloc(gm->own, (gm->nown + s->nowned + 1) * sizeof *grown);
+	offlog_topic_partition *added = malloc((s->nowned + 1) * sizeof *added);
+	ol_txn t;
+	int rc = gone && grown && added ? 0 : ol_err(OFFLOG_ENOMEM, "group sync: out of memory");
+	if (grown)
+		gm->own = grown;
+	if (rc == 0 && (rc = db_read_begin(&t, c->env)) == 0) {
+		for (size_t i = 0; i < gm->nown; i++)
+			gone[i] = !tp_in(s->owned, s->nowned, gm->own[i].tp.tid, gm->own[i].tp.part);
+		size_t before = gm->nown, nadded = 0;
+		for (uint32_t i = 0; i < s->nowned && rc == 0; i++) {
+			char name[OFFLOG_NAME_MAX + 1];
+			if (own_find(gm, s->owned[i]) < before)
+				continue;
+			int e = topic_name_of(&t, s->owned[i].tid, name, sizeof name);
+			if (e == OFFLOG_ENOTOPIC)
+				continue;   /* deleted meanwhile: the next rebalance drops it */
+			if (e || !(gm->own[gm->nown].topic = strdup(name))) {
+				rc = e ? e : ol_err(OFFLOG_ENOMEM, "group sync: out of memory");
+				break;
+			}
+			gm->own[gm->nown].tp = s->owned[i];
+			added[nadded++] = (offlog_topic_partition){gm->own[gm->nown].topic, s->owned[i].part};
+			gm->nown++;
+		}
+		db_abort(&t);
+		if (rc == 0)
+			rc = consumer_parts_add(c, added, nadded);
+		if (rc == 0) {
+			own_drop(c, gone);   /* the added entries' flags are false */
+			call(c, c->opts.on_assigned, added, nadded);
+		}
+	}
+	free(gone);
+	free(added);
+	return rc;
+}
+
+int member_poll(offlog_consumer *c)
+{
+	struct cmember *gm = c->gm;
+	int64_t now = ol_now_ms();
+	if (atomic_load(&gm->lost)) {
+		offlog_topic_partition *tps;
+		size_t n;
+		if ((tps = as_tps(gm, NULL, &n)) != NULL)
+			call(c, c->opts.on_lost, tps, n);
+		free(tps);
+		return rejoin_after_loss(c);
+	}
+	uint64_t seq = ol_wake_seq(c->env);
+	/* Other processes' commits move the counter only with the shared page. */
+	if (gm->stable && seq == gm->checked_seq && c->env->wake)
+		return 0;
+	view v;
+	int rc = read_view(c, &v);
+	if (rc)
+		return rc;
+	if (!v.me) {
+		members_free(v.all, v.n);
+		atomic_store(&gm->lost, true);
+		return member_poll(c);
+	}
+	ol_member *me = v.me;
+	bool eager = v.g.assignor != OFFLOG_ASSIGNOR_COOPERATIVE_STICKY;
+	bool new_gen = me->generation < v.g.generation;
+	/* What to give up: everything at a new generation with an eager
+	 * assignor, else what is outside the target. */
+	ol_tp *give = malloc(((size_t)me->nowned + 1) * sizeof *give);
+	bool *cb = calloc(gm->nown + 1, sizeof *cb);
+	size_t ngive = 0;
+	if (!give || !cb) {
+		free(give);
+		free(cb);
+		members_free(v.all, v.n);
+		return ol_err(OFFLOG_ENOMEM, "group sync: out of memory");
+	}
+	for (uint32_t i = 0; i < me->nowned; i++) {
+		ol_tp p = me->owned[i];
+		if ((eager && new_gen) || !tp_in(me->target, me->ntarget, p.tid, p.part)) {
+			give[ngive++] = p;
+			size_t k = own_find(gm, p);
+			if (k != (size_t)-1)
+				cb[k] = true;
+		}
+	}
+	bool mine_in_step = true;   /* the consumer reads exactly what the record says it owns */
+	for (size_t i = 0; i < gm->nown; i++)
+		mine_in_step &= member_owns(me, gm->own[i].tp.tid, gm->own[i].tp.part);
+	mine_in_step &= gm->nown == me->nowned;
+	bool complete = same_set(me->owned, me->nowned, me->target, me->ntarget);
+	bool write = ngive > 0 || new_gen || !mine_in_step || claimable(&v, now);
+	int64_t generation = v.g.generation;
+	if (!write) {
+		gm->generation = me->generation;
+		gm->stable = complete;
+		gm->checked_seq = seq;
+		free(give);
+		free(cb);
+		members_free(v.all, v.n);
+		return 0;
+	}
+	if (ngive > 0)
+		revoke(c, cb);
+	free(cb);
+	members_free(v.all, v.n);
+	ol_sync s = {c->group, gm->id, generation, give, ngive, false, NULL, 0, false};
+	rc = ol_write(c->env, group_sync_fn, &s);
+	free(give);
+	gm->stable = false;   /* the next poll confirms it */
+	if (rc == 0 && s.lost)
+		atomic_store(&gm->lost, true);
+	else if (rc == 0) {
+		gm->generation = generation;
+		rc = take_owned(c, &s);
+	}
+	free(s.owned);
+	return rc;
+}
+
+/* ---- asynchronous commits ----------------------------------------------- */
+
+typedef struct ajob {
+	cpos *list;
+	size_t n;
+	char *member;       /* fencing: the member id when made, or NULL */
+	offlog_commit_cb cb;
+	void *opaque;
+	int rc;
+	char err[256];
+	struct ajob *next;
+} ajob;
+
+struct casync {
+	offlog_consumer *c;
+	pthread_t th;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;       /* work queued, or stop */
+	pthread_cond_t idle;     /* a job finished */
+	ajob *todo, **todo_tail;
+	ajob *done, **done_tail;
+	size_t outstanding;
+	bool stop;
+};
+
+typedef struct ajob_run {
+	const char *group;
+	ajob *job;
+} ajob_run;
+
+static int async_fn(ol_txn *t, void *arg)
+{
+	ajob_run *r = arg;
+	return positions_commit_in(t, r->group, r->job->member, r->job->list, r->job->n);
+}
+
+static void *async_main(void *arg)
+{
+	struct casync *ac = arg;
+	pthread_mutex_lock(&ac->mu);
+	for (;;) {
+		while (!ac->todo && !ac->stop)
+			pthread_cond_wait(&ac->cv, &ac->mu);
+		if (!ac->todo)
+			break;
+		ajob *j = ac->todo;
+		if (!(ac->todo = j->next))
+			ac->todo_tail = &ac->todo;
+		pthread_mutex_unlock(&ac->mu);
+		ajob_run r = {ac->c->group, j};
+		j->rc = ol_write(ac->c->env, async_fn, &r);
+		if (j->rc)
+			snprintf(j->err, sizeof j->err, "%s", offlog_errmsg());
+		pthread_mutex_lock(&ac->mu);
+		j->next = NULL;
+		*ac->done_tail = j;
+		ac->done_tail = &j->next;
+		ac->outstanding--;
+		pthread_cond_broadcast(&ac->idle);
+	}
+	pthread_mutex_unlock(&ac->mu);
+	return NULL;
+}
+
+static void job_free(ajob *j)
+{
+	for (size_t i = 0; i < j->n; i++)
+		free((char *)j->list[i].topic);
+	free(j->list);
+	free(j->member);
+	free(j);
+}
+
+static int async_start(offlog_consumer *c)
+{
+	struct casync *ac = calloc(1, sizeof *ac);
+	if (!ac)
+		return ol_err(OFFLOG_ENOMEM, "commit_async: out of memory");
+	ac->c = c;
+	ac->todo_tail = &ac->todo;
+	ac->done_tail = &ac->done;
+	pthread_mutex_init(&ac->mu, NULL);
+	pthread_cond_init(&ac->cv, NULL);
+	pthread_cond_init(&ac->idle, NULL);
+	if (pthread_create(&ac->th, NULL, async_main, ac) != 0) {
+		pthread_mutex_destroy(&ac->mu);
+		pthread_cond_destroy(&ac->cv);
+		pthread_cond_destroy(&ac->idle);
+		free(ac);
+		return ol_err(OFFLOG_ENOMEM, "commit_async: cannot start the commit thread");
+	}
+	c->ac = ac;
+	return 0;
+}
+
+OFFLOG_API int offlog_consumer_commit_async(offlog_consumer *c, offlog_commit_cb cb, void *opaque)
+{
+	if (!c)
+		return ol_err(OFFLOG_EINVAL, "offlog_consumer_commit_async: consumer is NULL");
+	if (!c->group)
+		return ol_err(OFFLOG_ESTATE, "the consumer has no group: nothing to commit to");
+	int rc = c->ac ? 0 : async_start(c);
+	if (rc)
+		return rc;
+	ajob *j = calloc(1, sizeof *j);
+	if (j && (j->list = calloc(c->nparts + 1, sizeof *j->list)) != NULL) {
+		j->cb = cb;
+		j->opaque = opaque;
+		bool ok = !c->gm || (j->member = strdup(c->gm->id)) != NULL;
+		for (size_t i = 0; ok && i < c->nparts; i++) {
+			const struct cpart *cp = &c->parts[i];
+			if (cp->position == OFFLOG_OFFSET_INVALID)
+				continue;
+			char *topic = strdup(cp->topic);
+			ok = topic != NULL;
+			j->list[j->n++] = (cpos){topic, cp->tid, cp->partition, cp->position, true};
+		}
+		if (!ok) {
+			job_free(j);
+			j = NULL;
+		}
+	} else {
+		free(j);
+		j = NULL;
+	}
+	if (!j)
+		return ol_err(OFFLOG_ENOMEM, "commit_async: out of memory");
+	struct casync *ac = c->ac;
+	pthread_mutex_lock(&ac->mu);
+	*ac->todo_tail = j;
+	ac->todo_tail = &j->next;
+	ac->outstanding++;
+	pthread_cond_signal(&ac->cv);
+	pthread_mutex_unlock(&ac->mu);
+	async_deliver(c, false);
+	return 0;
+}
+
+void async_deliver(offlog_consumer *c, bool all)
+{
+	struct casync *ac = c->ac;
+	if (!ac)
+		return;
+	pthread_mutex_lock(&ac->mu);
+	while (all && ac->outstanding > 0)
+		pthread_cond_wait(&ac->idle, &ac->mu);
+	ajob *done = ac->done;
+	ac->done = NULL;
+	ac->done_tail = &ac->done;
+	pthread_mutex_unlock(&ac->mu);
+	for (ajob *j = done, *next; j; j = next) {
+		next = j->next;
+		offlog_partition_offset *out = calloc(j->n + 1, sizeof *out);
+		size_t k = 0;
+		for (size_t i = 0; out && i < j->n; i++)
+			if (j->rc || !j->list[i].skipped)
+				out[k++] = (offlog_partition_offset){j->list[i].topic, j->list[i].partition,
+				                                     j->list[i].offset, NULL, j->rc};
+		if (j->cb) {
+			if (j->rc)
+				ol_err(j->rc, "%s", j->err);
+			j->cb(j->opaque, j->rc, out, k);
+		}
+		free(out);
+		job_free(j);
+	}
+}
+
+void async_stop(offlog_consumer *c)
+{
+	struct casync *ac = c->ac;
+	if (!ac)
+		return;
+	pthread_mutex_lock(&ac->mu);
+	ac->stop = true;
+	pthread_cond_signal(&ac->cv);
+	pthread_mutex_unlock(&ac->mu);
+	pthread_join(ac->th, NULL);
+	async_deliver(c, false);
+	pthread_mutex_destroy(&ac->mu);
+	pthread_cond_destroy(&ac->cv);
+	pthread_cond_destroy(&ac->idle);
+	free(ac);
+	c->ac = NULL;
+}

@@ -1,0 +1,163 @@
+/*
+ * wake.c - waking consumers that wait in poll when records arrive, also
+ * across processes.
+ *
+ * Every commit bumps a counter; a consumer that found nothing to read waits
+ * until the counter moves away from the value it read before looking. The
+ * counter lives in a small shared file of the store directory ("offlog.wake",
+ * mapped by every process that opens the store), and on Linux the wait is a
+ * futex on it, so an append in one process wakes a poll in another within
+ * microseconds, with no busy loop. A waiter registers in the same page
+ * before it checks the counter, and a committer bumps the counter before it
+ * checks for waiters, so a wake-up is never lost; commits make the wake-up
+ * system call only while someone waits.
+ *
+ * Where the file cannot be mapped (a read-only directory) or futexes do not
+ * exist, the wait falls back to a condition variable, woken by commits of
+ * this process, in slices short enough that other processes' appends are
+ * seen soon after (ol_wait_slice_ms).
+ */
+/* syscall() is declared only with _DEFAULT_SOURCE. */
+#define _DEFAULT_SOURCE 1
+#include "internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#ifdef __linux__
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#endif
+
+#define WAKE_FILE "offlog.wake"
+#define WAKE_SIZE 4096
+#define FALLBACK_SLICE_MS 10
+
+struct ol_wake_page {
+	_Atomic uint32_t seq;
+	_Atomic uint32_t waiters;
+};
+
+#ifdef __linux__
+static bool have_futex = true;
+
+static void futex_wait(_Atomic uint32_t *addr, uint32_t val, int64_t ms)
+{
+	struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
+	syscall(SYS_futex, (uint32_t *)addr, FUTEX_WAIT, val, &ts, NULL, 0);
+}
+
+static void futex_wake(_Atomic uint32_t *addr)
+{
+	syscall(SYS_futex, (uint32_t *)addr, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+}
+#else
+static bool have_futex = false;
+static void futex_wait(_Atomic uint32_t *addr, uint32_t val, int64_t ms)
+{
+	OL_UNUSED(addr);
+	OL_UNUSED(val);
+	OL_UNUSED(ms);
+}
+static void futex_wake(_Atomic uint32_t *addr)
+{
+	OL_UNUSED(addr);
+}
+#endif
+
+void wake_open(offlog_env *env, const char *dir)
+{
+	char path[4096];
+	env->wake = NULL;
+	if (!have_futex || snprintf(path, sizeof path, "%s/%s", dir, WAKE_FILE) >= (int)sizeof path)
+		return;
+	int fd = env->rdonly ? -1
+	                     : open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+	                            (mode_t)env->opts.file_mode);
+	if (fd < 0)
+		fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return;
+	struct stat st;
+	void *p = MAP_FAILED;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    (st.st_size >= WAKE_SIZE || ftruncate(fd, WAKE_SIZE) == 0))
+		p = mmap(NULL, WAKE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	if (p != MAP_FAILED)
+		env->wake = p;
+}
+
+void wake_close(offlog_env *env)
+{
+	if (env->wake)
+		munmap(env->wake, WAKE_SIZE);
+	env->wake = NULL;
+}
+
+int64_t ol_wait_slice_ms(const offlog_env *env, int64_t ms)
+{
+	if (env->wake || ms < FALLBACK_SLICE_MS)
+		return ms;
+	return FALLBACK_SLICE_MS;
+}
+
+void ol_wake_consumers(offlog_env *env)
+{
+	struct ol_wake_page *w = env->wake;
+	if (w) {
+		atomic_fetch_add(&w->seq, 1);
+		if (atomic_load(&w->waiters) > 0)
+			futex_wake(&w->seq);
+		return;
+	}
+	atomic_fetch_add(&env->wake_seq, 1);
+	if (atomic_load(&env->waiters) > 0) {
+		pthread_mutex_lock(&env->wake_mu);
+		pthread_cond_broadcast(&env->wake_cv);
+		pthread_mutex_unlock(&env->wake_mu);
+	}
+}
+
+uint64_t ol_wake_seq(offlog_env *env)
+{
+	if (env->wake)
+		return atomic_load(&env->wake->seq);
+	return atomic_load(&env->wake_seq);
+}
+
+void ol_wait_append(offlog_env *env, uint64_t seen, int64_t ms)
+{
+	struct ol_wake_page *w = env->wake;
+	if (ms <= 0)
+		return;
+	if (w) {
+		/* A process killed while waiting leaves its count behind: the only
+		 * cost is that commits keep making the wake-up call. */
+		atomic_fetch_add(&w->waiters, 1);
+		if (atomic_load(&w->seq) == (uint32_t)seen)
+			futex_wait(&w->seq, (uint32_t)seen, ms);
+		atomic_fetch_sub(&w->waiters, 1);
+		return;
+	}
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_sec += (time_t)(ms / 1000);
+	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&env->wake_mu);
+	atomic_fetch_add(&env->waiters, 1);
+	if (atomic_load(&env->wake_seq) == seen)
+		pthread_cond_timedwait(&env->wake_cv, &env->wake_mu, &ts);
+	atomic_fetch_sub(&env->waiters, 1);
+	pthread_mutex_unlock(&env->wake_mu);
+}
