@@ -111,7 +111,8 @@ enum offlog_error {
 	                           the record was written */
 	OFFLOG_EFENCED = -28,   /* group member: a commit for a partition this member does not
 	                           own (any more), or the member was removed from the group */
-	OFFLOG_EGROUPLIVE = -29 /* the group has live members: refused unless forced */
+	OFFLOG_EGROUPLIVE = -29, /* the group has live members: refused unless forced */
+	OFFLOG_ESTOREFULL = -30 /* the store holds max_store_bytes and nothing may be dropped */
 };
 
 /* A static, one-line description of code err ("unknown topic").
@@ -194,7 +195,14 @@ enum offlog_durability {
 #define OFFLOG_OPEN_READONLY 0x1u  /* no writes; every write call fails with OFFLOG_EREADONLY */
 #define OFFLOG_OPEN_NOCREATE 0x2u  /* fail with OFFLOG_ENOENT instead of creating a new store */
 
-#define OFFLOG_OPTIONS_VERSION 1
+/* What an append does when the store holds max_store_bytes. */
+enum offlog_store_full {
+	OFFLOG_STORE_FULL_REJECT = 0,     /* fail with OFFLOG_ESTOREFULL: keep old data */
+	OFFLOG_STORE_FULL_DROP_OLDEST = 1 /* remove the oldest records (the head with the
+	                                     oldest timestamp, any topic) to make room */
+};
+
+#define OFFLOG_OPTIONS_VERSION 2
 
 /* Options of offlog_open(). Initialise with OFFLOG_OPTIONS_INIT or
  * offlog_options_init(), then change the fields you need. Fields are only
@@ -216,9 +224,22 @@ typedef struct offlog_options {
 	uint32_t file_mode;         /* mode of created files; 0 = 0600. The directory gets
 	                               the same bits plus search (x) where read is set */
 	uint32_t flags;             /* OFFLOG_OPEN_* */
+	/* Version 2 */
+	uint32_t maintenance_interval_ms; /* a background thread runs offlog_maintain() this
+	                                     often; 0 = never (default): retention then
+	                                     advances only with appends and explicit calls */
+	uint64_t max_store_bytes;   /* cap on the bytes of records (keys, values, headers) in
+	                               the store, all topics; 0 = none (default). The file is
+	                               larger by LMDB's page overhead. Applies to appends made
+	                               through this handle */
+	int store_full_policy;      /* enum offlog_store_full; default REJECT. Records that
+	                               protected groups have not read are never dropped: with
+	                               only those left, appends fail with OFFLOG_ESTOREFULL */
 } offlog_options;
 
-#define OFFLOG_OPTIONS_INIT { OFFLOG_OPTIONS_VERSION, OFFLOG_DURABILITY_SYNC, 0, 0, 0, 1000, 0, 0 }
+#define OFFLOG_OPTIONS_INIT \
+	{ OFFLOG_OPTIONS_VERSION, OFFLOG_DURABILITY_SYNC, 0, 0, 0, 1000, 0, 0, 0, 0, \
+	  OFFLOG_STORE_FULL_REJECT }
 
 /* Fill *opts with the defaults (same as OFFLOG_OPTIONS_INIT); for bindings
  * that cannot use the macro. */
@@ -228,7 +249,9 @@ OFFLOG_API int offlog_options_init(offlog_options *opts);
  * when missing (unless OFFLOG_OPEN_NOCREATE). opts may be NULL for defaults.
  * On success *env is a new handle; release it with offlog_close().
  *
- * The store is two files in the directory: data.mdb and lock.mdb (LMDB's).
+ * The store is three files in the directory: data.mdb and lock.mdb (LMDB's)
+ * and offlog.wake, a small shared page through which appends wake consumers
+ * waiting in other processes.
  *
  * Errors: OFFLOG_ENOTSTORE when path holds something that is not an offlog
  * store (a regular file, an empty or foreign data file, another program's
@@ -276,26 +299,52 @@ OFFLOG_API int offlog_store_stat(offlog_store_info *info, offlog_env *env);
 #define OFFLOG_CLEANUP_DELETE 0x1  /* retention deletes old records */
 #define OFFLOG_CLEANUP_COMPACT 0x2 /* compaction keeps the latest record per key */
 
-#define OFFLOG_TOPIC_CONFIG_VERSION 1
+#define OFFLOG_TOPIC_CONFIG_VERSION 2
 
-/* Per-topic configuration, kept with the topic. In this version the limits
- * are validated and stored, and max_message_bytes is enforced; retention and
- * compaction do not yet remove records. Defaults differ from Kafka's in one
- * place: retention_ms is -1 (keep forever), because a local log that buffers
- * while offline must not drop data unless asked to. */
+/* Per-topic configuration, kept with the topic; change it with
+ * offlog_topic_alter_config(). Defaults differ from Kafka's in one place:
+ * retention_ms is -1 (keep forever), because a local log that buffers while
+ * offline must not drop data unless asked to.
+ *
+ * Retention (cleanup_policy with DELETE) removes records from the head of a
+ * partition, advancing its log start offset: those older than retention_ms
+ * (by record timestamp: the head is removed while its timestamp is older;
+ * a record is never removed before an older-positioned one) and, while the
+ * partition holds more than retention_bytes, the oldest. Compaction
+ * (COMPACT) keeps the latest record of each key and removes tombstones (null
+ * values) delete_retention_ms after their timestamp; kept records keep their
+ * offsets and readers skip the gaps. A compacted topic refuses records
+ * without a key (OFFLOG_EINVAL), as Kafka does. Records not yet below the
+ * high watermark are never removed.
+ *
+ * Removal happens in small steps, so no append waits for a large deletion:
+ * each append to a partition with retention removes a few head records, and
+ * offlog_maintain() (or the background thread of
+ * offlog_options.maintenance_interval_ms) does the rest, and compaction. */
 typedef struct offlog_topic_config {
 	unsigned int version;        /* OFFLOG_TOPIC_CONFIG_VERSION */
 	int64_t retention_ms;        /* -1 = no time limit (default) */
-	int64_t retention_bytes;     /* per partition; -1 = no size limit (default) */
+	int64_t retention_bytes;     /* per partition, bytes of keys, values and headers;
+	                                -1 = no size limit (default) */
 	int cleanup_policy;          /* OFFLOG_CLEANUP_* bits; default DELETE */
 	int64_t delete_retention_ms; /* how long tombstones survive compaction; default 86400000 */
 	int32_t max_message_bytes;   /* key + value + encoded headers (names, values and their
 	                                lengths) of one record; default 1048576, at most
 	                                OFFLOG_MESSAGE_MAX_LIMIT */
+	/* Version 2: consumer-aware retention, which Kafka lacks. Retention,
+	 * compaction and the store's size cap never remove a record that one of
+	 * these groups has not yet committed past (a group with no committed
+	 * offset for a partition protects all of it). Copied; at most
+	 * OFFLOG_PROTECTED_GROUPS_MAX. */
+	const char *const *protected_groups;
+	size_t protected_group_count;
 } offlog_topic_config;
 
+#define OFFLOG_PROTECTED_GROUPS_MAX 64
+
 #define OFFLOG_TOPIC_CONFIG_INIT \
-	{ OFFLOG_TOPIC_CONFIG_VERSION, -1, -1, OFFLOG_CLEANUP_DELETE, 86400000, OFFLOG_MESSAGE_MAX_DEFAULT }
+	{ OFFLOG_TOPIC_CONFIG_VERSION, -1, -1, OFFLOG_CLEANUP_DELETE, 86400000, \
+	  OFFLOG_MESSAGE_MAX_DEFAULT, NULL, 0 }
 
 /* Fill *cfg with the defaults (same as OFFLOG_TOPIC_CONFIG_INIT). */
 OFFLOG_API int offlog_topic_config_init(offlog_topic_config *cfg);
@@ -316,6 +365,31 @@ OFFLOG_API int offlog_topic_create(offlog_env *env, const char *topic, int32_t p
  * if that is cut short (the process dies, the disk is full) the next
  * offlog_open() of the store finishes the removal. */
 OFFLOG_API int offlog_topic_delete(offlog_env *env, const char *topic);
+
+/* Replace a topic's configuration (all fields, as Kafka's alterConfigs).
+ * A lower retention or a smaller max_message_bytes applies from now on: to
+ * later appends, and to the records already stored at the next retention
+ * step. Errors: OFFLOG_ENOTOPIC, OFFLOG_EINVAL (a value out of range). */
+OFFLOG_API int offlog_topic_alter_config(offlog_env *env, const char *topic,
+                                         const offlog_topic_config *cfg);
+
+/* Kafka's deleteRecords: make every record of the partition below
+ * before_offset unreadable at once, by advancing the log start offset to it
+ * (never backwards: a smaller offset changes nothing), and remove them in
+ * bounded steps (the rest at later appends or offlog_maintain()).
+ * before_offset is at most the high watermark; OFFLOG_OFFSET_END means the
+ * high watermark. *low_watermark (may be NULL) gets the new log start
+ * offset. Errors: OFFLOG_ENOTOPIC, OFFLOG_ENOPART, OFFLOG_EOFFSET (negative),
+ * OFFLOG_ERANGE (beyond the high watermark). */
+OFFLOG_API int offlog_delete_records(int64_t *low_watermark, offlog_env *env, const char *topic,
+                                     int32_t partition, int64_t before_offset);
+
+/* Run retention and compaction on every topic now: remove at most
+ * max_records records (0: no limit), in transactions of at most a thousand
+ * removals each, so writers are never held up for long. *removed (may be
+ * NULL) gets how many were removed. Safe to call from any thread, while
+ * other threads and processes use the store. */
+OFFLOG_API int offlog_maintain(offlog_env *env, uint64_t max_records, uint64_t *removed);
 
 /* Grow a topic to `total` partitions (as Kafka's createPartitions: the new
  * total, not the increment). New partitions start empty. Partitions never
@@ -682,6 +756,15 @@ enum offlog_assignor {
 typedef void (*offlog_rebalance_cb)(void *opaque, offlog_consumer *consumer,
                                     const offlog_topic_partition *partitions, size_t count);
 
+/* Records removed (retention, offlog_delete_records()) before the consumer
+ * read them: offsets first..last of the partition. Called on the consumer's
+ * thread inside offlog_consumer_poll(), which then applies the reset policy
+ * (with policy "none" the poll fails with OFFLOG_ERANGE instead, its detail
+ * message naming the same range). */
+typedef void (*offlog_records_lost_cb)(void *opaque, offlog_consumer *consumer,
+                                       const char *topic, int32_t partition, int64_t first,
+                                       int64_t last);
+
 #define OFFLOG_CONSUMER_OPTIONS_VERSION 2
 
 typedef struct offlog_consumer_options {
@@ -708,12 +791,14 @@ typedef struct offlog_consumer_options {
 	offlog_rebalance_cb on_lost;      /* partitions it lost without revoking them: it was
 	                                     removed from the group; commits are fenced */
 	void *rebalance_opaque;           /* first argument of the three callbacks */
+	offlog_records_lost_cb on_records_lost; /* NULL: not reported */
+	void *records_lost_opaque;        /* its first argument */
 } offlog_consumer_options;
 
 #define OFFLOG_CONSUMER_OPTIONS_INIT \
 	{ OFFLOG_CONSUMER_OPTIONS_VERSION, OFFLOG_RESET_LATEST, 0, 1, 5000, 500, 52428800, \
 	  OFFLOG_ISOLATION_DURABLE, 45000, 3000, 300000, OFFLOG_ASSIGNOR_RANGE, NULL, NULL, NULL, \
-	  NULL, NULL }
+	  NULL, NULL, NULL, NULL }
 
 /* Fill *opts with the defaults (same as OFFLOG_CONSUMER_OPTIONS_INIT). */
 OFFLOG_API int offlog_consumer_options_init(offlog_consumer_options *opts);

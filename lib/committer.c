@@ -83,6 +83,10 @@ static int attempt(offlog_env *env, struct ol_req *group, bool *unsynced)
 			return 1;
 		}
 	}
+	if ((rc = ol_write_epilogue(&t)) != 0) {
+		db_abort(&t);
+		goto whole_group;
+	}
 	if ((rc = db_commit(&t)) != 0)
 		goto whole_group;
 	for (struct ol_req *r = group; r; r = r->next)

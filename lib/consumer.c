@@ -175,6 +175,12 @@ static int apply_reset(offlog_consumer *c, ol_txn *t, const struct cpart *cp, co
 			return ol_err(OFFLOG_ENOOFFSET,
 			              "no committed offset for group %s on %s/%d and auto_offset_reset is none",
 			              c->group ? c->group : "(none)", cp->topic, cp->partition);
+		if (had < p->log_start)
+			return ol_err(OFFLOG_ERANGE,
+			              "offset %lld out of range for %s/%d: valid range is [%lld, %lld]; "
+			              "records %lld to %lld were removed before they were read",
+			              (long long)had, cp->topic, cp->partition, (long long)p->log_start,
+			              (long long)p->leo, (long long)had, (long long)(p->log_start - 1));
 		return ol_range_error(cp->topic, cp->partition, had, p);
 	}
 }
@@ -549,8 +555,30 @@ static int poll_once(offlog_consumer *c, size_t *count)
 		ol_part p;
 		if (cp->paused)
 			continue;
-		if ((rc = load(t, cp, &p)) != 0 || (rc = resolve(c, t, cp, &p, &cp->next)) != 0)
+		rc = load(t, cp, &p);
+		if (c->gm && (rc == OFFLOG_ENOTOPIC || rc == OFFLOG_ENOPART)) {
+			/* A group member's partition whose topic was deleted: nothing
+			 * to read until the rebalance that follows revokes it. */
+			cp->next = cp->end = cp->position;
+			cp->lost_from = OFFLOG_OFFSET_INVALID;
+			continue;
+		}
+		if (rc || (rc = resolve(c, t, cp, &p, &cp->next)) != 0)
 			return rc;
+		/* Where the reset policy moved a position that fell below the log
+		 * start, the records in between were lost to this consumer. */
+		cp->lost_from = OFFLOG_OFFSET_INVALID;
+		int64_t had = cp->position;
+		if (had == OFFLOG_OFFSET_INVALID && c->group && c->opts.on_records_lost) {
+			offlog_committed cm;
+			if ((rc = commit_get(t, c->group, cp->tid, cp->partition, &cm)) != 0)
+				return rc;
+			had = cm.offset;
+		}
+		if (had != OFFLOG_OFFSET_INVALID && had < p.log_start) {
+			cp->lost_from = had;
+			cp->lost_to = p.log_start - 1;
+		}
 		cp->end = part_read_end(&p, c->opts.isolation);
 		cp->pid = p.pid;
 	}
@@ -571,6 +599,12 @@ static int poll_once(offlog_consumer *c, size_t *count)
 	for (size_t i = 0; i < c->nparts; i++)
 		if (!c->parts[i].paused)
 			c->parts[i].position = c->parts[i].next;
+	for (size_t i = 0; c->opts.on_records_lost && i < c->nparts; i++) {
+		struct cpart *cp = &c->parts[i];
+		if (!cp->paused && cp->lost_from != OFFLOG_OFFSET_INVALID)
+			c->opts.on_records_lost(c->opts.records_lost_opaque, c, cp->topic, cp->partition,
+			                        cp->lost_from, cp->lost_to);
+	}
 	if (c->nparts)
 		c->turn = (c->turn + 1) % c->nparts;
 	*count = n;

@@ -16,6 +16,8 @@ struct cpart {
 	int64_t next;        /* scratch of one poll: the position after it */
 	int64_t end;         /* scratch of one poll: readable end */
 	uint32_t pid;        /* scratch of one poll: partition id */
+	int64_t lost_from;   /* scratch of one poll: records lost to retention, */
+	int64_t lost_to;     /* or lost_from OFFLOG_OFFSET_INVALID */
 	bool paused;
 };
 

@@ -157,6 +157,7 @@ static int txn_begin(ol_txn *t, offlog_env *env, bool write)
 	t->quiet = false;
 	t->wrote = false;
 	t->defer_sync = false;
+	t->bytes_delta = 0;
 	for (;;) {
 		lock_shared(env, t);
 		int rc = mdb_txn_begin(env->mdb, NULL, write ? 0 : MDB_RDONLY, &t->mt);

@@ -44,6 +44,7 @@ static const struct errdesc errors[] = {
 	{OFFLOG_EPURGED, "OFFLOG_EPURGED", "purged before it was written"},
 	{OFFLOG_EFENCED, "OFFLOG_EFENCED", "fenced: not the owner in the group"},
 	{OFFLOG_EGROUPLIVE, "OFFLOG_EGROUPLIVE", "group has live members"},
+	{OFFLOG_ESTOREFULL, "OFFLOG_ESTOREFULL", "store size cap reached"},
 };
 
 static const struct errdesc *find(int code)

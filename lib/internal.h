@@ -116,6 +116,7 @@ typedef struct ol_txn {
 	bool quiet;    /* its commit leaves nothing that needs a flush */
 	bool wrote;    /* a write was attempted since the flag was cleared */
 	bool defer_sync; /* SYNC mode: db_commit leaves the meta sync to the caller */
+	int64_t bytes_delta; /* change of the store's record bytes, applied at commit */
 	/* Deferred modes: partitions appended to in this transaction, handed to
 	 * env->pending when it commits; `touched_all` when there were more. */
 	ol_pend touched[OL_TOUCHED_MAX];
@@ -243,6 +244,14 @@ struct offlog_env {
 	unsigned npending;
 	bool pending_all;   /* more than fit: publish every partition */
 
+	/* Maintenance (retention.c): one run at a time per handle; what the
+	 * compaction passes reached; the background thread. */
+	pthread_mutex_t maint_mu;
+	void *compacted;
+	size_t ncompacted;
+	pthread_t maintainer;
+	bool maintainer_started;
+
 	/* Background flusher of the deferred durability modes. */
 	pthread_t flusher;
 	bool flusher_started;
@@ -271,6 +280,10 @@ int ol_write_prologue(ol_txn *t);
 /* After a commit of t: note unsynced data and what awaits publishing, wake
  * waiting consumers. */
 void ol_committed(ol_txn *t);
+
+/* Called by every write transaction just before commit: applies
+ * t->bytes_delta to the store's byte count. */
+int ol_write_epilogue(ol_txn *t);
 
 /* ---- wake.c ------------------------------------------------------------- */
 
@@ -311,6 +324,9 @@ int topic_get(ol_txn *t, const char *name, ol_topic *out);
 int topic_get_part(ol_txn *t, const char *name, int32_t partition, ol_topic *out);
 /* The name of topic id into buf; OFFLOG_ENOTOPIC if deleted. */
 int topic_name_of(ol_txn *t, uint32_t id, char *buf, size_t cap);
+/* The protected groups of topic id (a list to free with
+ * offlog_names_free; none: NULL, 0). */
+int topic_protected(ol_txn *t, uint32_t id, char ***groups, size_t *count);
 /* Finish removing the records of topics deleted earlier. */
 int topic_purge_deleted(offlog_env *env);
 
@@ -371,6 +387,8 @@ int log_choose_partition(offlog_env *env, const ol_topic *tp, const offlog_messa
  * they cover was synced: the partitions in list (n entries), or with `all`
  * every partition whose high watermark is behind its log end offset. */
 int log_publish(ol_txn *t, const ol_pend *list, unsigned n, bool all);
+/* The sum of the bytes of every partition of a live topic. */
+int log_sum_bytes(ol_txn *t, int64_t *sum);
 /* Is any partition's high watermark behind its log end offset? */
 int log_behind(offlog_env *env, bool *behind);
 
@@ -403,6 +421,20 @@ int log_offset_for_time(ol_txn *t, const ol_part *p, int64_t ts, int64_t end, in
 /* Remove the records, index entries and partition states of a deleted
  * topic, at most `budget` entries; *done when nothing is left. */
 int log_purge_topic(ol_txn *t, uint32_t tid, size_t *budget, bool *done);
+
+/* ---- retention.c -------------------------------------------------------- */
+
+/* Create the store's byte count if missing (a store of an earlier version). */
+int retention_recount(offlog_env *env);
+/* The store's byte count as committed. */
+int store_bytes(offlog_env *env, int64_t *out);
+/* After appending `appended` records to a partition: a bounded retention
+ * step on it (p is written back by the caller). */
+int retention_on_append(ol_txn *t, const ol_topic *tp, int32_t part, ol_part *p, size_t appended);
+/* After an append to (tid, part) from offset base: enforce max_store_bytes
+ * (drop the oldest, never that append's records, or fail with
+ * OFFLOG_ESTOREFULL). */
+int retention_store_cap(ol_txn *t, uint32_t tid, int32_t part, int64_t base);
 
 /* ---- append.c ----------------------------------------------------------- */
 

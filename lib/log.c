@@ -137,6 +137,35 @@ int log_publish(ol_txn *t, const ol_pend *list, unsigned n, bool all)
 	return 0;
 }
 
+int log_sum_bytes(ol_txn *t, int64_t *sum)
+{
+	ol_cursor c;
+	ol_val k;
+	*sum = 0;
+	int rc = db_cursor_open(&c, t, T_PARTS);
+	if (rc)
+		return rc;
+	for (rc = db_cursor_seek(&c, NULL, 0, &k, NULL); rc == 0; rc = db_cursor_next(&c, &k, NULL)) {
+		uint32_t tid;
+		int32_t part;
+		ol_part p;
+		char name[OFFLOG_NAME_MAX + 1];
+		if (k.n != 8)
+			continue;
+		part_decode_key(&k, &tid, &part);
+		int e = topic_name_of(t, tid, name, sizeof name);
+		if (e == OFFLOG_ENOTOPIC)
+			continue;
+		if (e || (e = part_get(t, tid, part, &p)) != 0) {
+			rc = e;
+			break;
+		}
+		*sum += p.bytes;
+	}
+	db_cursor_close(&c);
+	return rc < 0 ? rc : 0;
+}
+
 int log_behind(offlog_env *env, bool *behind)
 {
 	ol_txn t;
@@ -242,6 +271,8 @@ static int append_records(ol_txn *t, ol_cursor *c, const ol_topic *tp,
 			ts = now >= 0 ? now : (now = ol_now_ms());
 		if ((rc = rec_check(&msgs[i], ts, tp->cfg.max_message_bytes, &size, &payload)) != 0)
 			return rc;
+		if (!msgs[i].key && (tp->cfg.cleanup_policy & OFFLOG_CLEANUP_COMPACT))
+			return ol_err(OFFLOG_EINVAL, "the topic is compacted: every record needs a key");
 		uint8_t k[OL_LOG_KEY];
 		void *dst;
 		ol_log_key(k, p->pid, p->leo);
@@ -261,6 +292,7 @@ static int append_records(ol_txn *t, ol_cursor *c, const ol_topic *tp,
 		p->leo++;
 		p->records++;
 		p->bytes += (int64_t)payload;
+		t->bytes_delta += (int64_t)payload;
 	}
 	return 0;
 }
@@ -282,7 +314,10 @@ int log_append(ol_txn *t, const ol_topic *tp, int32_t partition, const offlog_me
 		p.hw = p.leo;
 	else if (t->env->opts.durability == OFFLOG_DURABILITY_NOMETASYNC)
 		touch(t, tp->id, partition, p.leo);
-	return part_put(t, tp->id, partition, &p);
+	if ((rc = retention_on_append(t, tp, partition, &p, count)) != 0 ||
+	    (rc = part_put(t, tp->id, partition, &p)) != 0)
+		return rc;
+	return retention_store_cap(t, tp->id, partition, *base_offset);
 }
 
 /* ---- reading ------------------------------------------------------------ */

@@ -195,9 +195,11 @@ static void *heartbeat_main(void *arg)
 		memcpy(id, gm->id, sizeof id);
 		pthread_mutex_unlock(&gm->mu);
 		ol_beat b = {c->group, id, atomic_load(&gm->last_poll_ms), false};
-		if (ol_write(c->env, group_heartbeat_fn, &b) == 0 && b.lost)
-			atomic_store(&gm->lost, true);
+		int rc = ol_write(c->env, group_heartbeat_fn, &b);
 		pthread_mutex_lock(&gm->mu);
+		/* Lost only if the consumer has not joined again meanwhile. */
+		if (rc == 0 && b.lost && !strcmp(id, gm->id))
+			atomic_store(&gm->lost, true);
 	}
 	pthread_mutex_unlock(&gm->mu);
 	return NULL;
@@ -414,15 +416,17 @@ static bool same_set(const ol_tp *a, uint32_t na, const ol_tp *b, uint32_t nb)
 	return true;
 }
 
-/* What the group says, read in one snapshot. */
+/* What the group says, read in one snapshot: its state and this member's
+ * record, and the other members only when needed (`all`). */
 typedef struct view {
 	ol_group g;
+	ol_member mine;
+	bool found;
 	ol_member *all;
 	size_t n;
-	ol_member *me;
 } view;
 
-static int read_view(offlog_consumer *c, view *v)
+static int read_view(offlog_consumer *c, view *v, bool all)
 {
 	ol_txn t;
 	memset(v, 0, sizeof *v);
@@ -431,26 +435,36 @@ static int read_view(offlog_consumer *c, view *v)
 		return rc;
 	rc = group_get(&t, c->group, &v->g);
 	if (rc >= 0)
+		rc = member_get(&t, c->group, c->gm->id, &v->mine);
+	v->found = rc == 0;
+	if (rc == 1)
+		rc = 0;
+	if (rc == 0 && all && v->found)
 		rc = group_members(&t, c->group, &v->all, &v->n);
 	db_abort(&t);
-	for (size_t i = 0; rc == 0 && i < v->n; i++)
-		if (!strcmp(v->all[i].id, c->gm->id))
-			v->me = &v->all[i];
 	return rc;
+}
+
+static void view_free(view *v)
+{
+	member_free(&v->mine);
+	members_free(v->all, v->n);
+	v->all = NULL;
+	v->n = 0;
 }
 
 /* Target partitions of me that no other live member owns and me does not. */
 static bool claimable(const view *v, int64_t now)
 {
-	const ol_member *me = v->me;
+	const ol_member *me = &v->mine;
 	for (uint32_t i = 0; i < me->ntarget; i++) {
 		ol_tp p = me->target[i];
 		if (member_owns(me, p.tid, p.part))
 			continue;
 		bool taken = false;
 		for (size_t o = 0; o < v->n && !taken; o++)
-			taken = &v->all[o] != me && member_owns(&v->all[o], p.tid, p.part) &&
-			        member_live(&v->all[o], now);
+			taken = strcmp(v->all[o].id, me->id) != 0 &&
+			        member_owns(&v->all[o], p.tid, p.part) && member_live(&v->all[o], now);
 		if (!taken)
 			return true;
 	}
@@ -517,15 +531,15 @@ int member_poll(offlog_consumer *c)
 	if (gm->stable && seq == gm->checked_seq && c->env->wake)
 		return 0;
 	view v;
-	int rc = read_view(c, &v);
+	int rc = read_view(c, &v, false);
 	if (rc)
 		return rc;
-	if (!v.me) {
-		members_free(v.all, v.n);
+	if (!v.found) {
+		view_free(&v);
 		atomic_store(&gm->lost, true);
 		return member_poll(c);
 	}
-	ol_member *me = v.me;
+	ol_member *me = &v.mine;
 	bool eager = v.g.assignor != OFFLOG_ASSIGNOR_COOPERATIVE_STICKY;
 	bool new_gen = me->generation < v.g.generation;
 	/* What to give up: everything at a new generation with an eager
@@ -536,7 +550,7 @@ int member_poll(offlog_consumer *c)
 	if (!give || !cb) {
 		free(give);
 		free(cb);
-		members_free(v.all, v.n);
+		view_free(&v);
 		return ol_err(OFFLOG_ENOMEM, "group sync: out of memory");
 	}
 	for (uint32_t i = 0; i < me->nowned; i++) {
@@ -553,7 +567,18 @@ int member_poll(offlog_consumer *c)
 		mine_in_step &= member_owns(me, gm->own[i].tp.tid, gm->own[i].tp.part);
 	mine_in_step &= gm->nown == me->nowned;
 	bool complete = same_set(me->owned, me->nowned, me->target, me->ntarget);
-	bool write = ngive > 0 || new_gen || !mine_in_step || claimable(&v, now);
+	bool write = ngive > 0 || new_gen || !mine_in_step;
+	if (!write && !complete) {   /* waiting for others to give up partitions */
+		view_free(&v);
+		if ((rc = read_view(c, &v, true)) != 0 || !v.found) {
+			free(give);
+			free(cb);
+			view_free(&v);
+			return rc;   /* gone meanwhile: the next poll finds out */
+		}
+		me = &v.mine;
+		write = claimable(&v, now);
+	}
 	int64_t generation = v.g.generation;
 	if (!write) {
 		gm->generation = me->generation;
@@ -561,13 +586,13 @@ int member_poll(offlog_consumer *c)
 		gm->checked_seq = seq;
 		free(give);
 		free(cb);
-		members_free(v.all, v.n);
+		view_free(&v);
 		return 0;
 	}
 	if (ngive > 0)
 		revoke(c, cb);
 	free(cb);
-	members_free(v.all, v.n);
+	view_free(&v);
 	ol_sync s = {c->group, gm->id, generation, give, ngive, false, NULL, 0, false};
 	rc = ol_write(c->env, group_sync_fn, &s);
 	free(give);

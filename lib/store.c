@@ -128,7 +128,17 @@ static int check_options(offlog_options *o, const offlog_options *in)
 	if (in->version < 1 || in->version > OFFLOG_OPTIONS_VERSION)
 		return ol_err(OFFLOG_EINVAL, "offlog_options.version %u is not supported (this library: %u)",
 		              in->version, OFFLOG_OPTIONS_VERSION);
-	*o = *in;
+	/* A version 1 caller's struct ends at `flags`. */
+	if (in->version == 1)
+		memcpy(o, in, offsetof(offlog_options, maintenance_interval_ms));
+	else
+		*o = *in;
+	o->version = OFFLOG_OPTIONS_VERSION;
+	if (o->store_full_policy != OFFLOG_STORE_FULL_REJECT &&
+	    o->store_full_policy != OFFLOG_STORE_FULL_DROP_OLDEST)
+		return ol_err(OFFLOG_EINVAL, "unknown store_full_policy %d", o->store_full_policy);
+	if (o->max_store_bytes > INT64_MAX)
+		return ol_err(OFFLOG_EINVAL, "max_store_bytes above INT64_MAX");
 	if (o->durability < OFFLOG_DURABILITY_SYNC || o->durability > OFFLOG_DURABILITY_ASYNC)
 		return ol_err(OFFLOG_EINVAL, "unknown durability mode %d", o->durability);
 	if (o->flags & ~(OFFLOG_OPEN_READONLY | OFFLOG_OPEN_NOCREATE))
@@ -306,6 +316,8 @@ static int check_format(offlog_env *env)
 }
 
 static void *flusher_main(void *arg);
+static void *maintainer_main(void *arg);
+static void stop_threads(offlog_env *env);
 
 static void env_free(offlog_env *env)
 {
@@ -318,6 +330,8 @@ static void env_free(offlog_env *env)
 	pthread_cond_destroy(&env->wake_cv);
 	pthread_mutex_destroy(&env->flush_mu);
 	pthread_cond_destroy(&env->flush_cv);
+	pthread_mutex_destroy(&env->maint_mu);
+	free(env->compacted);
 	free(env->path);
 	free(env);
 }
@@ -338,6 +352,7 @@ static offlog_env *env_alloc(const char *path)
 	pthread_mutex_init(&env->gc_mu, NULL);
 	env->gc_tail = &env->gc_head;
 	pthread_mutex_init(&env->flush_mu, NULL);
+	pthread_mutex_init(&env->maint_mu, NULL);
 	pthread_condattr_t ca;
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -363,6 +378,8 @@ static int recover(offlog_env *env)
 {
 	bool behind;
 	int rc = topic_purge_deleted(env);
+	if (rc == 0)
+		rc = retention_recount(env);
 	if (rc == 0)
 		rc = log_behind(env, &behind);
 	if (rc == 0 && behind)
@@ -423,8 +440,18 @@ OFFLOG_API int offlog_open(offlog_env **out, const char *path, const offlog_opti
 		}
 		env->flusher_started = true;
 	}
+	if (!env->rdonly && env->opts.maintenance_interval_ms > 0) {
+		if (pthread_create(&env->maintainer, NULL, maintainer_main, env) != 0) {
+			rc = ol_err(OFFLOG_ENOMEM, "cannot start the maintenance thread");
+			goto fail_threads;
+		}
+		env->maintainer_started = true;
+	}
 	*out = env;
 	return 0;
+
+fail_threads:
+	stop_threads(env);
 
 fail_opened:
 	db_env_close(env);
@@ -452,13 +479,7 @@ OFFLOG_API int offlog_close(offlog_env *env)
 	if (open > 0)
 		return ol_err(OFFLOG_EBUSY, "offlog_close: %ld consumers, transactions or batches still open",
 		              open);
-	if (env->flusher_started) {
-		pthread_mutex_lock(&env->flush_mu);
-		env->flusher_stop = true;
-		pthread_cond_signal(&env->flush_cv);
-		pthread_mutex_unlock(&env->flush_mu);
-		pthread_join(env->flusher, NULL);
-	}
+	stop_threads(env);
 	int rc = 0;
 	if (ol_deferred(env) && !env->rdonly)
 		rc = offlog_flush(env);
@@ -563,6 +584,8 @@ int ol_write_solo(offlog_env *env, ol_write_fn fn, void *arg)
 		if (rc == 0)
 			rc = fn(&t, arg);
 		if (rc == 0)
+			rc = ol_write_epilogue(&t);
+		if (rc == 0)
 			rc = db_commit(&t);
 		else
 			db_abort(&t);
@@ -606,6 +629,46 @@ OFFLOG_API int offlog_flush(offlog_env *env)
 	if (rc)
 		atomic_store(&env->dirty, true);
 	return rc;
+}
+
+/* The flusher and the maintainer wait on flush_cv and stop on flusher_stop. */
+static void stop_threads(offlog_env *env)
+{
+	pthread_mutex_lock(&env->flush_mu);
+	env->flusher_stop = true;
+	pthread_cond_broadcast(&env->flush_cv);
+	pthread_mutex_unlock(&env->flush_mu);
+	if (env->flusher_started)
+		pthread_join(env->flusher, NULL);
+	if (env->maintainer_started)
+		pthread_join(env->maintainer, NULL);
+	env->flusher_started = env->maintainer_started = false;
+}
+
+static void *maintainer_main(void *arg)
+{
+	offlog_env *env = arg;
+	pthread_mutex_lock(&env->flush_mu);
+	while (!env->flusher_stop) {
+		struct timespec ts;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		uint32_t ms = env->opts.maintenance_interval_ms;
+		ts.tv_sec += ms / 1000;
+		ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&env->flush_cv, &env->flush_mu, &ts);
+		if (env->flusher_stop)
+			break;
+		pthread_mutex_unlock(&env->flush_mu);
+		/* A failed run (a full disk) is retried at the next interval. */
+		offlog_maintain(env, 0, NULL);
+		pthread_mutex_lock(&env->flush_mu);
+	}
+	pthread_mutex_unlock(&env->flush_mu);
+	return NULL;
 }
 
 static void *flusher_main(void *arg)

@@ -12,6 +12,7 @@
 
 #define TOPIC_REC_FMT 1u
 #define TOPIC_REC_SIZE 52
+#define TOPIC_REC_SIZE2 56   /* with the count of protected groups */
 #define PURGE_STEP 10000   /* entries removed per transaction when deleting */
 
 enum { ID_LIVE = 0, ID_DELETING = 1 };
@@ -75,7 +76,25 @@ static int check_config(offlog_topic_config *out, const offlog_topic_config *in)
 		return 0;
 	if (in->version < 1 || in->version > OFFLOG_TOPIC_CONFIG_VERSION)
 		return ol_err(OFFLOG_EINVAL, "offlog_topic_config.version %u is not supported", in->version);
-	*out = *in;
+	/* A version 1 caller's struct ends at max_message_bytes. */
+	if (in->version == 1)
+		memcpy(out, in, offsetof(offlog_topic_config, protected_groups));
+	else
+		*out = *in;
+	out->version = OFFLOG_TOPIC_CONFIG_VERSION;
+	if (out->protected_group_count > OFFLOG_PROTECTED_GROUPS_MAX)
+		return ol_err(OFFLOG_EINVAL, "%zu protected groups: at most %d", out->protected_group_count,
+		              OFFLOG_PROTECTED_GROUPS_MAX);
+	if (out->protected_group_count && !out->protected_groups)
+		return ol_err(OFFLOG_EINVAL, "protected_groups is NULL with a count of %zu",
+		              out->protected_group_count);
+	for (size_t i = 0; i < out->protected_group_count; i++) {
+		int rc = ol_check_group(out->protected_groups[i]);
+		if (rc)
+			return rc;
+	}
+	if (!out->protected_group_count)
+		out->protected_groups = NULL;
 	if (out->retention_ms < -1)
 		return ol_err(OFFLOG_EINVAL, "retention_ms %lld: must be -1 or >= 0",
 		              (long long)out->retention_ms);
@@ -120,7 +139,7 @@ static uint64_t get64(const uint8_t **p)
 	return v;
 }
 
-static void topic_encode(uint8_t b[TOPIC_REC_SIZE], const ol_topic *tp)
+static void topic_encode(uint8_t b[TOPIC_REC_SIZE2], const ol_topic *tp)
 {
 	uint8_t *p = b;
 	put32(&p, TOPIC_REC_FMT);
@@ -132,6 +151,7 @@ static void topic_encode(uint8_t b[TOPIC_REC_SIZE], const ol_topic *tp)
 	put32(&p, (uint32_t)tp->cfg.cleanup_policy);
 	put64(&p, (uint64_t)tp->cfg.delete_retention_ms);
 	put32(&p, (uint32_t)tp->cfg.max_message_bytes);
+	put32(&p, (uint32_t)tp->cfg.protected_group_count);
 }
 
 static int topic_decode(ol_topic *tp, const ol_val *v, const char *name)
@@ -148,6 +168,12 @@ static int topic_decode(ol_topic *tp, const ol_val *v, const char *name)
 	tp->cfg.cleanup_policy = (int)get32(&p);
 	tp->cfg.delete_retention_ms = (int64_t)get64(&p);
 	tp->cfg.max_message_bytes = (int32_t)get32(&p);
+	/* The names are read where needed (topic_protected); the count says
+	 * whether there are any. Records written before version 2 lack it. */
+	tp->cfg.protected_group_count = v->n >= TOPIC_REC_SIZE2 ? get32(&p) : 0;
+	tp->cfg.protected_groups = NULL;
+	if (tp->cfg.protected_group_count > OFFLOG_PROTECTED_GROUPS_MAX)
+		goto damaged;
 	if (tp->partitions < 1 || tp->partitions > OFFLOG_PARTITIONS_MAX ||
 	    tp->cfg.max_message_bytes < 1 || tp->cfg.max_message_bytes > OFFLOG_MESSAGE_MAX_LIMIT ||
 	    tp->cfg.cleanup_policy < 1 || tp->cfg.cleanup_policy > 3)
@@ -200,9 +226,71 @@ int topic_name_of(ol_txn *t, uint32_t id, char *buf, size_t cap)
 	return 0;
 }
 
+/* The protected groups of topic id live in T_META under "protect" + id:
+ * a count byte, then each name as a length byte and its bytes. */
+static size_t protect_key(uint8_t k[11], uint32_t id)
+{
+	memcpy(k, "protect", 7);
+	ol_be32(k + 7, id);
+	return 11;
+}
+
+static int put_protected(ol_txn *t, uint32_t id, const offlog_topic_config *cfg)
+{
+	uint8_t k[11], v[1 + OFFLOG_PROTECTED_GROUPS_MAX * (1 + OFFLOG_GROUP_MAX)];
+	size_t n = 1;
+	if (!cfg->protected_group_count) {
+		int rc = db_del(t, T_META, k, protect_key(k, id));
+		return rc < 0 ? rc : 0;
+	}
+	v[0] = (uint8_t)cfg->protected_group_count;
+	for (size_t i = 0; i < cfg->protected_group_count; i++) {
+		size_t len = strlen(cfg->protected_groups[i]);
+		v[n++] = (uint8_t)len;
+		memcpy(v + n, cfg->protected_groups[i], len);
+		n += len;
+	}
+	return db_put(t, T_META, k, protect_key(k, id), v, n);
+}
+
+int topic_protected(ol_txn *t, uint32_t id, char ***groups, size_t *count)
+{
+	uint8_t k[11];
+	ol_val v;
+	*groups = NULL;
+	*count = 0;
+	int rc = db_get(t, T_META, k, protect_key(k, id), &v);
+	if (rc)
+		return rc == 1 ? 0 : rc;
+	const uint8_t *p = v.p, *end = p + v.n;
+	size_t n = v.n ? *p++ : 0;
+	char **list = calloc(n + 1, sizeof *list);
+	if (!list)
+		return ol_err(OFFLOG_ENOMEM, "protected groups: out of memory");
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		size_t len = p < end ? *p++ : 0;
+		if (len == 0 || len > (size_t)(end - p))
+			rc = ol_err(OFFLOG_ECORRUPT, "the protected groups of topic id %u are damaged", id);
+		else if (!(list[i] = malloc(len + 1)))
+			rc = ol_err(OFFLOG_ENOMEM, "protected groups: out of memory");
+		else {
+			memcpy(list[i], p, len);
+			list[i][len] = 0;
+			p += len;
+		}
+	}
+	if (rc) {
+		offlog_names_free(list, n);
+		return rc;
+	}
+	*groups = list;
+	*count = n;
+	return 0;
+}
+
 static int put_topic(ol_txn *t, const char *name, const ol_topic *tp)
 {
-	uint8_t b[TOPIC_REC_SIZE];
+	uint8_t b[TOPIC_REC_SIZE2];
 	topic_encode(b, tp);
 	return db_put(t, T_TOPICS, name, strlen(name), b, sizeof b);
 }
@@ -267,9 +355,40 @@ static int create_fn(ol_txn *t, void *arg)
 	ol_be32(next, id + 1);
 	ol_topic tp = {id, a->partitions, ol_now_ms(), a->cfg};
 	if ((rc = db_put(t, T_META, "next_topic_id", 13, next, 4)) == 0 &&
-	    (rc = put_topic(t, a->name, &tp)) == 0 && (rc = put_topic_id(t, id, ID_LIVE, a->name)) == 0)
+	    (rc = put_topic(t, a->name, &tp)) == 0 && (rc = put_topic_id(t, id, ID_LIVE, a->name)) == 0 &&
+	    (rc = put_protected(t, id, &a->cfg)) == 0)
 		rc = init_partitions(t, id, 0, a->partitions);
 	return rc;
+}
+
+struct alter_args {
+	const char *name;
+	offlog_topic_config cfg;
+};
+
+static int alter_fn(ol_txn *t, void *arg)
+{
+	struct alter_args *a = arg;
+	ol_topic tp;
+	int rc = topic_get(t, a->name, &tp);
+	if (rc)
+		return rc;
+	tp.cfg = a->cfg;
+	if ((rc = put_topic(t, a->name, &tp)) == 0)
+		rc = put_protected(t, tp.id, &a->cfg);
+	return rc;
+}
+
+OFFLOG_API int offlog_topic_alter_config(offlog_env *env, const char *topic,
+                                         const offlog_topic_config *cfg)
+{
+	struct alter_args a = {topic, {0}};
+	int rc;
+	if (!env || !cfg)
+		return ol_err(OFFLOG_EINVAL, "offlog_topic_alter_config: NULL argument");
+	if ((rc = ol_check_topic_name(topic)) || (rc = check_config(&a.cfg, cfg)))
+		return rc;
+	return ol_write(env, alter_fn, &a);
 }
 
 static int check_count(int32_t n)
@@ -342,7 +461,16 @@ static int delete_fn(ol_txn *t, void *arg)
 	if (rc)
 		return rc;
 	a->id = tp.id;
-	if ((rc = db_del(t, T_TOPICS, a->name, strlen(a->name))) < 0)
+	/* Its records no longer count towards the store's size. */
+	for (int32_t i = 0; i < tp.partitions; i++) {
+		ol_part p;
+		if ((rc = part_get(t, tp.id, i, &p)) != 0)
+			return rc;
+		t->bytes_delta -= p.bytes;
+	}
+	offlog_topic_config none = {.protected_group_count = 0};
+	if ((rc = db_del(t, T_TOPICS, a->name, strlen(a->name))) < 0 ||
+	    (rc = put_protected(t, tp.id, &none)) != 0)
 		return rc;
 	return put_topic_id(t, tp.id, ID_DELETING, a->name);
 }
@@ -492,8 +620,11 @@ OFFLOG_API int offlog_topic_list(char ***names, size_t *count, offlog_env *env)
 
 OFFLOG_API void offlog_topic_info_free(offlog_topic_info *info)
 {
-	if (info)
+	if (info) {
 		free(info->partitions);
+		offlog_names_free((char **)info->config.protected_groups,
+		                  info->config.protected_group_count);
+	}
 	free(info);
 }
 
@@ -529,6 +660,13 @@ OFFLOG_API int offlog_topic_describe(offlog_topic_info **out, offlog_env *env, c
 	info->partition_count = tp.partitions;
 	info->created_ms = tp.created_ms;
 	info->config = tp.cfg;
+	info->config.protected_group_count = 0;
+	char **groups;
+	size_t ngroups;
+	if ((rc = topic_protected(&t, tp.id, &groups, &ngroups)) != 0)
+		goto done;
+	info->config.protected_groups = (const char *const *)groups;
+	info->config.protected_group_count = ngroups;
 	for (int32_t i = 0; i < tp.partitions && rc == 0; i++) {
 		ol_part p;
 		if ((rc = part_get(&t, tp.id, i, &p)) == 0)

@@ -127,7 +127,11 @@ OFFLOG_API int offlog_txn_commit(offlog_txn *x)
 			offlog_txn_abort(x);
 		return rc;
 	}
-	rc = db_commit(&x->t);
+	rc = ol_write_epilogue(&x->t);
+	if (rc == 0)
+		rc = db_commit(&x->t);
+	else
+		db_abort(&x->t);
 	if (rc == 0)
 		ol_committed(&x->t);
 	else

@@ -1,0 +1,874 @@
+/*
+ * retention.c - removing records: retention by time and size, delete-records,
+ * compaction, the store's size cap, and the byte count they all keep.
+ *
+ * Every removal is bounded: an append removes a few head records of the
+ * partition it appended to (enough to keep pace with what it adds), and
+ * offlog_maintain() works through every partition in transactions of at most
+ * STEP_MAX removals. The log start offset only moves forward, offsets are
+ * never reused, and nothing at or above the high watermark is removed, nor
+ * anything a protected group has not committed past.
+ *
+ * A partition's `records` and `bytes` count what is stored. offlog_delete_records()
+ * moves the log start offset at once and leaves the records below it to be
+ * removed by the next steps, which always start at the partition's first key.
+ *
+ * The store's byte count (T_META "bytes") is the sum of every live
+ * partition's bytes; each write transaction adds its change once, at commit
+ * (ol_write_epilogue).
+ */
+#include "internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#define STEP_MAX 1000          /* removals per maintenance transaction */
+#define APPEND_STEP_MIN 16     /* removals an append may make, at least */
+#define DROP_STEP_MAX 4096     /* removals one append may make under the store cap */
+
+/* ---- the store's byte count --------------------------------------------- */
+
+static const char BYTES_KEY[] = "bytes";
+#define BYTES_KEY_LEN (sizeof BYTES_KEY - 1)
+
+static int bytes_get(ol_txn *t, int64_t *out, bool *found)
+{
+	ol_val v;
+	int rc = db_get(t, T_META, BYTES_KEY, BYTES_KEY_LEN, &v);
+	*out = 0;
+	*found = rc == 0;
+	if (rc)
+		return rc == 1 ? 0 : rc;
+	if (v.n != 8)
+		return ol_err(OFFLOG_ECORRUPT, "the store's byte count is damaged");
+	*out = (int64_t)ol_get_le64(v.p);
+	return 0;
+}
+
+static int bytes_put(ol_txn *t, int64_t n)
+{
+	uint8_t v[8];
+	ol_le64(v, (uint64_t)(n < 0 ? 0 : n));
+	return db_put(t, T_META, BYTES_KEY, BYTES_KEY_LEN, v, 8);
+}
+
+int ol_write_epilogue(ol_txn *t)
+{
+	if (t->bytes_delta == 0)
+		return 0;
+	int64_t n;
+	bool found;
+	int rc = bytes_get(t, &n, &found);
+	if (rc == 0)
+		rc = bytes_put(t, n + t->bytes_delta);
+	if (rc == 0)
+		t->bytes_delta = 0;
+	return rc;
+}
+
+static int recount_fn(ol_txn *t, void *arg)
+{
+	OL_UNUSED(arg);
+	int64_t n, sum;
+	bool found;
+	int rc = bytes_get(t, &n, &found);
+	if (rc || found)
+		return rc;
+	if ((rc = log_sum_bytes(t, &sum)) == 0)
+		rc = bytes_put(t, sum);
+	t->quiet = true;
+	return rc;
+}
+
+int retention_recount(offlog_env *env)
+{
+	return ol_write_solo(env, recount_fn, NULL);
+}
+
+int store_bytes(offlog_env *env, int64_t *out)
+{
+	ol_txn t;
+	bool found;
+	int rc = db_read_begin(&t, env);
+	if (rc)
+		return rc;
+	rc = bytes_get(&t, out, &found);
+	db_abort(&t);
+	return rc;
+}
+
+/* ---- what may be removed ------------------------------------------------- */
+
+/* The first offset a protected group still needs: removal stops below it.
+ * INT64_MAX when the topic protects no group. */
+static int protect_limit(ol_txn *t, const ol_topic *tp, int32_t part, const ol_part *p,
+                         int64_t *limit)
+{
+	*limit = INT64_MAX;
+	if (!tp->cfg.protected_group_count)
+		return 0;
+	char **groups;
+	size_t n;
+	int rc = topic_protected(t, tp->id, &groups, &n);
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		offlog_committed cm;
+		if ((rc = commit_get(t, groups[i], tp->id, part, &cm)) != 0)
+			break;
+		int64_t need = cm.offset == OFFLOG_OFFSET_INVALID ? p->log_start : cm.offset;
+		if (need < *limit)
+			*limit = need;
+	}
+	offlog_names_free(groups, n);
+	return rc;
+}
+
+static bool has_retention(const ol_topic *tp)
+{
+	return (tp->cfg.cleanup_policy & OFFLOG_CLEANUP_DELETE) &&
+	       (tp->cfg.retention_ms >= 0 || tp->cfg.retention_bytes >= 0);
+}
+
+/* Remove index entries of the partition that point below its log start. */
+static int trim_index(ol_txn *t, const ol_part *p, size_t *budget)
+{
+	ol_cursor c;
+	ol_val k, v;
+	uint8_t key[OL_LOG_KEY];
+	int rc = db_cursor_open(&c, t, T_TINDEX);
+	if (rc)
+		return rc;
+	ol_log_key(key, p->pid, 0);
+	for (rc = db_cursor_seek(&c, key, OL_LOG_KEY, &k, &v); rc == 0 && *budget > 0;
+	     rc = db_cursor_seek(&c, key, OL_LOG_KEY, &k, &v)) {
+		if (k.n != OL_LOG_KEY || ol_get_be32(k.p) != p->pid || v.n != 8 ||
+		    (int64_t)ol_get_be64(v.p) >= p->log_start)
+			break;
+		if ((rc = db_cursor_del(&c)) != 0)
+			break;
+		--*budget;
+	}
+	db_cursor_close(&c);
+	return rc < 0 ? rc : 0;
+}
+
+/* Why the head record goes, given what the caller wants. */
+typedef struct trim_want {
+	int64_t now;
+	bool policy;         /* apply the topic's retention */
+	int64_t free_bytes;  /* the store cap: remove at least this many bytes */
+	int64_t below;       /* never remove this offset or above (an append's own records) */
+} trim_want;
+
+/* Remove head records of one partition while `w` says so: first any left
+ * below the log start (delete-records), then by the topic's retention, or
+ * to free bytes for the store cap; never at or above min(high watermark,
+ * protect limit); at most *budget. The caller writes p back. */
+static int log_trim(ol_txn *t, const ol_topic *tp, int32_t part, ol_part *p, const trim_want *w,
+                    size_t *budget, uint64_t *removed, int64_t *freed)
+{
+	int64_t limit;
+	ol_cursor c;
+	ol_val k, v;
+	uint8_t key[OL_LOG_KEY];
+	int rc = protect_limit(t, tp, part, p, &limit);
+	if (rc || (rc = db_cursor_open(&c, t, T_LOG)) != 0)
+		return rc;
+	if (limit > p->hw)
+		limit = p->hw;
+	if (limit > w->below)
+		limit = w->below;
+	bool by_time = w->policy && (tp->cfg.cleanup_policy & OFFLOG_CLEANUP_DELETE) &&
+	               tp->cfg.retention_ms >= 0;
+	bool by_size = w->policy && (tp->cfg.cleanup_policy & OFFLOG_CLEANUP_DELETE) &&
+	               tp->cfg.retention_bytes >= 0;
+	int64_t cutoff = by_time && w->now > INT64_MIN + tp->cfg.retention_ms
+	                     ? w->now - tp->cfg.retention_ms
+	                     : INT64_MIN;
+	int64_t want_free = w->free_bytes;
+	bool moved = false;
+	ol_log_key(key, p->pid, 0);
+	while (*budget > 0) {
+		if ((rc = db_cursor_seek(&c, key, OL_LOG_KEY, &k, &v)) != 0 || k.n != OL_LOG_KEY ||
+		    ol_get_be32(k.p) != p->pid)
+			break;
+		int64_t off = (int64_t)ol_get_be64((const uint8_t *)k.p + 4);
+		offlog_record r;
+		if ((rc = rec_decode(&r, v.p, v.n)) != 0)
+			break;
+		bool below = off < p->log_start;
+		bool go = below || (off < limit && ((by_time && r.timestamp < cutoff) ||
+		                                    (by_size && p->bytes > tp->cfg.retention_bytes) ||
+		                                    want_free > 0));
+		if (!go)
+			break;
+		if ((rc = db_cursor_del(&c)) != 0)
+			break;
+		int64_t pay = (int64_t)rec_payload(&r);
+		p->records--;
+		p->bytes -= pay;
+		t->bytes_delta -= pay;
+		want_free -= pay;
+		if (freed)
+			*freed += pay;
+		if (!below) {
+			p->log_start = off + 1;
+			moved = true;
+		}
+		--*budget;
+		++*removed;
+		ol_log_key(key, p->pid, off + 1);
+	}
+	db_cursor_close(&c);
+	if (rc < 0)
+		return rc;
+	if (moved || *removed)
+		rc = trim_index(t, p, budget);
+	return rc;
+}
+
+/* ---- during appends -------------------------------------------------------- */
+
+int retention_on_append(ol_txn *t, const ol_topic *tp, int32_t part, ol_part *p, size_t appended)
+{
+	if (!has_retention(tp))
+		return 0;
+	size_t budget = 2 * appended + APPEND_STEP_MIN;
+	uint64_t removed = 0;
+	trim_want w = {ol_now_ms(), true, 0, p->leo - (int64_t)appended};
+	return log_trim(t, tp, part, p, &w, &budget, &removed, NULL);
+}
+
+/* The head record of a partition that the store cap may drop: its
+ * timestamp, or false when there is none (empty, protected, not below the
+ * high watermark). */
+static int droppable_head(ol_txn *t, const ol_topic *tp, int32_t part, const ol_part *p,
+                          bool *any, int64_t *ts)
+{
+	int64_t limit;
+	ol_val k, v;
+	ol_cursor c;
+	uint8_t key[OL_LOG_KEY];
+	*any = false;
+	int rc = protect_limit(t, tp, part, p, &limit);
+	if (rc || (rc = db_cursor_open(&c, t, T_LOG)) != 0)
+		return rc;
+	if (limit > p->hw)
+		limit = p->hw;
+	ol_log_key(key, p->pid, p->log_start);
+	rc = db_cursor_seek(&c, key, OL_LOG_KEY, &k, &v);
+	if (rc == 0 && k.n == OL_LOG_KEY && ol_get_be32(k.p) == p->pid &&
+	    (int64_t)ol_get_be64((const uint8_t *)k.p + 4) < limit) {
+		offlog_record r;
+		if ((rc = rec_decode(&r, v.p, v.n)) == 0) {
+			*any = true;
+			*ts = r.timestamp;
+		}
+	}
+	db_cursor_close(&c);
+	return rc < 0 ? rc : 0;
+}
+
+/* Drop the oldest records of the store, by the timestamp of each
+ * partition's head, until `need` bytes are freed or nothing may go. */
+static int drop_oldest(ol_txn *t, int64_t need, uint32_t cur_tid, int32_t cur_part,
+                       int64_t cur_base, int64_t *freed)
+{
+	ol_cursor c;
+	ol_val k;
+	size_t budget = DROP_STEP_MAX;
+	int rc = 0;
+	*freed = 0;
+	while (rc == 0 && *freed < need && budget > 0) {
+		bool found = false;
+		int64_t best_ts = INT64_MAX;
+		uint32_t best_tid = 0;
+		int32_t best_part = 0;
+		if ((rc = db_cursor_open(&c, t, T_PARTS)) != 0)
+			break;
+		for (rc = db_cursor_seek(&c, NULL, 0, &k, NULL); rc == 0; rc = db_cursor_next(&c, &k, NULL)) {
+			if (k.n != 8)
+				continue;
+			uint32_t tid = ol_get_be32(k.p);
+			int32_t part = (int32_t)ol_get_be32((const uint8_t *)k.p + 4);
+			char name[OFFLOG_NAME_MAX + 1];
+			ol_topic tp;
+			ol_part p;
+			bool any;
+			int64_t ts;
+			int e = topic_name_of(t, tid, name, sizeof name);
+			if (e == OFFLOG_ENOTOPIC)
+				continue;   /* deleted: already not counted */
+			if (e || (e = topic_get(t, name, &tp)) != 0 || (e = part_get(t, tid, part, &p)) != 0 ||
+			    (e = droppable_head(t, &tp, part, &p, &any, &ts)) != 0) {
+				rc = e;
+				break;
+			}
+			if (any && ts < best_ts) {
+				found = true;
+				best_ts = ts;
+				best_tid = tid;
+				best_part = part;
+			}
+		}
+		db_cursor_close(&c);
+		if (rc < 0)
+			break;
+		rc = 0;
+		if (!found)
+			break;
+		char name[OFFLOG_NAME_MAX + 1];
+		ol_topic tp;
+		ol_part p;
+		uint64_t removed = 0;
+		size_t step = budget < 64 ? budget : 64;
+		size_t before = step;
+		trim_want w = {0, false, need - *freed,
+		               best_tid == cur_tid && best_part == cur_part ? cur_base : INT64_MAX};
+		if ((rc = topic_name_of(t, best_tid, name, sizeof name)) != 0 ||
+		    (rc = topic_get(t, name, &tp)) != 0 || (rc = part_get(t, best_tid, best_part, &p)) != 0 ||
+		    (rc = log_trim(t, &tp, best_part, &p, &w, &step, &removed, freed)) != 0 ||
+		    (rc = part_put(t, best_tid, best_part, &p)) != 0)
+			break;
+		budget -= before - step;
+		if (removed == 0)
+			break;
+	}
+	return rc;
+}
+
+int retention_store_cap(ol_txn *t, uint32_t tid, int32_t part, int64_t base)
+{
+	offlog_env *env = t->env;
+	uint64_t cap = env->opts.max_store_bytes;
+	if (!cap || t->bytes_delta <= 0)
+		return 0;
+	int64_t n;
+	bool found;
+	int rc = bytes_get(t, &n, &found);
+	if (rc)
+		return rc;
+	int64_t now = n + t->bytes_delta;
+	if (now <= (int64_t)cap)
+		return 0;
+	int64_t freed = 0;
+	if (env->opts.store_full_policy == OFFLOG_STORE_FULL_DROP_OLDEST &&
+	    (rc = drop_oldest(t, now - (int64_t)cap, tid, part, base, &freed)) != 0)
+		return rc;
+	if (now - freed <= (int64_t)cap)
+		return 0;
+	t->broken = true;   /* records were written (and maybe removed): the transaction is void */
+	return ol_err(OFFLOG_ESTOREFULL,
+	              "the store holds %lld of its %llu bytes of records and this append needs %lld more%s",
+	              (long long)n, (unsigned long long)cap, (long long)(now - freed - n),
+	              env->opts.store_full_policy == OFFLOG_STORE_FULL_DROP_OLDEST
+	                  ? "; what is left may not be dropped (protected, or not yet durable)"
+	                  : "");
+}
+
+/* ---- delete-records ------------------------------------------------------ */
+
+struct delrec_args {
+	const char *topic;
+	int32_t partition;
+	int64_t before;
+	int64_t low;   /* out */
+};
+
+static int delrec_fn(ol_txn *t, void *arg)
+{
+	struct delrec_args *a = arg;
+	ol_topic tp;
+	ol_part p;
+	int rc = topic_get_part(t, a->topic, a->partition, &tp);
+	if (rc == 0)
+		rc = part_get(t, tp.id, a->partition, &p);
+	if (rc)
+		return rc;
+	int64_t before = a->before == OFFLOG_OFFSET_END ? p.hw : a->before;
+	if (before > p.hw)
+		return ol_err(OFFLOG_ERANGE,
+		              "delete records of %s/%d before %lld: beyond the high watermark %lld",
+		              a->topic, a->partition, (long long)before, (long long)p.hw);
+	if (before > p.log_start)
+		p.log_start = before;
+	size_t budget = STEP_MAX;
+	uint64_t removed = 0;
+	trim_want w = {0, false, 0, INT64_MAX};
+	if ((rc = log_trim(t, &tp, a->partition, &p, &w, &budget, &removed, NULL)) == 0)
+		rc = part_put(t, tp.id, a->partition, &p);
+	a->low = p.log_start;
+	return rc;
+}
+
+OFFLOG_API int offlog_delete_records(int64_t *low_watermark, offlog_env *env, const char *topic,
+                                     int32_t partition, int64_t before_offset)
+{
+	if (!env)
+		return ol_err(OFFLOG_EINVAL, "offlog_delete_records: env is NULL");
+	int rc = ol_check_topic_name(topic);
+	if (rc)
+		return rc;
+	if (before_offset < 0 && before_offset != OFFLOG_OFFSET_END)
+		return ol_err(OFFLOG_EOFFSET, "before_offset %lld: must be >= 0 or OFFLOG_OFFSET_END",
+		              (long long)before_offset);
+	struct delrec_args a = {topic, partition, before_offset, 0};
+	if ((rc = ol_write(env, delrec_fn, &a)) == 0 && low_watermark)
+		*low_watermark = a.low;
+	return rc;
+}
+
+/* ---- compaction ---------------------------------------------------------- */
+
+/* The latest record of each key, by a 128-bit hash of the key (two
+ * independent 64-bit hashes: a collision that would drop a record needs
+ * both to collide). Open addressing. */
+typedef struct kentry {
+	uint64_t h1, h2;
+	int64_t offset;   /* -1: empty slot */
+	int64_t ts;
+	bool tombstone;
+} kentry;
+
+typedef struct kmap {
+	kentry *e;
+	size_t cap, n;
+} kmap;
+
+static void key_hash(const void *key, size_t len, uint64_t *h1, uint64_t *h2)
+{
+	const uint8_t *p = key;
+	uint64_t a = 14695981039346656037u, b = 0x9e3779b97f4a7c15u ^ len;
+	for (size_t i = 0; i < len; i++) {
+		a = (a ^ p[i]) * 1099511628211u;
+		b = (b + p[i]) * 0xff51afd7ed558ccdu;
+		b ^= b >> 29;
+	}
+	*h1 = a;
+	*h2 = b ^ (b >> 32);
+}
+
+static kentry *kmap_slot(kmap *m, uint64_t h1, uint64_t h2)
+{
+	size_t i = (size_t)(h1 ^ (h2 << 1)) & (m->cap - 1);
+	while (m->e[i].offset >= 0 && (m->e[i].h1 != h1 || m->e[i].h2 != h2))
+		i = (i + 1) & (m->cap - 1);
+	return &m->e[i];
+}
+
+static bool kmap_grow(kmap *m)
+{
+	size_t cap = m->cap ? m->cap * 2 : 1024;
+	kentry *e = malloc(cap * sizeof *e);
+	if (!e)
+		return false;
+	for (size_t i = 0; i < cap; i++)
+		e[i].offset = -1;
+	kmap old = *m;
+	m->e = e;
+	m->cap = cap;
+	for (size_t i = 0; i < old.cap; i++)
+		if (old.e[i].offset >= 0)
+			*kmap_slot(m, old.e[i].h1, old.e[i].h2) = old.e[i];
+	free(old.e);
+	return true;
+}
+
+/* Per partition being compacted: the map, from one snapshot, and how far
+ * the removal went. */
+typedef struct cpass {
+	uint32_t tid;
+	int32_t part;
+	uint32_t pid;
+	int64_t end;      /* the high watermark when the map was built */
+	int64_t next;     /* the next offset to look at */
+	kmap map;
+} cpass;
+
+static int build_map(ol_txn *t, cpass *cp, int64_t from)
+{
+	ol_cursor c;
+	ol_val k, v;
+	uint8_t key[OL_LOG_KEY];
+	int rc = db_cursor_open(&c, t, T_LOG);
+	if (rc)
+		return rc;
+	ol_log_key(key, cp->pid, from);
+	for (rc = db_cursor_seek(&c, key, OL_LOG_KEY, &k, &v); rc == 0; rc = db_cursor_next(&c, &k, &v)) {
+		if (k.n != OL_LOG_KEY || ol_get_be32(k.p) != cp->pid)
+			break;
+		int64_t off = (int64_t)ol_get_be64((const uint8_t *)k.p + 4);
+		if (off >= cp->end)
+			break;
+		offlog_record r;
+		if ((rc = rec_decode(&r, v.p, v.n)) != 0)
+			break;
+		if (!r.key)
+			continue;   /* written before the topic was compacted: kept */
+		if ((cp->map.n + 1) * 2 > cp->map.cap && !kmap_grow(&cp->map)) {
+			rc = ol_err(OFFLOG_ENOMEM, "compaction: out of memory");
+			break;
+		}
+		uint64_t h1, h2;
+		key_hash(r.key, r.key_len, &h1, &h2);
+		kentry *e = kmap_slot(&cp->map, h1, h2);
+		if (e->offset < 0)
+			cp->map.n++;
+		*e = (kentry){h1, h2, off, r.timestamp, r.value == NULL};
+	}
+	db_cursor_close(&c);
+	return rc < 0 ? rc : 0;
+}
+
+/* One step of removing what the map says is superseded, or an expired
+ * tombstone; updates the partition state. */
+static int compact_step(ol_txn *t, const ol_topic *tp, cpass *cp, int64_t now, size_t *budget,
+                        uint64_t *removed)
+{
+	ol_part p;
+	ol_cursor c;
+	ol_val k, v;
+	uint8_t key[OL_LOG_KEY];
+	int64_t limit;
+	int rc = part_get(t, cp->tid, cp->part, &p);
+	if (rc || (rc = protect_limit(t, tp, cp->part, &p, &limit)) != 0 ||
+	    (rc = db_cursor_open(&c, t, T_LOG)) != 0)
+		return rc;
+	if (p.pid != cp->pid) {   /* the topic was deleted and created again */
+		db_cursor_close(&c);
+		cp->next = cp->end;
+		return 0;
+	}
+	if (cp->next < p.log_start)
+		cp->next = p.log_start;
+	bool changed = false;
+	ol_log_key(key, cp->pid, cp->next);
+	for (rc = db_cursor_seek(&c, key, OL_LOG_KEY, &k, &v); rc == 0 && *budget > 0;) {
+		if (k.n != OL_LOG_KEY || ol_get_be32(k.p) != cp->pid)
+			break;
+		int64_t off = (int64_t)ol_get_be64((const uint8_t *)k.p + 4);
+		if (off >= cp->end || off >= limit)
+			break;
+		cp->next = off + 1;
+		offlog_record r;
+		if ((rc = rec_decode(&r, v.p, v.n)) != 0)
+			break;
+		bool go = false;
+		if (r.key) {
+			uint64_t h1, h2;
+			key_hash(r.key, r.key_len, &h1, &h2);
+			const kentry *e = kmap_slot(&cp->map, h1, h2);
+			go = e->offset > off ||
+			     (e->offset == off && e->tombstone &&
+			      e->ts < now - tp->cfg.delete_retention_ms);
+		}
+		if (!go) {
+			rc = db_cursor_next(&c, &k, &v);
+			continue;
+		}
+		if ((rc = db_cursor_del(&c)) != 0)
+			break;
+		int64_t pay = (int64_t)rec_payload(&r);
+		p.records--;
+		p.bytes -= pay;
+		t->bytes_delta -= pay;
+		--*budget;
+		++*removed;
+		changed = true;
+		ol_log_key(key, cp->pid, off + 1);
+		rc = db_cursor_seek(&c, key, OL_LOG_KEY, &k, &v);
+	}
+	db_cursor_close(&c);
+	if (rc < 0)
+		return rc;
+	if (rc == 1 || (k.n == OL_LOG_KEY && ol_get_be32(k.p) != cp->pid))
+		cp->next = cp->end;
+	return changed ? part_put(t, cp->tid, cp->part, &p) : 0;
+}
+
+/* ---- maintenance ------------------------------------------------------------ */
+
+struct maint {
+	uint64_t max;          /* removals allowed in all, 0 = no limit */
+	uint64_t removed;
+	/* Where the retention sweep resumes: the next (topic id, partition). */
+	uint32_t tid;
+	int32_t part;
+	bool sweep_done;
+	/* What one sweep transaction did, applied once it committed (a write
+	 * function may run more than once). */
+	uint32_t out_tid;
+	int32_t out_part;
+	bool out_done;
+	uint64_t out_removed;
+};
+
+static size_t step_budget(const struct maint *m)
+{
+	if (!m->max)
+		return STEP_MAX;
+	uint64_t left = m->max - m->removed;
+	return left < STEP_MAX ? (size_t)left : STEP_MAX;
+}
+
+/* One transaction of the retention sweep over every partition in key order. */
+static int sweep_fn(ol_txn *t, void *arg)
+{
+	struct maint *m = arg;
+	ol_cursor c;
+	ol_val k;
+	uint8_t key[8];
+	size_t budget = step_budget(m);
+	int64_t now = ol_now_ms();
+	uint64_t removed = 0;
+	int rc = db_cursor_open(&c, t, T_PARTS);
+	if (rc)
+		return rc;
+	ol_part_key(key, m->tid, m->part);
+	m->out_done = true;
+	char name[OFFLOG_NAME_MAX + 1];
+	ol_topic tp;
+	uint32_t have = 0;   /* topic id whose record is in tp */
+	for (rc = db_cursor_seek(&c, key, 8, &k, NULL); rc == 0; rc = db_cursor_seek(&c, key, 8, &k, NULL)) {
+		if (budget == 0) {
+			m->out_done = false;
+			break;
+		}
+		if (k.n != 8) {
+			rc = ol_err(OFFLOG_ECORRUPT, "a partition key is damaged");
+			break;
+		}
+		uint32_t tid = ol_get_be32(k.p);
+		int32_t part = (int32_t)ol_get_be32((const uint8_t *)k.p + 4);
+		/* The next key: (tid, part + 1), or the next topic. */
+		if (part == INT32_MAX)
+			ol_part_key(key, tid + 1, 0);
+		else
+			ol_part_key(key, tid, part + 1);
+		if (have != tid) {
+			int e = topic_name_of(t, tid, name, sizeof name);
+			if (e == OFFLOG_ENOTOPIC)
+				continue;   /* deleted: its purge removes it */
+			if (e || (e = topic_get(t, name, &tp)) != 0) {
+				rc = e;
+				break;
+			}
+			have = tid;
+		}
+		ol_part p;
+		if ((rc = part_get(t, tid, part, &p)) != 0)
+			break;
+		trim_want w = {now, true, 0, INT64_MAX};
+		uint64_t before = removed;
+		size_t b0 = budget;
+		if ((rc = log_trim(t, &tp, part, &p, &w, &budget, &removed, NULL)) != 0)
+			break;
+		if (removed != before || budget != b0) {
+			if ((rc = part_put(t, tid, part, &p)) != 0)
+				break;
+		}
+		if (budget == 0) {   /* maybe more here: come back to this partition */
+			ol_part_key(key, tid, part);
+			m->out_done = false;
+			break;
+		}
+	}
+	db_cursor_close(&c);
+	m->out_tid = ol_get_be32(key);
+	m->out_part = (int32_t)ol_get_be32(key + 4);
+	m->out_removed = removed;
+	return rc < 0 ? rc : 0;
+}
+
+/* The compacted partitions and the high watermark each was compacted to,
+ * kept per store handle, so a pass runs only over what changed. */
+typedef struct compacted {
+	uint32_t tid;
+	int32_t part;
+	int64_t to;
+} compacted;
+
+static int64_t compacted_to(offlog_env *env, uint32_t tid, int32_t part)
+{
+	const compacted *list = env->compacted;
+	for (size_t i = 0; i < env->ncompacted; i++)
+		if (list[i].tid == tid && list[i].part == part)
+			return list[i].to;
+	return -1;
+}
+
+static void set_compacted(offlog_env *env, uint32_t tid, int32_t part, int64_t to)
+{
+	compacted *list = env->compacted;
+	for (size_t i = 0; i < env->ncompacted; i++)
+		if (list[i].tid == tid && list[i].part == part) {
+			list[i].to = to;
+			return;
+		}
+	compacted *grown = realloc(list, (env->ncompacted + 1) * sizeof *grown);
+	if (!grown)
+		return;   /* forgotten: it is compacted again next time, which is harmless */
+	grown[env->ncompacted++] = (compacted){tid, part, to};
+	env->compacted = grown;
+}
+
+typedef struct ctarget {
+	char topic[OFFLOG_NAME_MAX + 1];
+	uint32_t tid;
+	int32_t part;
+	uint32_t pid;
+	int64_t log_start;
+	int64_t hw;
+} ctarget;
+
+/* The partitions of compacted topics that grew since their last pass. */
+static int compaction_targets(offlog_env *env, ctarget **out, size_t *n)
+{
+	ol_txn t;
+	ol_cursor c;
+	ol_val k;
+	size_t cap = 0;
+	*out = NULL;
+	*n = 0;
+	int rc = db_read_begin(&t, env);
+	if (rc)
+		return rc;
+	if ((rc = db_cursor_open(&c, &t, T_TOPICS)) != 0) {
+		db_abort(&t);
+		return rc;
+	}
+	for (rc = db_cursor_seek(&c, NULL, 0, &k, NULL); rc == 0; rc = db_cursor_next(&c, &k, NULL)) {
+		char name[OFFLOG_NAME_MAX + 1];
+		ol_topic tp;
+		if (k.n == 0 || k.n > OFFLOG_NAME_MAX)
+			continue;
+		memcpy(name, k.p, k.n);
+		name[k.n] = 0;
+		int e = topic_get(&t, name, &tp);
+		if (e) {
+			rc = e;
+			break;
+		}
+		if (!(tp.cfg.cleanup_policy & OFFLOG_CLEANUP_COMPACT))
+			continue;
+		for (int32_t part = 0; part < tp.partitions; part++) {
+			ol_part p;
+			if ((e = part_get(&t, tp.id, part, &p)) != 0) {
+				rc = e;
+				break;
+			}
+			if (p.hw <= p.log_start || compacted_to(env, tp.id, part) == p.hw)
+				continue;
+			if (*n == cap) {
+				ctarget *g = realloc(*out, (cap = cap ? 2 * cap : 16) * sizeof *g);
+				if (!g) {
+					rc = ol_err(OFFLOG_ENOMEM, "compaction: out of memory");
+					break;
+				}
+				*out = g;
+			}
+			ctarget *ct = &(*out)[(*n)++];
+			snprintf(ct->topic, sizeof ct->topic, "%s", name);
+			ct->tid = tp.id;
+			ct->part = part;
+			ct->pid = p.pid;
+			ct->log_start = p.log_start;
+			ct->hw = p.hw;
+		}
+		if (rc < 0)
+			break;
+	}
+	db_cursor_close(&c);
+	db_abort(&t);
+	if (rc < 0) {
+		free(*out);
+		*out = NULL;
+		*n = 0;
+		return rc;
+	}
+	return 0;
+}
+
+struct cstep {
+	struct maint *m;
+	cpass *cp;
+	const char *topic;
+	int64_t start;      /* cp->next when the step began */
+	bool gone;          /* out: the topic no longer exists */
+	uint64_t removed;   /* out */
+};
+
+static int cstep_fn(ol_txn *t, void *arg)
+{
+	struct cstep *s = arg;
+	ol_topic tp;
+	size_t budget = step_budget(s->m);
+	s->removed = 0;
+	s->cp->next = s->start;
+	int rc = topic_get(t, s->topic, &tp);
+	s->gone = rc == OFFLOG_ENOTOPIC || (rc == 0 && tp.id != s->cp->tid);
+	if (s->gone)
+		return 0;
+	if (rc == 0)
+		rc = compact_step(t, &tp, s->cp, ol_now_ms(), &budget, &s->removed);
+	return rc;
+}
+
+static int compact_all(offlog_env *env, struct maint *m)
+{
+	ctarget *targets;
+	size_t n;
+	int rc = compaction_targets(env, &targets, &n);
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		if (m->max && m->removed >= m->max)
+			break;
+		ctarget *ct = &targets[i];
+		cpass cp = {ct->tid, ct->part, ct->pid, ct->hw, ct->log_start, {NULL, 0, 0}};
+		ol_txn t;
+		if ((rc = db_read_begin(&t, env)) != 0)
+			break;
+		rc = build_map(&t, &cp, ct->log_start);
+		db_abort(&t);
+		struct cstep s = {m, &cp, ct->topic, 0, false, 0};
+		while (rc == 0 && !s.gone && cp.next < cp.end && !(m->max && m->removed >= m->max)) {
+			s.start = cp.next;
+			rc = ol_write(env, cstep_fn, &s);
+			if (rc)
+				break;
+			m->removed += s.removed;
+			if (s.removed == 0 && cp.next == s.start)
+				break;   /* no progress: protected */
+		}
+		if (rc == 0 && !s.gone && cp.next >= cp.end)
+			set_compacted(env, ct->tid, ct->part, ct->hw);
+		free(cp.map.e);
+	}
+	free(targets);
+	return rc;
+}
+
+OFFLOG_API int offlog_maintain(offlog_env *env, uint64_t max_records, uint64_t *removed)
+{
+	if (!env)
+		return ol_err(OFFLOG_EINVAL, "offlog_maintain: env is NULL");
+	if (removed)
+		*removed = 0;
+	if (env->rdonly)
+		return ol_err(OFFLOG_EREADONLY, "store %s was opened read-only", env->path);
+	struct maint m = {max_records, 0, 0, 0, false, 0, 0, false, 0};
+	int rc = 0;
+	pthread_mutex_lock(&env->maint_mu);
+	while (rc == 0 && !m.sweep_done && !(m.max && m.removed >= m.max)) {
+		if ((rc = ol_write(env, sweep_fn, &m)) != 0)
+			break;
+		m.tid = m.out_tid;
+		m.part = m.out_part;
+		m.sweep_done = m.out_done;
+		m.removed += m.out_removed;
+	}
+	if (rc == 0)
+		rc = compact_all(env, &m);
+	pthread_mutex_unlock(&env->maint_mu);
+	if (removed)
+		*removed = m.removed;
+	return rc;
+}
