@@ -202,16 +202,18 @@ static void test_add_partitions_grows_and_keeps_records(void **state)
 	assert_int_equal(store_digest(f->path), before);
 }
 
+/* Entries of a table; in the partition table, partition states only (not
+ * the store's byte count, whose key is longer). */
 static size_t count_entries(offlog_env *env, int table)
 {
 	ol_txn t;
 	ol_cursor c;
+	ol_val k;
 	size_t n = 0;
 	assert_ok(db_read_begin(&t, env));
 	assert_ok(db_cursor_open(&c, &t, table));
-	for (int rc = db_cursor_seek(&c, NULL, 0, NULL, NULL); rc == 0;
-	     rc = db_cursor_next(&c, NULL, NULL))
-		n++;
+	for (int rc = db_cursor_seek(&c, NULL, 0, &k, NULL); rc == 0; rc = db_cursor_next(&c, &k, NULL))
+		n += table != T_PARTS || k.n == 8;
 	db_cursor_close(&c);
 	db_abort(&t);
 	return n;
