@@ -291,6 +291,14 @@ typedef struct offlog_store_info {
 
 OFFLOG_API int offlog_store_stat(offlog_store_info *info, offlog_env *env);
 
+/* Write a consistent copy of the store, as of one moment, into directory
+ * `dir` (created if missing, mode as the store's files; it must not hold a
+ * store already: OFFLOG_EEXIST). The copy is compacted: free pages are left
+ * out, so it can be smaller than the original. Other threads and processes
+ * keep reading and writing meanwhile. The copy opens as a store of its own.
+ * Errors: OFFLOG_EEXIST, OFFLOG_EPERM, OFFLOG_ENOSPC, OFFLOG_EIO. */
+OFFLOG_API int offlog_backup(offlog_env *env, const char *dir);
+
 /* ------------------------------------------------------------------------ */
 /* Topics                                                                   */
 /* ------------------------------------------------------------------------ */

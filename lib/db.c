@@ -518,6 +518,17 @@ void db_env_close(offlog_env *env)
 	env->mdb = NULL;
 }
 
+int db_env_copy(offlog_env *env, const char *dir)
+{
+	if (forked(env))
+		return refuse_forked();
+	/* A resize waits until the copy's read transaction is over. */
+	pthread_rwlock_rdlock(&env->map_lock);
+	int rc = mdb_env_copy2(env->mdb, dir, MDB_CP_COMPACT);
+	pthread_rwlock_unlock(&env->map_lock);
+	return rc ? ol_mdb_err(rc, "backup") : 0;
+}
+
 int db_env_sync(offlog_env *env)
 {
 	return ol_mdb_err(mdb_env_sync(env->mdb, 1), "sync");

@@ -136,6 +136,8 @@ typedef struct ol_cursor {
 int db_env_open(offlog_env *env, const char *dir, bool create_ok);
 void db_env_close(offlog_env *env);
 int db_env_sync(offlog_env *env);
+/* A compacted copy of the environment into directory dir (data.mdb). */
+int db_env_copy(offlog_env *env, const char *dir);
 int db_env_stat(offlog_env *env, offlog_store_info *info);
 
 int db_read_begin(ol_txn *t, offlog_env *env);

@@ -600,6 +600,33 @@ int ol_write_solo(offlog_env *env, ol_write_fn fn, void *arg)
 	}
 }
 
+/* ---- backup ------------------------------------------------------------- */
+
+OFFLOG_API int offlog_backup(offlog_env *env, const char *dir)
+{
+	char data[4096];
+	struct stat st;
+	if (!env || !dir)
+		return ol_err(OFFLOG_EINVAL, "offlog_backup: NULL argument");
+	if (!*dir || (size_t)snprintf(data, sizeof data, "%s/data.mdb", dir) >= sizeof data)
+		return ol_err(OFFLOG_EINVAL, "offlog_backup: empty or overlong directory name");
+	if (stat(dir, &st) != 0) {
+		mode_t dmode = (mode_t)(env->opts.file_mode | (env->opts.file_mode & 0444) >> 2);
+		if (errno != ENOENT || mkdir(dir, dmode) != 0)
+			return errno_code(errno, "create directory", dir);
+	} else if (!S_ISDIR(st.st_mode)) {
+		return ol_err(OFFLOG_EEXIST, "%s exists and is not a directory", dir);
+	}
+	if (access(data, F_OK) == 0)
+		return ol_err(OFFLOG_EEXIST, "%s already holds a store", dir);
+	int rc = db_env_copy(env, dir);
+	if (rc == 0 && chmod(data, (mode_t)env->opts.file_mode) != 0)
+		rc = errno_code(errno, "chmod", data);
+	if (rc)
+		unlink(data);   /* a partial copy is no store */
+	return rc;
+}
+
 /* ---- flushing ----------------------------------------------------------- */
 
 static int flush_fn(ol_txn *t, void *arg)
