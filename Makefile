@@ -43,7 +43,7 @@ THREAD_LIBS := -pthread
 
 LIB_SRC := $(wildcard lib/*.c)
 LIB_OBJ := $(LIB_SRC:lib/%.c=$(BUILD)/lib/%.o)
-LIB_HDR := include/offlog.h lib/internal.h
+LIB_HDR := include/offlog.h $(wildcard lib/*.h)
 SONAME := libofflog.so.$(VERSION_MAJOR)
 SHLIB := $(BUILD)/libofflog.so.$(VERSION)
 STLIB := $(BUILD)/libofflog.a
@@ -59,7 +59,7 @@ MAN1 := $(wildcard man/man1/*.1)
 ALL_CFLAGS = $(WARN) $(DEFS) -Iinclude $(LMDB_CFLAGS) $(CFLAGS)
 
 .PHONY: all lib examples check run bench asan tsan valgrind lint-man install uninstall \
-        deps clean test-bins
+        deps clean test-bins stress fuzz
 
 all: lib examples
 
@@ -135,6 +135,31 @@ check: test-bins
 run: $(BUILD)/examples/quickstart
 	./$(BUILD)/examples/quickstart offlog-data
 
+# The long modes of the reliability harnesses: the tests read OFFLOG_STRESS.
+stress: test-bins
+	OFFLOG_STRESS=1 $(MAKE) --no-print-directory check
+
+# libFuzzer targets (clang): each fuzz/NAME.c runs FUZZ_SECONDS from its seed
+# corpus fuzz/corpus/NAME (new inputs go to a scratch directory, not the
+# repository). `make fuzz FUZZ_SECONDS=600` for a long run.
+FUZZ_SRC := $(wildcard fuzz/*.c)
+FUZZ_BIN := $(FUZZ_SRC:fuzz/%.c=build-fuzz/%)
+FUZZ_SECONDS ?= 20
+FUZZ_CC ?= clang
+FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+
+build-fuzz/%: fuzz/%.c $(LIB_SRC) $(LIB_HDR)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(WARN) $(DEFS) -Iinclude -Ilib $(LMDB_CFLAGS) $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC) \
+	  $(LMDB_LIBS) $(THREAD_LIBS)
+
+fuzz: $(FUZZ_BIN)
+	@for f in $(FUZZ_BIN); do \
+	  n=$$(basename $$f); scratch=$$(mktemp -d); echo "== fuzz $$n ($(FUZZ_SECONDS) s)"; \
+	  $$f -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=4096 $$scratch fuzz/corpus/$$n \
+	    || { rm -rf $$scratch; exit 1; }; rm -rf $$scratch; \
+	done
+
 asan:
 	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	  LDFLAGS="-fsanitize=address,undefined" check
@@ -188,4 +213,4 @@ uninstall:
 	for m in $(notdir $(MAN1)); do rm -f $(DESTDIR)$(MANDIR)/man1/$$m; done
 
 clean:
-	rm -rf build build-asan build-tsan build-vg offlog-data
+	rm -rf build build-asan build-tsan build-vg build-fuzz offlog-data
