@@ -194,6 +194,8 @@ enum offlog_durability {
 /* Flags for offlog_options.flags. */
 #define OFFLOG_OPEN_READONLY 0x1u  /* no writes; every write call fails with OFFLOG_EREADONLY */
 #define OFFLOG_OPEN_NOCREATE 0x2u  /* fail with OFFLOG_ENOENT instead of creating a new store */
+#define OFFLOG_OPEN_INSECURE 0x4u  /* accept a store directory that every user may write to,
+                                      or that belongs to another user (see offlog_open) */
 
 /* What an append does when the store holds max_store_bytes. */
 enum offlog_store_full {
@@ -259,7 +261,10 @@ OFFLOG_API int offlog_options_init(offlog_options *opts);
  * of a newer format; OFFLOG_ENOENT when there is no store and OFFLOG_OPEN_NOCREATE
  * or OFFLOG_OPEN_READONLY forbids creating one; OFFLOG_EBUSY when this process
  * already has the store open (share the handle between threads instead;
- * LMDB forbids two handles on one store in one process); OFFLOG_EPERM;
+ * LMDB forbids two handles on one store in one process); OFFLOG_EPERM,
+ * also when the store directory is writable by every user or belongs to
+ * another user (anyone who can write there can replace the store's files;
+ * root may open any store), unless OFFLOG_OPEN_INSECURE;
  * OFFLOG_EINVAL for bad options or an overlong path. In every error case
  * nothing on disk has been changed. */
 OFFLOG_API int offlog_open(offlog_env **env, const char *path, const offlog_options *opts);

@@ -141,7 +141,7 @@ static int check_options(offlog_options *o, const offlog_options *in)
 		return ol_err(OFFLOG_EINVAL, "max_store_bytes above INT64_MAX");
 	if (o->durability < OFFLOG_DURABILITY_SYNC || o->durability > OFFLOG_DURABILITY_ASYNC)
 		return ol_err(OFFLOG_EINVAL, "unknown durability mode %d", o->durability);
-	if (o->flags & ~(OFFLOG_OPEN_READONLY | OFFLOG_OPEN_NOCREATE))
+	if (o->flags & ~(OFFLOG_OPEN_READONLY | OFFLOG_OPEN_NOCREATE | OFFLOG_OPEN_INSECURE))
 		return ol_err(OFFLOG_EINVAL, "unknown open flags 0x%x", o->flags);
 	if (o->file_mode & ~0777u)
 		return ol_err(OFFLOG_EINVAL, "file_mode 0%o has bits outside 0777", o->file_mode);
@@ -259,6 +259,19 @@ static int probe_path(struct probe *pr, offlog_env *env, const char *path)
 	}
 	if (!S_ISDIR(st.st_mode))
 		return ol_err(OFFLOG_ENOTSTORE, "%s is not a directory: not an offlog store", path);
+	if (!(env->opts.flags & OFFLOG_OPEN_INSECURE)) {
+		uid_t me = geteuid();
+		if (st.st_mode & S_IWOTH)
+			return ol_err(OFFLOG_EPERM,
+			              "store directory %s is writable by every user, who could replace its "
+			              "files: chmod o-w it, or open with OFFLOG_OPEN_INSECURE",
+			              path);
+		if (me != 0 && st.st_uid != me)
+			return ol_err(OFFLOG_EPERM,
+			              "store directory %s belongs to another user (uid %u): open it as that "
+			              "user, or with OFFLOG_OPEN_INSECURE",
+			              path, (unsigned)st.st_uid);
+	}
 	pr->had_lock = access(pr->lock, F_OK) == 0;
 	if (stat(pr->data, &st) != 0) {
 		if (errno != ENOENT)

@@ -52,7 +52,7 @@ static offlog_consumer *open_on(offlog_env *env, const char *group,
 
 
 
-static int64_t append_ts(offlog_env *env, const char *t, int32_t p, const char *value, int64_t ts)
+static int64_t append_value_ts(offlog_env *env, const char *t, int32_t p, const char *value, int64_t ts)
 {
 	offlog_message m = {NULL, 0, value, strlen(value), ts, NULL, 0};
 	int64_t off = -1;
@@ -312,10 +312,10 @@ static void test_new_group_by_duration_starts_at_first_recent_timestamp(void **s
 	fx *f = F(state);
 	const int64_t hour = 3600 * 1000, now = wall_ms();
 	create_topic(f->env, "t", 1);
-	append_ts(f->env, "t", 0, "4h", now - 4 * hour);
-	append_ts(f->env, "t", 0, "3h", now - 3 * hour);
-	append_ts(f->env, "t", 0, "1h", now - hour);
-	append_ts(f->env, "t", 0, "30m", now - hour / 2);
+	append_value_ts(f->env, "t", 0, "4h", now - 4 * hour);
+	append_value_ts(f->env, "t", 0, "3h", now - 3 * hour);
+	append_value_ts(f->env, "t", 0, "1h", now - hour);
+	append_value_ts(f->env, "t", 0, "30m", now - hour / 2);
 	offlog_consumer_options o = opts_with(OFFLOG_RESET_BY_DURATION);
 	o.reset_duration_ms = 2 * hour;
 	offlog_topic_partition tp = {"t", 0};
@@ -491,7 +491,7 @@ static void test_seek_timestamp_finds_earliest_offset_at_or_after(void **state)
 	fx *f = F(state);
 	create_topic(f->env, "t", 1);
 	for (int i = 1; i <= 4; i++)
-		append_ts(f->env, "t", 0, "x", 1000 * i);
+		append_value_ts(f->env, "t", 0, "x", 1000 * i);
 	offlog_consumer *c = consumer_on(f->env, NULL, OFFLOG_RESET_EARLIEST, "t", 0);
 	assert_ok(offlog_consumer_seek_timestamp(c, "t", 0, 2500));
 	assert_int_equal(position_of(c, "t", 0), 2);
@@ -508,7 +508,7 @@ static void test_seek_timestamp_after_last_record_goes_to_high_watermark(void **
 	fx *f = F(state);
 	create_topic(f->env, "t", 1);
 	for (int i = 1; i <= 4; i++)
-		append_ts(f->env, "t", 0, "x", 1000 * i);
+		append_value_ts(f->env, "t", 0, "x", 1000 * i);
 	offlog_consumer *c = consumer_on(f->env, NULL, OFFLOG_RESET_EARLIEST, "t", 0);
 	assert_ok(offlog_consumer_seek_timestamp(c, "t", 0, 4001));
 	assert_int_equal(position_of(c, "t", 0), 4);
@@ -521,7 +521,7 @@ static void test_seek_timestamp_with_unordered_timestamps_finds_earliest_offset(
 	static const int64_t ts[] = {1000, 5000, 2000, 3000, 6000, 1500};
 	create_topic(f->env, "t", 1);
 	for (size_t i = 0; i < sizeof ts / sizeof ts[0]; i++)
-		append_ts(f->env, "t", 0, "x", ts[i]);
+		append_value_ts(f->env, "t", 0, "x", ts[i]);
 	offlog_consumer *c = consumer_on(f->env, NULL, OFFLOG_RESET_EARLIEST, "t", 0);
 	struct {
 		int64_t ts, want;
@@ -585,7 +585,7 @@ static void test_seek_never_changes_committed_offset(void **state)
 	fx *f = F(state);
 	create_topic(f->env, "t", 1);
 	for (int i = 0; i < 10; i++)
-		append_ts(f->env, "t", 0, "x", 1000 * (i + 1));
+		append_value_ts(f->env, "t", 0, "x", 1000 * (i + 1));
 	offlog_consumer *c = consumer_on(f->env, "g", OFFLOG_RESET_EARLIEST, "t", 0);
 	commit_one(c, "t", 0, 3);
 	assert_ok(offlog_consumer_seek(c, "t", 0, 8));
