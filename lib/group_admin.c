@@ -459,17 +459,17 @@ static int reset_one(ol_txn *t, const reset_args *a, offlog_partition_offset *e,
 	case OFFLOG_RESET_TO_TIMESTAMP:
 		rc = log_offset_for_time(t, &p, a->value, p.hw, &to);
 		break;
-	case OFFLOG_RESET_SHIFT_BY:
-		if (cm.offset != OFFLOG_OFFSET_INVALID) {
-			/* Saturating: a huge shift clamps like any other. */
-			if (a->value > 0 && cm.offset > INT64_MAX - a->value)
-				to = INT64_MAX;
-			else if (a->value < 0 && cm.offset < INT64_MIN - a->value)
-				to = INT64_MIN;
-			else
-				to = cm.offset + a->value;
-		}
+	case OFFLOG_RESET_SHIFT_BY: {
+		int64_t base = cm.offset != OFFLOG_OFFSET_INVALID ? cm.offset : p.hw;
+		/* Saturating: a huge shift clamps like any other. */
+		if (a->value > 0 && base > INT64_MAX - a->value)
+			to = INT64_MAX;
+		else if (a->value < 0 && base < INT64_MIN - a->value)
+			to = INT64_MIN;
+		else
+			to = base + a->value;
 		break;
+	}
 	case OFFLOG_RESET_TO_CURRENT:
 		if (cm.offset != OFFLOG_OFFSET_INVALID)
 			to = cm.offset;
