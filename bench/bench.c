@@ -10,14 +10,15 @@
  *       asynchronous producer (producer.c).
  *   W3  catch-up scan of a whole partition from offset 0 with offlog_fetch,
  *       against a raw LMDB cursor scan of the same records; produce ->
- *       consume latency at a fixed rate (w3_latency.c).
+ *       consume latency at a fixed rate (w3_latency.c); the wake-up of a
+ *       consumer waiting in poll by another process's append (wake.c).
  *   W4  offset commits (w4_commits.c).
  *   W5  many partitions, large stores, memory (w5_scale.c).
  *
  * Usage: offlog-bench [--quick] [--runs N] [--csv FILE] [--only LIST]
  * BENCH_QUICK=1 in the environment also selects the quick run. --only runs
  * some workloads: a comma-separated list of w1, w2, producer, scan, latency,
- * w4, w5.
+ * wake, w4, w5.
  */
 #include "bench.h"
 
@@ -313,7 +314,7 @@ static void run_w3(const config *c, const payload *p, result *results, size_t *n
 static void usage(void)
 {
 	fprintf(stderr, "usage: offlog-bench [--quick] [--runs N] [--csv FILE] [--only LIST]\n"
-	                "  LIST: comma-separated, of w1 w2 producer scan latency w4 w5\n");
+	                "  LIST: comma-separated, of w1 w2 producer scan latency wake w4 w5\n");
 	exit(2);
 }
 
@@ -402,6 +403,8 @@ int main(int argc, char **argv)
 		run_w3(&c, &p, results, &n);
 	if (selected(&c, "latency"))
 		run_w3_latency(&b);
+	if (selected(&c, "wake"))
+		run_wake(&b);
 	if (selected(&c, "w4"))
 		run_w4(&b);
 	if (selected(&c, "w5"))

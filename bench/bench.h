@@ -10,6 +10,7 @@
  *   w2.c           W2 many producers each waiting for its own ack
  *   producer.c     W2 with the asynchronous batching producer
  *   w3_latency.c   W3 produce -> consume latency at a fixed rate
+ *   wake.c         W3 cross-process wake-up of a consumer waiting in poll
  *   w4_commits.c   W4 offset commits
  *   w5_scale.c     W5 many partitions, large stores, memory
  *   plot.c         the W2 chart, drawn by gnuplot when it is installed
@@ -303,6 +304,7 @@ void target_add(const char *what, const char *figure, int status);
 void run_w2(const bench_ctx *b);
 void run_producer(const bench_ctx *b);
 void run_w3_latency(const bench_ctx *b);
+void run_wake(const bench_ctx *b);
 void run_w4(const bench_ctx *b);
 void run_w5(const bench_ctx *b);
 

@@ -29,8 +29,8 @@
  * This version: topics, appends (with group commit), the batching and
  * idempotent producer, reads, consumers (manually assigned, or sharing a
  * group's partitions between threads and processes with rebalancing and
- * fencing), committed offsets and transactions. The enforcement of retention
- * and compaction is not in it yet.
+ * fencing), committed offsets, transactions, retention, compaction and
+ * delete-records, and a size cap on the store.
  *
  * Copyright (c) the offlog authors. MIT License, see LICENSE.
  */
@@ -90,7 +90,8 @@ enum offlog_error {
 	OFFLOG_ENOOFFSET = -8,  /* no committed offset and the reset policy is "none" */
 	OFFLOG_ETOOBIG = -9,    /* a record, key, header or metadata string exceeds its limit */
 	OFFLOG_ENOTSTORE = -10, /* the path exists but is not an offlog store */
-	OFFLOG_ENOENT = -11,    /* no store at the path and OFFLOG_OPEN_NOCREATE was given */
+	OFFLOG_ENOENT = -11,    /* not found: no store at the path (and OFFLOG_OPEN_NOCREATE was
+	                           given), or no such group */
 	OFFLOG_EVERSION = -12,  /* the store has a newer on-disk format than this library */
 	OFFLOG_EMAPFULL = -13,  /* the map reached max_map_size, or could not grow */
 	OFFLOG_ENOSPC = -14,    /* no space left on the device */
@@ -798,7 +799,10 @@ typedef struct offlog_consumer_options {
 	                                     this long is removed from the group */
 	int assignor;                     /* enum offlog_assignor; default RANGE. Members of a
 	                                     group agree: the last one to join sets it */
-	const char *group_instance_id;    /* static membership (NULL: dynamic): copied at open */
+	const char *group_instance_id;    /* static membership (NULL: dynamic): copied at open.
+	                                     A second member joining with the same id takes
+	                                     over; the first is fenced: its poll and commits
+	                                     fail with OFFLOG_EFENCED from then on */
 	offlog_rebalance_cb on_assigned;  /* partitions this member now owns */
 	offlog_rebalance_cb on_revoked;   /* partitions it gives up (commits still allowed) */
 	offlog_rebalance_cb on_lost;      /* partitions it lost without revoking them: it was
@@ -1053,19 +1057,22 @@ OFFLOG_API int offlog_group_list(char ***groups, size_t *count, offlog_env *env)
  * exist. */
 OFFLOG_API int offlog_group_delete(offlog_env *env, const char *group);
 
-/* Where offlog_group_reset_offsets() moves each committed offset. */
+/* Where offlog_group_reset_offsets() moves each committed offset. The
+ * values differ from enum offlog_reset's, so that passing one for the other
+ * fails with OFFLOG_EINVAL instead of doing something else. */
 enum offlog_reset_to {
-	OFFLOG_RESET_TO_EARLIEST = 0,  /* the log start offset */
-	OFFLOG_RESET_TO_LATEST = 1,    /* the high watermark */
-	OFFLOG_RESET_TO_OFFSET = 2,    /* value */
-	OFFLOG_RESET_TO_TIMESTAMP = 3, /* first offset with timestamp >= value (ms), else latest */
-	OFFLOG_RESET_SHIFT_BY = 4,     /* committed offset + value (value may be negative);
-	                                  without a committed offset: from the latest */
-	OFFLOG_RESET_TO_CURRENT = 5    /* the committed offset as it is (else latest) */
+	OFFLOG_RESET_TO_EARLIEST = 10,  /* the log start offset */
+	OFFLOG_RESET_TO_LATEST = 11,    /* the high watermark */
+	OFFLOG_RESET_TO_OFFSET = 12,    /* value */
+	OFFLOG_RESET_TO_TIMESTAMP = 13, /* first offset with timestamp >= value (ms), else latest */
+	OFFLOG_RESET_SHIFT_BY = 14,     /* committed offset + value (value may be negative);
+	                                   without a committed offset: from the latest */
+	OFFLOG_RESET_TO_CURRENT = 15    /* the committed offset as it is (else latest) */
 };
 
-#define OFFLOG_RESET_DRY_RUN 1u    /* compute the new offsets, write nothing */
-#define OFFLOG_RESET_FORCE 2u      /* even while the group has live members */
+/* Flags of offlog_group_reset_offsets(). */
+#define OFFLOG_RESET_DRY_RUN 0x100u /* compute the new offsets, write nothing */
+#define OFFLOG_RESET_FORCE 0x200u   /* even while the group has live members */
 
 /* Reset a group's committed offsets for the `count` partitions in list
  * (topic and partition set; offset and err are outputs), as
@@ -1099,9 +1106,10 @@ OFFLOG_API int offlog_txn_begin(offlog_txn **txn, offlog_env *env);
 /* Append a record inside the transaction; arguments as offlog_append().
  * The offset returned is final if the transaction commits. After a failed
  * call the transaction can still be committed (the failed append is not in
- * it), except after OFFLOG_EMAPFULL / OFFLOG_ENOSPC / OFFLOG_EIO, which
- * leave it failed: every later call returns OFFLOG_ETXN and commit aborts.
- * Retry the whole transaction: the map has been grown meanwhile. */
+ * it), except after OFFLOG_EMAPFULL / OFFLOG_ENOSPC / OFFLOG_EIO /
+ * OFFLOG_ESTOREFULL, which leave it failed: every later call returns
+ * OFFLOG_ETXN and commit aborts. Retry the whole transaction (after
+ * OFFLOG_EMAPFULL the map has been grown meanwhile). */
 OFFLOG_API int offlog_txn_append(int64_t *offset, int32_t *partition_out, offlog_txn *txn,
                                  const char *topic, int32_t partition,
                                  const offlog_message *msg);

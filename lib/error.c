@@ -25,7 +25,7 @@ static const struct errdesc errors[] = {
 	{OFFLOG_ENOOFFSET, "OFFLOG_ENOOFFSET", "no committed offset"},
 	{OFFLOG_ETOOBIG, "OFFLOG_ETOOBIG", "too large"},
 	{OFFLOG_ENOTSTORE, "OFFLOG_ENOTSTORE", "not an offlog store"},
-	{OFFLOG_ENOENT, "OFFLOG_ENOENT", "no store at this path"},
+	{OFFLOG_ENOENT, "OFFLOG_ENOENT", "not found"},
 	{OFFLOG_EVERSION, "OFFLOG_EVERSION", "store format is newer than this library"},
 	{OFFLOG_EMAPFULL, "OFFLOG_EMAPFULL", "map full"},
 	{OFFLOG_ENOSPC, "OFFLOG_ENOSPC", "no space left on device"},

@@ -498,7 +498,8 @@ static int universe(ol_txn *t, ol_member **m, size_t nm, upart **out, size_t *nu
 	for (size_t i = 0; i < nm; i++)
 		for (uint32_t j = 0; j < m[i]->ntopics; j++)
 			names[nt++] = m[i]->topics[j];
-	qsort(names, nt, sizeof *names, cmp_str);
+	if (nt > 1)   /* names is NULL when nobody subscribes */
+		qsort(names, nt, sizeof *names, cmp_str);
 	size_t total = 0, ucap = 0;
 	for (size_t i = 0; i < nt && rc == 0; i++) {
 		if (i > 0 && !strcmp(names[i], names[i - 1]))
@@ -548,7 +549,8 @@ static ol_member **live_sorted(ol_member *all, size_t n, int64_t now, size_t *nm
 	for (size_t i = 0; i < n; i++)
 		if (member_live(&all[i], now))
 			m[(*nm)++] = &all[i];
-	qsort(m, *nm, sizeof *m, cmp_member);
+	if (*nm > 1)
+		qsort(m, *nm, sizeof *m, cmp_member);
 	return m;
 }
 

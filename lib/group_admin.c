@@ -353,7 +353,8 @@ OFFLOG_API int offlog_group_list(char ***groups, size_t *count, offlog_env *env)
 		offlog_names_free(names, n);
 		return rc;
 	}
-	qsort(names, n, sizeof *names, cmp_name);
+	if (n > 1)   /* names is NULL when there is no group */
+		qsort(names, n, sizeof *names, cmp_name);
 	size_t k = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (k > 0 && !strcmp(names[k - 1], names[i]))

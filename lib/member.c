@@ -40,6 +40,7 @@ struct cmember {
 	owned_tp *own;
 	size_t nown;
 	bool stable;                     /* nothing to do until the next commit */
+	bool fenced;                     /* a static member replaced by a newer one */
 	uint64_t checked_seq;            /* the wake counter when found stable */
 	atomic_bool lost;                /* set by the heartbeat thread */
 	_Atomic int64_t last_poll_ms;    /* wall clock */
@@ -514,16 +515,55 @@ static int take_owned(offlog_consumer *c, const ol_sync *s)
 	return rc;
 }
 
+/* Has another live member taken this static member's instance id? */
+static int replaced(offlog_consumer *c, bool *yes)
+{
+	ol_txn t;
+	ol_member *all;
+	size_t n;
+	int64_t now = ol_now_ms();
+	*yes = false;
+	int rc = db_read_begin(&t, c->env);
+	if (rc)
+		return rc;
+	rc = group_members(&t, c->group, &all, &n);
+	db_abort(&t);
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		*yes |= !strcmp(all[i].instance, c->instance) && strcmp(all[i].id, c->gm->id) != 0 &&
+		        member_live(&all[i], now);
+	if (rc == 0)
+		members_free(all, n);
+	return rc;
+}
+
+static int fenced_error(const offlog_consumer *c)
+{
+	return ol_err(OFFLOG_EFENCED,
+	              "another member of group %s joined with group_instance_id %s: this one is fenced",
+	              c->group, c->instance);
+}
+
 int member_poll(offlog_consumer *c)
 {
 	struct cmember *gm = c->gm;
 	int64_t now = ol_now_ms();
+	if (gm->fenced)
+		return fenced_error(c);
 	if (atomic_load(&gm->lost)) {
 		offlog_topic_partition *tps;
 		size_t n;
+		bool taken = false;
+		int rc = c->instance ? replaced(c, &taken) : 0;
+		if (rc)
+			return rc;
 		if ((tps = as_tps(gm, NULL, &n)) != NULL)
 			call(c, c->opts.on_lost, tps, n);
 		free(tps);
+		if (taken) {   /* as Kafka's fenced instance id: fatal for this consumer */
+			own_drop(c, NULL);
+			gm->fenced = true;
+			return fenced_error(c);
+		}
 		return rejoin_after_loss(c);
 	}
 	uint64_t seq = ol_wake_seq(c->env);

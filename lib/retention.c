@@ -360,7 +360,9 @@ int retention_store_cap(ol_txn *t, uint32_t tid, int32_t part, int64_t base)
 		return rc;
 	if (now - freed <= (int64_t)cap)
 		return 0;
-	t->broken = true;   /* records were written (and maybe removed): the transaction is void */
+	/* The request wrote (and maybe removed) records: t->wrote makes the
+	 * committer run the others again without it, and a user transaction
+	 * fail. */
 	return ol_err(OFFLOG_ESTOREFULL,
 	              "the store holds %lld of its %llu bytes of records and this append needs %lld more%s",
 	              (long long)n, (unsigned long long)cap, (long long)(now - freed - n),
@@ -688,31 +690,48 @@ static int sweep_fn(ol_txn *t, void *arg)
 typedef struct compacted {
 	uint32_t tid;
 	int32_t part;
-	int64_t to;
+	int64_t to;        /* the high watermark it was compacted to */
+	int64_t retry_at;  /* when its oldest kept tombstone expires (INT64_MAX: none) */
 } compacted;
 
-static int64_t compacted_to(offlog_env *env, uint32_t tid, int32_t part)
+/* Does the partition need a pass: it grew, or a tombstone is due? */
+static bool needs_pass(offlog_env *env, uint32_t tid, int32_t part, int64_t hw, int64_t now)
 {
 	const compacted *list = env->compacted;
 	for (size_t i = 0; i < env->ncompacted; i++)
 		if (list[i].tid == tid && list[i].part == part)
-			return list[i].to;
-	return -1;
+			return list[i].to != hw || now >= list[i].retry_at;
+	return true;
 }
 
-static void set_compacted(offlog_env *env, uint32_t tid, int32_t part, int64_t to)
+static void set_compacted(offlog_env *env, uint32_t tid, int32_t part, int64_t to,
+                          int64_t retry_at)
 {
 	compacted *list = env->compacted;
 	for (size_t i = 0; i < env->ncompacted; i++)
 		if (list[i].tid == tid && list[i].part == part) {
 			list[i].to = to;
+			list[i].retry_at = retry_at;
 			return;
 		}
 	compacted *grown = realloc(list, (env->ncompacted + 1) * sizeof *grown);
 	if (!grown)
 		return;   /* forgotten: it is compacted again next time, which is harmless */
-	grown[env->ncompacted++] = (compacted){tid, part, to};
+	grown[env->ncompacted++] = (compacted){tid, part, to, retry_at};
 	env->compacted = grown;
+}
+
+/* When the oldest tombstone the map keeps becomes removable. */
+static int64_t tombstone_due(const kmap *m, int64_t delete_retention_ms)
+{
+	int64_t due = INT64_MAX;
+	for (size_t i = 0; i < m->cap; i++) {
+		const kentry *e = &m->e[i];
+		if (e->offset >= 0 && e->tombstone && e->ts < INT64_MAX - delete_retention_ms &&
+		    e->ts + delete_retention_ms < due)
+			due = e->ts + delete_retention_ms + 1;
+	}
+	return due;
 }
 
 typedef struct ctarget {
@@ -722,6 +741,7 @@ typedef struct ctarget {
 	uint32_t pid;
 	int64_t log_start;
 	int64_t hw;
+	int64_t delete_retention_ms;
 } ctarget;
 
 /* The partitions of compacted topics that grew since their last pass. */
@@ -733,6 +753,7 @@ static int compaction_targets(offlog_env *env, ctarget **out, size_t *n)
 	size_t cap = 0;
 	*out = NULL;
 	*n = 0;
+	int64_t now = ol_now_ms();
 	int rc = db_read_begin(&t, env);
 	if (rc)
 		return rc;
@@ -760,7 +781,7 @@ static int compaction_targets(offlog_env *env, ctarget **out, size_t *n)
 				rc = e;
 				break;
 			}
-			if (p.hw <= p.log_start || compacted_to(env, tp.id, part) == p.hw)
+			if (p.hw <= p.log_start || !needs_pass(env, tp.id, part, p.hw, now))
 				continue;
 			if (*n == cap) {
 				ctarget *g = realloc(*out, (cap = cap ? 2 * cap : 16) * sizeof *g);
@@ -777,6 +798,7 @@ static int compaction_targets(offlog_env *env, ctarget **out, size_t *n)
 			ct->pid = p.pid;
 			ct->log_start = p.log_start;
 			ct->hw = p.hw;
+			ct->delete_retention_ms = tp.cfg.delete_retention_ms;
 		}
 		if (rc < 0)
 			break;
@@ -843,7 +865,8 @@ static int compact_all(offlog_env *env, struct maint *m)
 				break;   /* no progress: protected */
 		}
 		if (rc == 0 && !s.gone && cp.next >= cp.end)
-			set_compacted(env, ct->tid, ct->part, ct->hw);
+			set_compacted(env, ct->tid, ct->part, ct->hw,
+			              tombstone_due(&cp.map, ct->delete_retention_ms));
 		free(cp.map.e);
 	}
 	free(targets);

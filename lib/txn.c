@@ -58,14 +58,16 @@ static int usable(offlog_txn *x)
 	if (x->failed)
 		return ol_err(OFFLOG_ETXN, "the transaction failed earlier (%s); abort it and retry",
 		              offlog_errname(x->failed));
+	x->t.wrote = false;   /* so a call that fails after writing is noticed */
 	return 0;
 }
 
-/* After an error: if LMDB's transaction took damage, the whole transaction
- * is lost; a rejected argument leaves it intact. */
+/* After an error: if LMDB's transaction took damage, or the call had
+ * written part of its work, the whole transaction is lost; a rejected
+ * argument leaves it intact. */
 static int note(offlog_txn *x, int rc)
 {
-	if (rc && x->t.broken)
+	if (rc && (x->t.broken || x->t.wrote))
 		x->failed = rc;
 	return rc;
 }

@@ -183,3 +183,30 @@ void commit_one(offlog_consumer *c, const char *topic, int32_t partition, int64_
 	offlog_partition_offset e = {topic, partition, offset, NULL, 0};
 	assert_ok(offlog_consumer_commit_offsets(c, &e, 1));
 }
+
+int64_t append_ts(offlog_env *env, const char *topic, int32_t partition, const char *key,
+                  const char *value, int64_t timestamp)
+{
+	offlog_message m = {key, key ? strlen(key) : 0, value, value ? strlen(value) : 0, timestamp,
+	                    NULL, 0};
+	int64_t off = -1;
+	assert_ok(offlog_append(&off, NULL, env, topic, partition, &m));
+	return off;
+}
+
+offlog_partition_info part_info(offlog_env *env, const char *topic, int32_t partition)
+{
+	offlog_topic_info *info;
+	assert_ok(offlog_topic_describe(&info, env, topic));
+	assert_true(partition >= 0 && partition < info->partition_count);
+	offlog_partition_info pi = info->partitions[partition];
+	offlog_topic_info_free(info);
+	return pi;
+}
+
+int64_t log_start_of(offlog_env *env, const char *topic, int32_t partition)
+{
+	int64_t ls;
+	assert_ok(offlog_watermarks_get(&ls, NULL, NULL, env, topic, partition));
+	return ls;
+}

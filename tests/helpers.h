@@ -75,4 +75,12 @@ int64_t committed_of(offlog_env *env, const char *group, const char *topic, int3
 int64_t leo_of(offlog_env *env, const char *topic, int32_t partition);
 void commit_one(offlog_consumer *c, const char *topic, int32_t partition, int64_t offset);
 
+/* Append a record with an explicit timestamp (OFFLOG_TIMESTAMP_NOW for the
+ * append time); key NULL = no key, value NULL = tombstone. Returns its offset. */
+int64_t append_ts(offlog_env *env, const char *topic, int32_t partition, const char *key,
+                  const char *value, int64_t timestamp);
+/* One partition's watermarks and size, from offlog_topic_describe(). */
+offlog_partition_info part_info(offlog_env *env, const char *topic, int32_t partition);
+int64_t log_start_of(offlog_env *env, const char *topic, int32_t partition);
+
 #endif
