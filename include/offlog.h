@@ -113,7 +113,11 @@ enum offlog_error {
 	OFFLOG_EFENCED = -28,   /* group member: a commit for a partition this member does not
 	                           own (any more), or the member was removed from the group */
 	OFFLOG_EGROUPLIVE = -29, /* the group has live members: refused unless forced */
-	OFFLOG_ESTOREFULL = -30 /* the store holds max_store_bytes and nothing may be dropped */
+	OFFLOG_ESTOREFULL = -30, /* the store holds max_store_bytes and nothing may be dropped */
+	OFFLOG_EFATAL = -31     /* a write failed where the handle cannot recover from it (the
+	                           disk filled while the commit record was written): every call
+	                           on the handle fails; close it and open the store again, which
+	                           finds everything committed before intact */
 };
 
 /* A static, one-line description of code err ("unknown topic").

@@ -10,8 +10,13 @@
 #include "internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
+#include <unistd.h>
 
 #define OL_MAXDBS 16
 #define OL_GROW_WAIT_MS 1000
@@ -193,13 +198,25 @@ int db_write_begin(ol_txn *t, offlog_env *env)
  * work. Readers see a commit from the moment its meta page is written, as
  * with LMDB's default flags, where the meta page is visible while its
  * synchronous write is under way. */
+/* A nearly full file system makes short writes, which LMDB reports as EIO:
+ * say ENOSPC when the file system is (almost) out of space. */
+static int write_error(offlog_env *env, int rc, const char *what)
+{
+	struct statvfs vs;
+	if (rc == EIO && statvfs(env->path, &vs) == 0 &&
+	    (uint64_t)vs.f_bavail * vs.f_frsize < ((uint64_t)4 << 20))
+		return ol_err(OFFLOG_ENOSPC, "%s: no space left on the device (%llu bytes free)", what,
+		              (unsigned long long)vs.f_bavail * vs.f_frsize);
+	return ol_mdb_err(rc, what);
+}
+
 int db_commit(ol_txn *t)
 {
 	int rc = mdb_txn_commit(t->mt);
 	t->mt = NULL;
 	unlock_shared(t);
 	if (rc)
-		return ol_mdb_err(rc, "commit");
+		return write_error(t->env, rc, "commit");
 	if (t->write && !t->defer_sync && t->env->opts.durability == OFFLOG_DURABILITY_SYNC)
 		return db_env_sync(t->env);
 	return 0;
@@ -456,6 +473,33 @@ static int open_tables(offlog_env *env, bool fresh)
 	return rc;
 }
 
+/* lock.mdb is a shared map of a sparse file: a reader slot on a page never
+ * touched before would need a disk block, and on a full file system the
+ * process would die of SIGBUS when it touched it. So its blocks are
+ * allocated before LMDB opens it, for at least the reader table LMDB will
+ * want (64 bytes a slot, plus its header). This must happen before
+ * mdb_env_open: closing any descriptor of lock.mdb drops the process's
+ * fcntl locks on it, which LMDB uses to tell live readers from dead ones. */
+static int back_lock_file(offlog_env *env, const char *dir)
+{
+	char path[4096];
+	if ((size_t)snprintf(path, sizeof path, "%s/lock.mdb", dir) >= sizeof path)
+		return 0;
+	off_t size = (off_t)64 * ((off_t)env->opts.max_readers + 4);
+	size = (size + 4095) / 4096 * 4096;
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, (mode_t)env->opts.file_mode);
+	if (fd < 0)
+		return 0;   /* LMDB reports what is wrong */
+	struct stat st;
+	int rc = fstat(fd, &st) == 0 ? posix_fallocate(fd, 0, st.st_size > size ? st.st_size : size)
+	                             : 0;
+	close(fd);
+	if (rc == ENOSPC || rc == EDQUOT)
+		return ol_err(OFFLOG_ENOSPC, "%s: no space for the reader table (%lld bytes)", path,
+		              (long long)size);
+	return 0;   /* EOPNOTSUPP and the like: the file system does not need it */
+}
+
 int db_env_open(offlog_env *env, const char *dir, bool fresh)
 {
 	int rc = mdb_env_create(&env->mdb);
@@ -473,6 +517,11 @@ int db_env_open(offlog_env *env, const char *dir, bool fresh)
 	if ((rc = mdb_env_set_maxdbs(env->mdb, OL_MAXDBS)) == 0 &&
 	    (rc = mdb_env_set_maxreaders(env->mdb, env->opts.max_readers)) == 0)
 		rc = mdb_env_set_mapsize(env->mdb, (size_t)env->opts.map_size);
+	if (rc == 0 && !env->rdonly && (rc = back_lock_file(env, dir)) != 0) {
+		mdb_env_close(env->mdb);
+		env->mdb = NULL;
+		return rc;
+	}
 	if (rc == 0)
 		rc = mdb_env_open(env->mdb, dir, flags, (mdb_mode_t)env->opts.file_mode);
 	if (rc) {
@@ -480,6 +529,11 @@ int db_env_open(offlog_env *env, const char *dir, bool fresh)
 		env->mdb = NULL;
 		if (rc == MDB_INVALID || rc == MDB_VERSION_MISMATCH)
 			return ol_err(OFFLOG_ENOTSTORE, "%s: not an offlog store (%s)", dir, mdb_strerror(rc));
+		if ((rc == EACCES || rc == EPERM) && env->rdonly)
+			return ol_err(OFFLOG_EPERM,
+			              "%s/lock.mdb: %s; readers register in it, so even a read-only open "
+			              "needs it writable",
+			              dir, strerror(rc));
 		return ol_mdb_err(rc, dir);
 	}
 	if ((rc = open_tables(env, fresh)) != 0) {
@@ -531,7 +585,8 @@ int db_env_copy(offlog_env *env, const char *dir)
 
 int db_env_sync(offlog_env *env)
 {
-	return ol_mdb_err(mdb_env_sync(env->mdb, 1), "sync");
+	int rc = mdb_env_sync(env->mdb, 1);
+	return rc ? write_error(env, rc, "sync") : 0;
 }
 
 static int count_reader(const char *msg, void *ctx)

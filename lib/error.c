@@ -45,6 +45,7 @@ static const struct errdesc errors[] = {
 	{OFFLOG_EFENCED, "OFFLOG_EFENCED", "fenced: not the owner in the group"},
 	{OFFLOG_EGROUPLIVE, "OFFLOG_EGROUPLIVE", "group has live members"},
 	{OFFLOG_ESTOREFULL, "OFFLOG_ESTOREFULL", "store size cap reached"},
+	{OFFLOG_EFATAL, "OFFLOG_EFATAL", "store handle failed: reopen the store"},
 };
 
 static const struct errdesc *find(int code)
@@ -97,6 +98,11 @@ int ol_mdb_err(int rc, const char *what)
 	case MDB_INVALID:
 	case MDB_BAD_VALSIZE:
 		return ol_err(OFFLOG_ECORRUPT, "%s: %s", what, mdb_strerror(rc));
+	case MDB_PANIC:
+		return ol_err(OFFLOG_EFATAL,
+		              "%s: an earlier write failed where this handle cannot recover; close it and "
+		              "open the store again (what was committed is intact)",
+		              what);
 	case MDB_VERSION_MISMATCH:
 		return ol_err(OFFLOG_EVERSION, "%s: %s", what, mdb_strerror(rc));
 	case MDB_BAD_TXN:

@@ -276,8 +276,14 @@ static int batch_fn(ol_txn *t, void *arg)
 static void write_batch(offlog_producer *p, struct pmsg *first, size_t count)
 {
 	struct batch b = {p, first, count};
-	int rc = ol_write(p->env, batch_fn, &b);
+	/* batch_fn fills the reports; when the write fails before it runs (a
+	 * read-only store), these are what the failure is reported on. */
 	struct pmsg *m = first;
+	for (size_t i = 0; i < count; i++, m = m->next)
+		m->report = (offlog_delivery){m->topic, m->partition, OFFLOG_OFFSET_INVALID, -1, 0, 0,
+		                              m->opaque};
+	int rc = ol_write(p->env, batch_fn, &b);
+	m = first;
 	for (size_t i = 0; i < count; i++, m = m->next) {
 		if (rc && !m->report.err)
 			report_error(m, rc);

@@ -86,8 +86,11 @@ void wake_open(offlog_env *env, const char *dir)
 		return;
 	struct stat st;
 	void *p = MAP_FAILED;
+	/* The page's block is allocated before it is mapped: touching a hole on
+	 * a full file system would kill the process with SIGBUS. */
 	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-	    (st.st_size >= WAKE_SIZE || ftruncate(fd, WAKE_SIZE) == 0))
+	    (st.st_size >= WAKE_SIZE || ftruncate(fd, WAKE_SIZE) == 0) &&
+	    posix_fallocate(fd, 0, WAKE_SIZE) == 0)
 		p = mmap(NULL, WAKE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	close(fd);
 	if (p != MAP_FAILED)
