@@ -13,12 +13,13 @@
  *       consume latency at a fixed rate (w3_latency.c); the wake-up of a
  *       consumer waiting in poll by another process's append (wake.c).
  *   W4  offset commits (w4_commits.c).
- *   W5  many partitions, large stores, memory (w5_scale.c).
+ *   W5  many partitions, large stores, memory (w5_scale.c); retention
+ *       trimming the head of the log: file size and append latency (soak.c).
  *
  * Usage: offlog-bench [--quick] [--runs N] [--csv FILE] [--only LIST]
  * BENCH_QUICK=1 in the environment also selects the quick run. --only runs
  * some workloads: a comma-separated list of w1, w2, producer, scan, latency,
- * wake, w4, w5.
+ * wake, w4, w5, soak.
  */
 #include "bench.h"
 
@@ -314,7 +315,7 @@ static void run_w3(const config *c, const payload *p, result *results, size_t *n
 static void usage(void)
 {
 	fprintf(stderr, "usage: offlog-bench [--quick] [--runs N] [--csv FILE] [--only LIST]\n"
-	                "  LIST: comma-separated, of w1 w2 producer scan latency wake w4 w5\n");
+	                "  LIST: comma-separated, of w1 w2 producer scan latency wake w4 w5 soak\n");
 	exit(2);
 }
 
@@ -409,6 +410,8 @@ int main(int argc, char **argv)
 		run_w4(&b);
 	if (selected(&c, "w5"))
 		run_w5(&b);
+	if (selected(&c, "soak"))
+		run_soak(&b);
 	redis_stop(c.redis_always);
 	redis_stop(c.redis_everysec);
 	report_summary(results, n);

@@ -13,6 +13,7 @@
  *   wake.c         W3 cross-process wake-up of a consumer waiting in poll
  *   w4_commits.c   W4 offset commits
  *   w5_scale.c     W5 many partitions, large stores, memory
+ *   soak.c         W5 retention: file size under steady trimming, append latency
  *   plot.c         the W2 chart, drawn by gnuplot when it is installed
  *   report.c       printed lines, the CSV file and the summary of targets
  *   run_offlog.c   offlog itself
@@ -307,6 +308,7 @@ void run_w3_latency(const bench_ctx *b);
 void run_wake(const bench_ctx *b);
 void run_w4(const bench_ctx *b);
 void run_w5(const bench_ctx *b);
+void run_soak(const bench_ctx *b);
 
 /* ---- plot.c ------------------------------------------------------------- */
 

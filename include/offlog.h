@@ -428,8 +428,10 @@ typedef struct offlog_partition_info {
 	int64_t log_start;      /* smallest offset still readable */
 	int64_t high_watermark; /* one past the last record consumers may read */
 	int64_t log_end;        /* offset the next append will receive */
-	int64_t records;        /* records stored (log_end - log_start minus gaps) */
-	int64_t bytes;          /* bytes of keys, values and headers stored */
+	int64_t records;        /* records stored: log_end - log_start minus gaps, plus, after
+	                           offlog_delete_records(), those below log start that are
+	                           still being removed (at appends or offlog_maintain()) */
+	int64_t bytes;          /* bytes of keys, values and headers of those records */
 } offlog_partition_info;
 
 /* A topic's description, from one consistent snapshot. */

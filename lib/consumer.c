@@ -739,11 +739,18 @@ OFFLOG_API int offlog_consumer_seek(offlog_consumer *c, const char *topic, int32
 		return ol_err(OFFLOG_EOFFSET,
 		              "seek to %lld: use an offset >= 0 or OFFLOG_OFFSET_BEGINNING/END/STORED",
 		              (long long)offset);
+	/* Only the partition's state is needed: no committed offset, no reset
+	 * policy (the topic may even have been created again since). */
+	ol_txn t;
 	ol_part p;
+	if ((rc = db_read_begin(&t, c->env)) != 0)
+		return rc;
+	uint32_t tid = cp->tid;
 	int64_t keep = cp->position;
-	cp->position = 0;   /* any known value: resolve_now only loads the state */
-	rc = resolve_now(c, cp, &p);
+	rc = load(&t, cp, &p);
+	db_abort(&t);
 	if (rc) {
+		cp->tid = tid;
 		cp->position = keep;
 		return rc;
 	}

@@ -476,8 +476,7 @@ static int open_tables(offlog_env *env, bool fresh)
 /* lock.mdb is a shared map of a sparse file: a reader slot on a page never
  * touched before would need a disk block, and on a full file system the
  * process would die of SIGBUS when it touched it. So its blocks are
- * allocated before LMDB opens it, for at least the reader table LMDB will
- * want (64 bytes a slot, plus its header). This must happen before
+ * allocated before LMDB opens it, for the reader table LMDB will want. This must happen before
  * mdb_env_open: closing any descriptor of lock.mdb drops the process's
  * fcntl locks on it, which LMDB uses to tell live readers from dead ones. */
 static int back_lock_file(offlog_env *env, const char *dir)
@@ -485,8 +484,9 @@ static int back_lock_file(offlog_env *env, const char *dir)
 	char path[4096];
 	if ((size_t)snprintf(path, sizeof path, "%s/lock.mdb", dir) >= sizeof path)
 		return 0;
-	off_t size = (off_t)64 * ((off_t)env->opts.max_readers + 4);
-	size = (size + 4095) / 4096 * 4096;
+	/* LMDB's size for max_readers slots: a 192-byte header holding the
+	 * first slot, then 64 bytes a slot. A larger file would give more slots. */
+	off_t size = (off_t)128 + (off_t)64 * (off_t)env->opts.max_readers;
 	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, (mode_t)env->opts.file_mode);
 	if (fd < 0)
 		return 0;   /* LMDB reports what is wrong */

@@ -468,7 +468,10 @@ int log_offset_for_time(ol_txn *t, const ol_part *p, int64_t ts, int64_t end, in
 	if (rc)
 		return rc;
 	int64_t start = floor >= 0 && floor > p->log_start ? floor : p->log_start;
-	int64_t jump_at = floor >= 0 && ceil > start ? floor + OL_INDEX_INTERVAL : INT64_MAX;
+	/* The jump to `ceil` is safe only after the records just past the floor
+	 * entry were looked at: not when retention removed them. */
+	int64_t jump_at = floor >= p->log_start && ceil > start ? floor + OL_INDEX_INTERVAL
+	                                                        : INT64_MAX;
 	if (start >= end)
 		return 0;
 	if ((rc = db_cursor_open(&c, t, T_LOG)) != 0)

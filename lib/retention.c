@@ -225,9 +225,7 @@ static int log_trim(ol_txn *t, const ol_topic *tp, int32_t part, ol_part *p, con
 	db_cursor_close(&c);
 	if (rc < 0)
 		return rc;
-	if (moved || *removed)
-		rc = trim_index(t, p, budget);
-	return rc;
+	return moved || *removed ? trim_index(t, p, budget) : 0;
 }
 
 /* ---- during appends -------------------------------------------------------- */
