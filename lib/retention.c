@@ -191,9 +191,11 @@ static int log_trim(ol_txn *t, const ol_topic *tp, int32_t part, ol_part *p, con
 	int64_t want_free = w->free_bytes;
 	bool moved = false;
 	ol_log_key(key, p->pid, 0);
-	while (*budget > 0) {
-		if ((rc = db_cursor_seek(&c, key, OL_LOG_KEY, &k, &v)) != 0 || k.n != OL_LOG_KEY ||
-		    ol_get_be32(k.p) != p->pid)
+	/* After a delete, LMDB's cursor stands on the next record: MDB_NEXT
+	 * returns it without moving. */
+	for (rc = db_cursor_seek(&c, key, OL_LOG_KEY, &k, &v); rc == 0 && *budget > 0;
+	     rc = db_cursor_next(&c, &k, &v)) {
+		if (k.n != OL_LOG_KEY || ol_get_be32(k.p) != p->pid)
 			break;
 		int64_t off = (int64_t)ol_get_be64((const uint8_t *)k.p + 4);
 		offlog_record r;
@@ -205,9 +207,9 @@ static int log_trim(ol_txn *t, const ol_topic *tp, int32_t part, ol_part *p, con
 		                                    want_free > 0));
 		if (!go)
 			break;
+		int64_t pay = (int64_t)rec_payload(&r);
 		if ((rc = db_cursor_del(&c)) != 0)
 			break;
-		int64_t pay = (int64_t)rec_payload(&r);
 		p->records--;
 		p->bytes -= pay;
 		t->bytes_delta -= pay;
@@ -220,7 +222,6 @@ static int log_trim(ol_txn *t, const ol_topic *tp, int32_t part, ol_part *p, con
 		}
 		--*budget;
 		++*removed;
-		ol_log_key(key, p->pid, off + 1);
 	}
 	db_cursor_close(&c);
 	if (rc < 0)
