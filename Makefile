@@ -1,6 +1,6 @@
 # offlog - Kafka offset semantics in-process, on LMDB.
 #
-#   make            build the static and shared libraries and the examples
+#   make            build the static and shared libraries, the examples and the offlog tool
 #   make run        build and run the quickstart on a default store (./offlog-data)
 #   make check      build and run every test and example
 #   make bench      run the benchmarks (BENCH_QUICK=1 for a short run)
@@ -55,13 +55,16 @@ EXAMPLE_SRC := $(wildcard examples/*.c)
 EXAMPLES := $(EXAMPLE_SRC:examples/%.c=$(BUILD)/examples/%)
 MAN3 := $(wildcard man/man3/*.3)
 MAN1 := $(wildcard man/man1/*.1)
+TOOL_SRC := $(wildcard tools/*.c)
+TOOL_OBJ := $(TOOL_SRC:tools/%.c=$(BUILD)/tools/%.o)
+TOOL := $(BUILD)/tools/offlog
 
 ALL_CFLAGS = $(WARN) $(DEFS) -Iinclude $(LMDB_CFLAGS) $(CFLAGS)
 
-.PHONY: all lib examples check run bench asan tsan valgrind lint-man install uninstall \
+.PHONY: all lib examples tool check run bench asan tsan valgrind lint-man install uninstall \
         deps clean test-bins stress fuzz
 
-all: lib examples
+all: lib examples tool
 
 lib: $(STLIB) $(SHLIB)
 
@@ -118,7 +121,19 @@ $(BUILD)/tests/%: tests/%.c $(TEST_HELPERS) tests/helpers.h $(LIB_OBJ) $(LIB_HDR
 	$(CC) $(ALL_CFLAGS) $(CMOCKA_CFLAGS) -Ilib $(LDFLAGS) -o $@ $< $(TEST_HELPERS) $(LIB_OBJ) \
 	  $(CMOCKA_LIBS) $(LMDB_LIBS) $(THREAD_LIBS)
 
-test-bins: lib $(TESTS) $(EXAMPLES)
+# ---- the offlog command-line tool --------------------------------------------
+# Public API only, linked with the static library like the examples.
+
+tool: $(TOOL)
+
+$(BUILD)/tools/%.o: tools/%.c tools/cli.h include/offlog.h | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(TOOL): $(TOOL_OBJ) $(STLIB)
+	$(CC) $(LDFLAGS) $(CFLAGS) -o $@ $(TOOL_OBJ) $(STLIB) $(LMDB_LIBS) $(THREAD_LIBS)
+
+test-bins: lib $(TESTS) $(EXAMPLES) $(TOOL)
 
 # TEST_WRAP runs each binary under a tool (valgrind); tests are run one after
 # another and every failure is reported before make fails.
@@ -130,6 +145,8 @@ check: test-bins
 	for e in $(EXAMPLES); do \
 	  echo "== $$e"; d=$$(mktemp -d); (cd $$d && $(TEST_WRAP) $(CURDIR)/$$e >/dev/null) || { echo "FAILED: $$e"; fail=1; }; rm -rf $$d; \
 	done; \
+	echo "== tests/cli_test.sh"; \
+	OFFLOG_CLI_WRAP="$(TEST_WRAP)" bash tests/cli_test.sh $(CURDIR)/$(TOOL) || { echo "FAILED: tests/cli_test.sh"; fail=1; }; \
 	if [ $$fail = 0 ]; then echo "all tests passed"; else echo "some tests FAILED"; exit 1; fi
 
 run: $(BUILD)/examples/quickstart
@@ -141,14 +158,16 @@ stress: test-bins
 
 # libFuzzer targets (clang): each fuzz/NAME.c runs FUZZ_SECONDS from its seed
 # corpus fuzz/corpus/NAME (new inputs go to a scratch directory, not the
-# repository). `make fuzz FUZZ_SECONDS=600` for a long run.
+# repository; a crashing input is kept as build-fuzz/artifacts/NAME-crash-*).
+# `make fuzz FUZZ_SECONDS=600` for a long run. The seeds are written by
+# fuzz/gen/gen_corpus.c (how to run it: its first comment).
 FUZZ_SRC := $(wildcard fuzz/*.c)
 FUZZ_BIN := $(FUZZ_SRC:fuzz/%.c=build-fuzz/%)
 FUZZ_SECONDS ?= 20
 FUZZ_CC ?= clang
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 
-build-fuzz/%: fuzz/%.c $(LIB_SRC) $(LIB_HDR)
+build-fuzz/%: fuzz/%.c $(wildcard fuzz/*.h) $(LIB_SRC) $(LIB_HDR)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(WARN) $(DEFS) -Iinclude -Ilib $(LMDB_CFLAGS) $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC) \
 	  $(LMDB_LIBS) $(THREAD_LIBS)
@@ -156,7 +175,9 @@ build-fuzz/%: fuzz/%.c $(LIB_SRC) $(LIB_HDR)
 fuzz: $(FUZZ_BIN)
 	@for f in $(FUZZ_BIN); do \
 	  n=$$(basename $$f); scratch=$$(mktemp -d); echo "== fuzz $$n ($(FUZZ_SECONDS) s)"; \
-	  $$f -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=4096 $$scratch fuzz/corpus/$$n \
+	  mkdir -p build-fuzz/artifacts; \
+	  $$f -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=4096 -print_final_stats=1 \
+	    -artifact_prefix=build-fuzz/artifacts/$$n- $$scratch fuzz/corpus/$$n \
 	    || { rm -rf $$scratch; exit 1; }; rm -rf $$scratch; \
 	done
 
@@ -193,9 +214,10 @@ $(BUILD)/offlog.pc: offlog.pc.in Makefile
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' \
 	    -e 's|@VERSION@|$(VERSION)|g' $< > $@
 
-install: lib $(BUILD)/offlog.pc
+install: lib $(TOOL) $(BUILD)/offlog.pc
 	$(INSTALL) -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR) \
-	  $(DESTDIR)$(MANDIR)/man3 $(DESTDIR)$(MANDIR)/man1
+	  $(DESTDIR)$(MANDIR)/man3 $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BINDIR)
+	$(INSTALL) -m 755 $(TOOL) $(DESTDIR)$(BINDIR)/offlog
 	$(INSTALL) -m 644 include/offlog.h $(DESTDIR)$(INCLUDEDIR)/offlog.h
 	$(INSTALL) -m 644 $(STLIB) $(DESTDIR)$(LIBDIR)/libofflog.a
 	$(INSTALL) -m 755 $(SHLIB) $(DESTDIR)$(LIBDIR)/libofflog.so.$(VERSION)
@@ -208,7 +230,8 @@ install: lib $(BUILD)/offlog.pc
 uninstall:
 	rm -f $(DESTDIR)$(INCLUDEDIR)/offlog.h $(DESTDIR)$(LIBDIR)/libofflog.a \
 	  $(DESTDIR)$(LIBDIR)/libofflog.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME) \
-	  $(DESTDIR)$(LIBDIR)/libofflog.so $(DESTDIR)$(PKGCONFIGDIR)/offlog.pc
+	  $(DESTDIR)$(LIBDIR)/libofflog.so $(DESTDIR)$(PKGCONFIGDIR)/offlog.pc \
+	  $(DESTDIR)$(BINDIR)/offlog
 	for m in $(notdir $(MAN3)); do rm -f $(DESTDIR)$(MANDIR)/man3/$$m; done
 	for m in $(notdir $(MAN1)); do rm -f $(DESTDIR)$(MANDIR)/man1/$$m; done
 

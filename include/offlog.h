@@ -1073,7 +1073,9 @@ enum offlog_reset_to {
 	OFFLOG_RESET_TO_TIMESTAMP = 13, /* first offset with timestamp >= value (ms), else latest */
 	OFFLOG_RESET_SHIFT_BY = 14,     /* committed offset + value (value may be negative);
 	                                   without a committed offset: from the latest */
-	OFFLOG_RESET_TO_CURRENT = 15    /* the committed offset as it is (else latest) */
+	OFFLOG_RESET_TO_CURRENT = 15,   /* the committed offset as it is (else latest) */
+	OFFLOG_RESET_TO_LISTED = 16     /* each entry's own `offset` (an input here; >= 0),
+	                                   as kafka-consumer-groups.sh --from-file */
 };
 
 /* Flags of offlog_group_reset_offsets(). */
@@ -1089,7 +1091,7 @@ enum offlog_reset_to {
  * written. Errors: OFFLOG_EGROUPLIVE while the group has live members unless
  * OFFLOG_RESET_FORCE; OFFLOG_ENOTOPIC / OFFLOG_ENOPART (that entry's err);
  * OFFLOG_EINVAL for an unknown `to` or flag, or a negative offset or
- * timestamp. */
+ * timestamp (with OFFLOG_RESET_TO_LISTED: that entry's err). */
 OFFLOG_API int offlog_group_reset_offsets(offlog_env *env, const char *group,
                                           offlog_partition_offset *list, size_t count, int to,
                                           int64_t value, unsigned flags);

@@ -4,6 +4,7 @@
  */
 #include "internal.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 /* ---- the group's committed offsets ---------------------------------------- */
@@ -446,6 +447,9 @@ static int reset_one(ol_txn *t, const reset_args *a, offlog_partition_offset *e,
 		rc = part_get(t, tp.id, e->partition, &p);
 	if (rc == 0)
 		rc = commit_get(t, a->group, tp.id, e->partition, &cm);
+	if (rc == 0 && a->to == OFFLOG_RESET_TO_LISTED && e->offset < 0)
+		rc = ol_err(OFFLOG_EINVAL, "%s/%d: offset %lld: must be >= 0", e->topic, e->partition,
+		            (long long)e->offset);
 	if (rc)
 		return rc;
 	*tid = tp.id;
@@ -456,6 +460,9 @@ static int reset_one(ol_txn *t, const reset_args *a, offlog_partition_offset *e,
 		break;
 	case OFFLOG_RESET_TO_OFFSET:
 		to = a->value;
+		break;
+	case OFFLOG_RESET_TO_LISTED:
+		to = e->offset;
 		break;
 	case OFFLOG_RESET_TO_TIMESTAMP:
 		rc = log_offset_for_time(t, &p, a->value, p.hw, &to);
@@ -501,18 +508,16 @@ static int reset_in(ol_txn *t, reset_args *a, bool write)
 	if (!tids)
 		return ol_err(OFFLOG_ENOMEM, "reset offsets: out of memory");
 	int first = 0;
+	char detail[512] = "";
 	for (size_t i = 0; i < a->count; i++) {
 		a->list[i].err = reset_one(t, a, &a->list[i], &tids[i]);
-		if (a->list[i].err && !first)
+		if (a->list[i].err && !first) {
 			first = a->list[i].err;
+			snprintf(detail, sizeof detail, "%s", offlog_errmsg());
+		}
 	}
-	if (first) {
-		size_t i = 0;
-		while (a->list[i].err != first)
-			i++;
-		rc = ol_err(first, "%s/%d: %s", a->list[i].topic ? a->list[i].topic : "(null)",
-		            a->list[i].partition, offlog_strerror(first));
-	}
+	if (first)
+		rc = ol_err(first, "%s", detail);   /* the first failing entry's own message */
 	int64_t now = ol_now_ms();
 	for (size_t i = 0; write && rc == 0 && i < a->count; i++)
 		rc = commit_store(t, a->group, tids[i], a->list[i].partition, a->list[i].offset, NULL, now);
@@ -534,7 +539,7 @@ OFFLOG_API int offlog_group_reset_offsets(offlog_env *env, const char *group,
 	int rc = ol_check_group(group);
 	if (rc)
 		return rc;
-	if (to < OFFLOG_RESET_TO_EARLIEST || to > OFFLOG_RESET_TO_CURRENT)
+	if (to < OFFLOG_RESET_TO_EARLIEST || to > OFFLOG_RESET_TO_LISTED)
 		return ol_err(OFFLOG_EINVAL, "unknown reset target %d", to);
 	if (flags & ~(OFFLOG_RESET_DRY_RUN | OFFLOG_RESET_FORCE))
 		return ol_err(OFFLOG_EINVAL, "unknown flags 0x%x", flags);

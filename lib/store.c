@@ -276,12 +276,12 @@ static int probe_path(struct probe *pr, offlog_env *env, const char *path)
 	if (stat(pr->data, &st) != 0) {
 		if (errno != ENOENT)
 			return errno_code(errno, "stat", pr->data);
-		if (!create)
-			return ol_err(OFFLOG_ENOENT, "no store at %s", path);
 		if (!dir_is_empty(path))
 			return ol_err(OFFLOG_ENOTSTORE,
-			              "%s is a non-empty directory without a store; refusing to create one there",
-			              path);
+			              "%s is a non-empty directory without a store%s", path,
+			              create ? "; refusing to create one there" : "");
+		if (!create)
+			return ol_err(OFFLOG_ENOENT, "no store at %s", path);
 		pr->fresh = true;
 		return 0;
 	}
