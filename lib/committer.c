@@ -41,6 +41,7 @@ struct ol_req {
 	pthread_cond_t cv;  /* its thread waits here: woken when done, or to lead */
 	int rc;
 	bool done;
+	bool taken;         /* in a group being run: its thread only waits for it */
 	bool failed;
 	char err[256];      /* the detail message, handed to the caller's thread */
 	struct ol_req *next;
@@ -109,8 +110,11 @@ static struct ol_req *take_group(offlog_env *env, unsigned *size)
 {
 	struct ol_req *head = env->gc_head, *r = head;
 	unsigned n = 1;
-	for (; n < GROUP_MAX && r->next; n++)
+	head->taken = true;
+	for (; n < GROUP_MAX && r->next; n++) {
 		r = r->next;
+		r->taken = true;
+	}
 	env->gc_head = r->next;
 	if (!env->gc_head)
 		env->gc_tail = &env->gc_head;
@@ -197,7 +201,10 @@ int ol_write(offlog_env *env, ol_write_fn fn, void *arg)
 	if (++env->gc_queued == env->gc_want)
 		pthread_cond_signal(&env->gc_more);
 	while (!req.done) {
-		if (env->gc_leader) {
+		/* A request another leader took is finished by that leader; with
+		 * the meta sync run outside the lock, the writer role may be free
+		 * meanwhile, and this thread must not lead an empty queue. */
+		if (env->gc_leader || req.taken) {
 			pthread_cond_wait(&req.cv, &env->gc_mu);
 			continue;
 		}
