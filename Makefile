@@ -186,7 +186,8 @@ asan:
 	  LDFLAGS="-fsanitize=address,undefined" check
 
 tsan:
-	$(MAKE) BUILD=build-tsan CFLAGS="-O1 -g -fsanitize=thread" LDFLAGS="-fsanitize=thread" check
+	TSAN_OPTIONS="suppressions=$(CURDIR)/tests/tsan.supp $(TSAN_OPTIONS)" \
+	  $(MAKE) BUILD=build-tsan CFLAGS="-O1 -g -fsanitize=thread" LDFLAGS="-fsanitize=thread" check
 
 valgrind:
 	$(MAKE) BUILD=build-vg CFLAGS="-O1 -g" \

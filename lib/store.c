@@ -359,7 +359,15 @@ static offlog_env *env_alloc(const char *path)
 		free(env);
 		return NULL;
 	}
-	pthread_rwlock_init(&env->map_lock, NULL);
+	/* map_lock must prefer readers: a thread may take it shared again while
+	 * it holds it, and must not queue behind a waiting map growth (db.c). */
+	pthread_rwlockattr_t ra;
+	pthread_rwlockattr_init(&ra);
+#ifdef __GLIBC__
+	pthread_rwlockattr_setkind_np(&ra, PTHREAD_RWLOCK_PREFER_READER_NP);
+#endif
+	pthread_rwlock_init(&env->map_lock, &ra);
+	pthread_rwlockattr_destroy(&ra);
 	pthread_mutex_init(&env->wake_mu, NULL);
 	pthread_mutex_init(&env->pend_mu, NULL);
 	pthread_mutex_init(&env->gc_mu, NULL);

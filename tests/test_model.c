@@ -1114,7 +1114,7 @@ static void op_fetch(world *w)
 static void op_oft(world *w)
 {
 	offlog_partition_offset list[4];
-	int64_t in[4];
+	int64_t in[4] = {0};
 	size_t n = (size_t)(1 + rn(4));
 	for (size_t i = 0; i < n; i++) {
 		target x = pick_target(&w->m, 6);
