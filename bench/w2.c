@@ -473,6 +473,8 @@ void run_w2(const bench_ctx *b)
 	       c->secs * 1e3, s1);
 	for (size_t mi = 0; mi < sizeof modes / sizeof modes[0]; mi++) {
 		c->mode = modes[mi];
+		if (b->quick && c->mode == MODE_D1)
+			continue;   /* the quick run: D2 and D0, where the peers are */
 		c->nsys = 0;
 		c->systems[c->nsys++] = C_OFFLOG;
 		c->systems[c->nsys++] = C_LMDB;

@@ -12,7 +12,7 @@
  * ratios show what LMDB itself loses to appends spread over the table.
  *
  * Store size: the same appends to one partition of a store already holding
- * 1M records, and of one holding 20M (5M in the quick run, without the raw
+ * 1M records, and of one holding 20M (2M in the quick run, without the raw
  * LMDB stores); all stores are filled before the runs, untimed, and each
  * run adds its records to them. The process's resident set is printed
  * before and after the large store is filled and after the runs: the pages
@@ -43,7 +43,7 @@ static const uint32_t part_counts[] = {1, 1000, 10000};
 #define FULL_PART_RECORDS ((size_t)1000000)
 
 #define SMALL_STORE ((size_t)1000000)
-#define QUICK_BIG_STORE ((size_t)5000000)
+#define QUICK_BIG_STORE ((size_t)2000000)
 #define FULL_BIG_STORE ((size_t)20000000)
 #define QUICK_SIZE_RECORDS ((size_t)50000)
 #define FULL_SIZE_RECORDS ((size_t)300000)
