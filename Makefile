@@ -163,6 +163,8 @@ stress: test-bins
 # fuzz/gen/gen_corpus.c (how to run it: its first comment).
 FUZZ_SRC := $(wildcard fuzz/*.c)
 FUZZ_BIN := $(FUZZ_SRC:fuzz/%.c=build-fuzz/%)
+# `make fuzz FUZZ_TARGETS=api_ops` runs only those.
+FUZZ_TARGETS ?= $(FUZZ_SRC:fuzz/%.c=%)
 FUZZ_SECONDS ?= 20
 FUZZ_CC ?= clang
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
@@ -172,8 +174,8 @@ build-fuzz/%: fuzz/%.c $(wildcard fuzz/*.h) $(LIB_SRC) $(LIB_HDR)
 	$(FUZZ_CC) $(WARN) $(DEFS) -Iinclude -Ilib $(LMDB_CFLAGS) $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC) \
 	  $(LMDB_LIBS) $(THREAD_LIBS)
 
-fuzz: $(FUZZ_BIN)
-	@for f in $(FUZZ_BIN); do \
+fuzz: $(FUZZ_TARGETS:%=build-fuzz/%)
+	@for f in $(FUZZ_TARGETS:%=build-fuzz/%); do \
 	  n=$$(basename $$f); scratch=$$(mktemp -d); echo "== fuzz $$n ($(FUZZ_SECONDS) s)"; \
 	  mkdir -p build-fuzz/artifacts; \
 	  $$f -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=4096 -print_final_stats=1 \

@@ -85,8 +85,9 @@ OFFLOG_API int offlog_consumer_open(offlog_consumer **out, offlog_env *env, cons
 	c->recs = calloc(c->opts.max_poll_records, sizeof *c->recs);
 	c->group = group ? strdup(group) : NULL;
 	c->instance = c->opts.group_instance_id ? strdup(c->opts.group_instance_id) : NULL;
+	bool instance_lost = c->opts.group_instance_id && !c->instance;
 	c->opts.group_instance_id = c->instance;
-	if (!c->recs || (group && !c->group) || (c->opts.group_instance_id && !c->instance)) {
+	if (!c->recs || (group && !c->group) || instance_lost) {
 		free(c->recs);
 		free(c->group);
 		free(c->instance);
@@ -495,7 +496,9 @@ void consumer_parts_remove(offlog_consumer *c, const offlog_topic_partition *tps
 		*cp = c->parts[--c->nparts];
 	}
 	c->turn = 0;
-	rebuild_view(c);   /* on failure the old view stays; it is only read */
+	/* Fewer entries than before: the view is rebuilt in place. */
+	for (size_t i = 0; c->view && i < c->nparts; i++)
+		c->view[i] = (offlog_topic_partition){c->parts[i].topic, c->parts[i].partition};
 }
 
 void consumer_parts_clear(offlog_consumer *c)

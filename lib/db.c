@@ -387,6 +387,14 @@ int db_cursor_seek(ol_cursor *c, const void *key, size_t klen, ol_val *k, ol_val
 	MDB_val mk = mval(key, klen), mv;
 	int rc = key ? mdb_cursor_get(c->mc, &mk, &mv, MDB_SET_RANGE)
 	             : mdb_cursor_get(c->mc, &mk, &mv, MDB_FIRST);
+	/* A key below the one asked for means the tree's order is damaged; the
+	 * loops that seek forward must not go round for ever. */
+	if (rc == 0 && key) {
+		size_t n = mk.mv_size < klen ? mk.mv_size : klen;
+		int cmp = memcmp(mk.mv_data, key, n);
+		if (cmp < 0 || (cmp == 0 && mk.mv_size < klen))
+			return ol_err(OFFLOG_ECORRUPT, "a table's keys are out of order: the store is damaged");
+	}
 	return cursor_result(rc, &mk, &mv, k, v);
 }
 

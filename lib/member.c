@@ -102,23 +102,19 @@ static offlog_topic_partition *as_tps(const struct cmember *gm, const bool *keep
 }
 
 /* Drop the own entries selected by drop[i] (all with NULL) from the member
- * and from the consumer's partitions. */
+ * and from the consumer's partitions. Allocates nothing. */
 static void own_drop(offlog_consumer *c, const bool *drop)
 {
 	struct cmember *gm = c->gm;
-	size_t n;
-	offlog_topic_partition *tps = as_tps(gm, drop, &n);
-	if (tps)
-		consumer_parts_remove(c, tps, n);
-	else
-		consumer_parts_clear(c);
-	free(tps);
 	size_t k = 0;
 	for (size_t i = 0; i < gm->nown; i++) {
-		if (!drop || drop[i])
+		if (!drop || drop[i]) {
+			offlog_topic_partition tp = {gm->own[i].topic, gm->own[i].tp.part};
+			consumer_parts_remove(c, &tp, 1);
 			free(gm->own[i].topic);
-		else
+		} else {
 			gm->own[k++] = gm->own[i];
+		}
 	}
 	gm->nown = k;
 }
@@ -353,13 +349,19 @@ OFFLOG_API int offlog_consumer_subscribe(offlog_consumer *c, const char *const *
 	return 0;
 }
 
-static int leave(offlog_consumer *c)
+/* Revoke everything and leave. When the leave cannot be written, an
+ * unsubscribe fails and stays a member (it may be retried); a close gives
+ * up, and the others remove the member when its session expires. */
+static int leave(offlog_consumer *c, bool closing)
 {
 	struct cmember *gm = c->gm;
 	revoke(c, NULL);
-	stop_heartbeat(gm);
 	ol_leave l = {c->group, gm->id};
 	int rc = ol_write(c->env, group_leave_fn, &l);
+	if (rc && !closing) {
+		gm->stable = false;
+		return rc;
+	}
 	member_free_all(c);
 	return rc;
 }
@@ -370,7 +372,7 @@ OFFLOG_API int offlog_consumer_unsubscribe(offlog_consumer *c)
 		return ol_err(OFFLOG_EINVAL, "offlog_consumer_unsubscribe: consumer is NULL");
 	if (c->in_callback)
 		return ol_err(OFFLOG_ESTATE, "offlog_consumer_unsubscribe: called from a rebalance callback");
-	return c->gm ? leave(c) : 0;
+	return c->gm ? leave(c, false) : 0;
 }
 
 int member_close(offlog_consumer *c)
@@ -378,7 +380,7 @@ int member_close(offlog_consumer *c)
 	if (!c->gm)
 		return 0;
 	if (!c->instance)
-		return leave(c);
+		return leave(c, true);
 	/* A static member stays in the group until its session expires. */
 	own_drop(c, NULL);
 	member_free_all(c);
@@ -651,6 +653,7 @@ int member_poll(offlog_consumer *c)
 
 typedef struct ajob {
 	cpos *list;
+	offlog_partition_offset *out;   /* what the callback gets: allocated up front */
 	size_t n;
 	char *member;       /* fencing: the member id when made, or NULL */
 	offlog_commit_cb cb;
@@ -716,6 +719,7 @@ static void job_free(ajob *j)
 	for (size_t i = 0; i < j->n; i++)
 		free((char *)j->list[i].topic);
 	free(j->list);
+	free(j->out);
 	free(j->member);
 	free(j);
 }
@@ -752,7 +756,8 @@ OFFLOG_API int offlog_consumer_commit_async(offlog_consumer *c, offlog_commit_cb
 	if (rc)
 		return rc;
 	ajob *j = calloc(1, sizeof *j);
-	if (j && (j->list = calloc(c->nparts + 1, sizeof *j->list)) != NULL) {
+	if (j && (j->list = calloc(c->nparts + 1, sizeof *j->list)) != NULL &&
+	    (j->out = calloc(c->nparts + 1, sizeof *j->out)) != NULL) {
 		j->cb = cb;
 		j->opaque = opaque;
 		bool ok = !c->gm || (j->member = strdup(c->gm->id)) != NULL;
@@ -768,7 +773,8 @@ OFFLOG_API int offlog_consumer_commit_async(offlog_consumer *c, offlog_commit_cb
 			job_free(j);
 			j = NULL;
 		}
-	} else {
+	} else if (j) {
+		free(j->list);
 		free(j);
 		j = NULL;
 	}
@@ -799,9 +805,9 @@ void async_deliver(offlog_consumer *c, bool all)
 	pthread_mutex_unlock(&ac->mu);
 	for (ajob *j = done, *next; j; j = next) {
 		next = j->next;
-		offlog_partition_offset *out = calloc(j->n + 1, sizeof *out);
+		offlog_partition_offset *out = j->out;
 		size_t k = 0;
-		for (size_t i = 0; out && i < j->n; i++)
+		for (size_t i = 0; i < j->n; i++)
 			if (j->rc || !j->list[i].skipped)
 				out[k++] = (offlog_partition_offset){j->list[i].topic, j->list[i].partition,
 				                                     j->list[i].offset, NULL, j->rc};
@@ -810,7 +816,6 @@ void async_deliver(offlog_consumer *c, bool all)
 				ol_err(j->rc, "%s", j->err);
 			j->cb(j->opaque, j->rc, out, k);
 		}
-		free(out);
 		job_free(j);
 	}
 }
