@@ -35,7 +35,7 @@
  * overwrites its oldest ones. */
 #define LAT_CAP ((size_t)1 << 15)
 #define QUICK_SECS 0.03
-#define FULL_SECS 0.15
+#define FULL_SECS 0.12
 #define FLOOR_SYNCS_QUICK 200
 #define FLOOR_SYNCS_FULL 1000
 /* The longest the group commit waits for more writers before it commits. */
