@@ -141,13 +141,7 @@ static void gather(offlog_env *env)
 	int64_t wait_us = env->gc_last_us / 2;
 	if (wait_us > 1000)
 		wait_us = 1000;
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_nsec += (long)wait_us * 1000;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
+	struct timespec ts = ol_deadline(CLOCK_MONOTONIC, wait_us);
 	env->gc_want = want;
 	while (env->gc_queued < want &&
 	       pthread_cond_timedwait(&env->gc_more, &env->gc_mu, &ts) == 0)

@@ -41,14 +41,7 @@ static void unlock_shared(ol_txn *t)
 
 static int lock_exclusive(offlog_env *env, int wait_ms)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += wait_ms / 1000;
-	ts.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
+	struct timespec ts = ol_deadline(CLOCK_REALTIME, (int64_t)wait_ms * 1000);
 	return pthread_rwlock_timedwrlock(&env->map_lock, &ts);
 }
 

@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <string.h>
 #include <sys/types.h>
+#include <time.h>
 
 #define OL_HIDDEN __attribute__((visibility("hidden")))
 #define OL_UNUSED(x) ((void)(x))
@@ -72,6 +73,8 @@ static inline uint64_t ol_get_le64(const uint8_t *p)
 
 int64_t ol_now_ms(void);
 int64_t ol_mono_ms(void);
+/* The time `us` microseconds from now on `clock`, for timed waits. */
+struct timespec ol_deadline(clockid_t clock, int64_t us);
 
 /* ---- db.c: the LMDB layer ----------------------------------------------- */
 

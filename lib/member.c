@@ -179,11 +179,8 @@ static void *heartbeat_main(void *arg)
 	struct cmember *gm = c->gm;
 	pthread_mutex_lock(&gm->mu);
 	while (!gm->hb_stop) {
-		struct timespec ts;
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		int64_t ns = ts.tv_nsec + (int64_t)c->opts.heartbeat_interval_ms * 1000000;
-		ts.tv_sec += (time_t)(ns / 1000000000);
-		ts.tv_nsec = (long)(ns % 1000000000);
+		struct timespec ts =
+		    ol_deadline(CLOCK_MONOTONIC, (int64_t)c->opts.heartbeat_interval_ms * 1000);
 		while (!gm->hb_stop && pthread_cond_timedwait(&gm->cv, &gm->mu, &ts) == 0)
 			;
 		if (gm->hb_stop)

@@ -99,15 +99,7 @@ static int64_t mono_ms(void)
 
 static struct timespec deadline_in(int64_t ms)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_sec += (time_t)(ms / 1000);
-	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
-	return ts;
+	return ol_deadline(CLOCK_MONOTONIC, ms * 1000);
 }
 
 /* ---- writing a batch ---------------------------------------------------- */

@@ -41,6 +41,16 @@ int64_t ol_mono_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+struct timespec ol_deadline(clockid_t clock, int64_t us)
+{
+	struct timespec ts;
+	clock_gettime(clock, &ts);
+	int64_t ns = ts.tv_nsec + (us % 1000000) * 1000;
+	ts.tv_sec += (time_t)(us / 1000000 + ns / 1000000000);
+	ts.tv_nsec = (long)(ns % 1000000000);
+	return ts;
+}
+
 /* ---- the stores open in this process ------------------------------------
  * LMDB forbids opening one environment twice in a process (closing either
  * would drop the other's file locks), so a second open is refused. Entries
@@ -740,15 +750,7 @@ static void *maintainer_main(void *arg)
 	offlog_env *env = arg;
 	pthread_mutex_lock(&env->flush_mu);
 	while (!env->flusher_stop) {
-		struct timespec ts;
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		uint32_t ms = env->opts.maintenance_interval_ms;
-		ts.tv_sec += ms / 1000;
-		ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
+		struct timespec ts = ol_deadline(CLOCK_MONOTONIC, (int64_t)env->opts.maintenance_interval_ms * 1000);
 		pthread_cond_timedwait(&env->flush_cv, &env->flush_mu, &ts);
 		if (env->flusher_stop)
 			break;
@@ -766,15 +768,7 @@ static void *flusher_main(void *arg)
 	offlog_env *env = arg;
 	pthread_mutex_lock(&env->flush_mu);
 	while (!env->flusher_stop) {
-		struct timespec ts;
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		uint32_t ms = env->opts.flush_interval_ms;
-		ts.tv_sec += ms / 1000;
-		ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
+		struct timespec ts = ol_deadline(CLOCK_MONOTONIC, (int64_t)env->opts.flush_interval_ms * 1000);
 		pthread_cond_timedwait(&env->flush_cv, &env->flush_mu, &ts);
 		if (env->flusher_stop || !atomic_load(&env->dirty))
 			continue;

@@ -149,14 +149,7 @@ void ol_wait_append(offlog_env *env, uint64_t seen, int64_t ms)
 		atomic_fetch_sub(&w->waiters, 1);
 		return;
 	}
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_sec += (time_t)(ms / 1000);
-	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
+	struct timespec ts = ol_deadline(CLOCK_MONOTONIC, ms * 1000);
 	pthread_mutex_lock(&env->wake_mu);
 	atomic_fetch_add(&env->waiters, 1);
 	if (atomic_load(&env->wake_seq) == seen)
