@@ -297,7 +297,7 @@ static int drop_oldest(ol_txn *t, int64_t need, uint32_t cur_tid, int32_t cur_pa
 			ol_topic tp;
 			ol_part p;
 			bool any;
-			int64_t ts;
+			int64_t ts = 0;
 			int e = topic_name_of(t, tid, name, sizeof name);
 			if (e == OFFLOG_ENOTOPIC)
 				continue;   /* deleted: already not counted */
