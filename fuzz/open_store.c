@@ -110,6 +110,8 @@ static offlog_options options(bool rdonly)
 	offlog_options o = OFFLOG_OPTIONS_INIT;
 	o.durability = OFFLOG_DURABILITY_ASYNC;
 	o.flush_interval_ms = 0;
+	/* Files of unknown origin are opened with the structural check. */
+	o.flags |= OFFLOG_OPEN_VERIFY;
 	if (rdonly)
 		o.flags |= OFFLOG_OPEN_READONLY;
 	return o;

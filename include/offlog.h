@@ -201,6 +201,8 @@ enum offlog_durability {
 #define OFFLOG_OPEN_NOCREATE 0x2u  /* fail with OFFLOG_ENOENT instead of creating a new store */
 #define OFFLOG_OPEN_INSECURE 0x4u  /* accept a store directory that every user may write to,
                                       or that belongs to another user (see offlog_open) */
+#define OFFLOG_OPEN_VERIFY 0x8u    /* check every page of the data file before using it: for
+                                      files of unknown origin (see offlog_open) */
 
 /* What an append does when the store holds max_store_bytes. */
 enum offlog_store_full {
@@ -271,7 +273,18 @@ OFFLOG_API int offlog_options_init(offlog_options *opts);
  * another user (anyone who can write there can replace the store's files;
  * root may open any store), unless OFFLOG_OPEN_INSECURE;
  * OFFLOG_EINVAL for bad options or an overlong path. In every error case
- * nothing on disk has been changed. */
+ * nothing on disk has been changed.
+ *
+ * A truncated data file, an empty or foreign one, or one of a newer format is
+ * always refused with an error. LMDB trusts the contents of the pages it
+ * reads, though: a file whose B-tree pages were altered (bit rot, a bad copy,
+ * a crafted file) can make it crash. OFFLOG_OPEN_VERIFY first reads every
+ * page and checks what LMDB relies on (page numbers and kinds, node tables
+ * and their packing, keys and values inside their pages, key order, child and
+ * overflow pages inside the file and reached once, tree depths, the free
+ * list), and refuses a damaged file with OFFLOG_ECORRUPT; it costs one read
+ * of the file. It narrows, but does not close, the ways a crafted file can
+ * still make LMDB fail: fuzzing still finds some (tests/RELIABILITY.md). */
 OFFLOG_API int offlog_open(offlog_env **env, const char *path, const offlog_options *opts);
 
 /* Close the store. In the deferred modes, flushes first so everything

@@ -427,6 +427,10 @@ int log_offset_for_time(ol_txn *t, const ol_part *p, int64_t ts, int64_t end, in
  * topic, at most `budget` entries; *done when nothing is left. */
 int log_purge_topic(ol_txn *t, uint32_t tid, size_t *budget, bool *done);
 
+/* ---- verify.c: the structural check of OFFLOG_OPEN_VERIFY ---------------- */
+
+int verify_data_file(const char *file);
+
 /* ---- retention.c -------------------------------------------------------- */
 
 /* Create the store's byte count if missing (a store of an earlier version). */

@@ -151,7 +151,8 @@ static int check_options(offlog_options *o, const offlog_options *in)
 		return ol_err(OFFLOG_EINVAL, "max_store_bytes above INT64_MAX");
 	if (o->durability < OFFLOG_DURABILITY_SYNC || o->durability > OFFLOG_DURABILITY_ASYNC)
 		return ol_err(OFFLOG_EINVAL, "unknown durability mode %d", o->durability);
-	if (o->flags & ~(OFFLOG_OPEN_READONLY | OFFLOG_OPEN_NOCREATE | OFFLOG_OPEN_INSECURE))
+	if (o->flags & ~(OFFLOG_OPEN_READONLY | OFFLOG_OPEN_NOCREATE | OFFLOG_OPEN_INSECURE |
+	                 OFFLOG_OPEN_VERIFY))
 		return ol_err(OFFLOG_EINVAL, "unknown open flags 0x%x", o->flags);
 	if (o->file_mode & ~0777u)
 		return ol_err(OFFLOG_EINVAL, "file_mode 0%o has bits outside 0777", o->file_mode);
@@ -247,7 +248,9 @@ static int check_meta_pages(const char *file, off_t size)
 	else if (pread(fd, m[1], sizeof m[1], psize) == (ssize_t)sizeof m[1])
 		ok[1] = le32(m[1] + 16) == LMDB_META_MAGIC;
 	close(fd);
-	if (!ok[0] || !ok[1])
+	/* LMDB takes the page size from the newer meta page: both must agree,
+	 * or it would map the second meta page where the file has none. */
+	if (!ok[0] || !ok[1] || le32(m[1] + 40) != psize || (uint64_t)size < 2 * (uint64_t)psize)
 		return ol_err(OFFLOG_ECORRUPT, "%s: damaged LMDB meta pages", file);
 	int use = ol_get_le64(m[1] + 144) > ol_get_le64(m[0] + 144);
 	uint64_t last = ol_get_le64(m[use] + 136);
@@ -339,7 +342,10 @@ static int probe_path(struct probe *pr, offlog_env *env, const char *path)
 	}
 	if (!S_ISREG(st.st_mode))
 		return ol_err(OFFLOG_ENOTSTORE, "%s is not a regular file", pr->data);
-	return check_data_file(pr->data, st.st_size, &pr->mapsize);
+	int rc = check_data_file(pr->data, st.st_size, &pr->mapsize);
+	if (rc == 0 && (env->opts.flags & OFFLOG_OPEN_VERIFY))
+		rc = verify_data_file(pr->data);
+	return rc;
 }
 
 /* Undo what opening created, so a failed open leaves the disk as it was. */

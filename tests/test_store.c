@@ -403,6 +403,49 @@ static void test_flush_in_sync_mode_succeeds(void **state)
 	assert_code(offlog_flush(NULL), OFFLOG_EINVAL);
 }
 
+/* OFFLOG_OPEN_VERIFY opens a good store, and refuses one whose pages were
+ * damaged without crashing or changing it. */
+static void test_verify_open_accepts_good_and_refuses_damaged_pages(void **state)
+{
+	fx *f = *state;
+	char big[3000];
+	memset(big, 'b', sizeof big);
+	assert_ok(offlog_topic_create(f->env, "t", 3, NULL));
+	for (int i = 0; i < 3000; i++) {
+		offlog_message m = {"k", 1, big, (size_t)(i % 9 == 0 ? sizeof big : 40),
+		                    OFFLOG_TIMESTAMP_NOW, NULL, 0};
+		assert_ok(offlog_append(NULL, NULL, f->env, "t", i % 3, &m));
+	}
+	assert_ok(offlog_delete_records(NULL, f->env, "t", 0, 500));
+	assert_ok(offlog_maintain(f->env, 0, NULL));
+	offlog_consumer *c = consumer_on(f->env, "g", OFFLOG_RESET_EARLIEST, "t", 1);
+	commit_one(c, "t", 1, 7);
+	assert_ok(offlog_consumer_close(c));
+	offlog_options o = OFFLOG_OPTIONS_INIT;
+	o.flags = OFFLOG_OPEN_VERIFY;
+	fx_reopen(f, &o);
+	assert_int_equal(leo_of(f->env, "t", 2), 1000);
+	assert_ok(offlog_close(f->env));
+	f->env = NULL;
+	/* Every page past the meta pages gets a wrong page number. */
+	char data[700];
+	snprintf(data, sizeof data, "%s/data.mdb", f->path);
+	FILE *fp = fopen(data, "r+b");
+	assert_non_null(fp);
+	assert_int_equal(fseek(fp, 0, SEEK_END), 0);
+	long size = ftell(fp);
+	for (long off = 2 * 4096; off + 8 <= size; off += 4096) {
+		assert_int_equal(fseek(fp, off, SEEK_SET), 0);
+		assert_int_equal(fwrite("\xff\xff\xff\xff\xff\xff\xff\x7f", 1, 8, fp), 8);
+	}
+	assert_int_equal(fclose(fp), 0);
+	uint64_t digest = store_digest(f->path);
+	offlog_env *env = NULL;
+	assert_code(offlog_open(&env, f->path, &o), OFFLOG_ECORRUPT);
+	assert_non_null(strstr(offlog_errmsg(), "damaged"));
+	assert_true(store_digest(f->path) == digest);
+}
+
 static void test_error_codes_have_distinct_names_and_texts(void **state)
 {
 	(void)state;
@@ -508,6 +551,8 @@ int main(void)
 		cmocka_unit_test(test_max_map_size_gives_mapfull_and_keeps_acked_records),
 		cmocka_unit_test_setup_teardown(test_store_stat_reports_the_store, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_flush_in_sync_mode_succeeds, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_verify_open_accepts_good_and_refuses_damaged_pages,
+		                                fx_setup, fx_teardown),
 		cmocka_unit_test(test_error_codes_have_distinct_names_and_texts),
 		cmocka_unit_test_setup_teardown(test_error_detail_is_per_thread, fx_setup, fx_teardown),
 		cmocka_unit_test(test_version_matches_header),

@@ -1,0 +1,369 @@
+/*
+ * verify.c - a structural check of a store's data file before LMDB maps it
+ * (offlog_open with OFFLOG_OPEN_VERIFY).
+ *
+ * LMDB trusts the pages it reads: a damaged page number, node offset or
+ * size sends it outside the map or its buffers. This walk reads every page
+ * reachable from the newest meta page with pread, never through a map, and
+ * checks what LMDB relies on: each page's number and kind, its node table
+ * inside the page, every key and value inside its page, every child and
+ * overflow page inside the file and reached once, tree depths within LMDB's
+ * cursor stack, and the free list's page numbers in range and not in use.
+ * It costs one read of the file. Layout: LMDB 0.9 on a 64-bit machine.
+ */
+#include "internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define PAGEHDR 16
+#define P_BRANCH 0x01
+#define P_LEAF 0x02
+#define P_OVERFLOW 0x04
+#define P_LEAF2 0x20
+#define F_BIGDATA 0x01
+#define F_SUBDATA 0x02
+#define F_DUPDATA 0x04
+#define NODEHDR 8
+#define DB_SIZE 48
+#define MAX_DEPTH 30     /* LMDB's cursor stack holds 32 pages */
+#define MAX_TABLES 32
+
+enum { K_MAIN, K_TABLE, K_FREE };
+
+typedef struct walk {
+	int fd;
+	uint32_t psize;
+	uint64_t npages;   /* pages in the file */
+	uint64_t last;     /* the meta page's last page in use */
+	uint8_t *seen;     /* a bit per page */
+	uint64_t txnid;    /* the newest meta page's transaction */
+	int leaf_depth;    /* of the tree being walked: every leaf at the same depth */
+	const char *file;
+} walk;
+
+typedef struct dbrec {
+	uint16_t flags;
+	uint16_t depth;
+	uint64_t root;
+} dbrec;
+
+static uint16_t u16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+
+static int bad(const walk *w, uint64_t pgno, const char *what)
+{
+	return ol_err(OFFLOG_ECORRUPT, "%s is damaged: page %llu: %s", w->file,
+	              (unsigned long long)pgno, what);
+}
+
+static bool seen(const walk *w, uint64_t pgno)
+{
+	return w->seen[pgno / 8] & (1u << (pgno % 8));
+}
+
+static void mark(walk *w, uint64_t pgno)
+{
+	w->seen[pgno / 8] |= (uint8_t)(1u << (pgno % 8));
+}
+
+static int read_page(walk *w, uint64_t pgno, uint8_t *buf)
+{
+	if (pgno < 2 || pgno > w->last || pgno >= w->npages)
+		return bad(w, pgno, "page number out of range");
+	if (seen(w, pgno))
+		return bad(w, pgno, "page reached twice");
+	mark(w, pgno);
+	if (pread(w->fd, buf, w->psize, (off_t)(pgno * w->psize)) != (ssize_t)w->psize)
+		return bad(w, pgno, "cannot be read");
+	if (ol_get_le64(buf) != pgno)
+		return bad(w, pgno, "holds another page's number");
+	return 0;
+}
+
+static int mark_overflow(walk *w, uint64_t pgno, uint64_t data_size)
+{
+	uint8_t *buf = malloc(w->psize);
+	if (!buf)
+		return ol_err(OFFLOG_ENOMEM, "verify: out of memory");
+	int rc = read_page(w, pgno, buf);
+	uint32_t pages = rc ? 0
+	                    : (uint32_t)buf[12] | (uint32_t)buf[13] << 8 | (uint32_t)buf[14] << 16 |
+	                          (uint32_t)buf[15] << 24;
+	if (rc == 0 && !(u16(buf + 10) & P_OVERFLOW))
+		rc = bad(w, pgno, "an overflow page of the wrong kind");
+	else if (rc == 0 && (pages == 0 || pgno + pages - 1 > w->last || pgno + pages > w->npages ||
+	                     (uint64_t)pages * w->psize - PAGEHDR < data_size))
+		rc = bad(w, pgno, "overflow run out of range");
+	for (uint64_t p = pgno + 1; rc == 0 && p < pgno + pages; p++) {
+		if (seen(w, p))
+			rc = bad(w, p, "page reached twice");
+		mark(w, p);
+	}
+	free(buf);
+	return rc;
+}
+
+/* A free list record: keyed by an earlier transaction's id; a count, then
+ * that many page numbers, in descending order, each in range and not in use
+ * by a table (the tables are walked first). */
+static int check_free_ids(walk *w, uint64_t pgno, const uint8_t *key, uint16_t ksize,
+                          const uint8_t *ids, uint32_t dsize)
+{
+	if (ksize != 8 || ol_get_le64(key) > w->txnid)
+		return bad(w, pgno, "a free list record of a transaction not yet made");
+	if (dsize < 8 || dsize % 8)
+		return bad(w, pgno, "a free list record of the wrong size");
+	uint64_t n = ol_get_le64(ids);
+	if (n > dsize / 8 - 1)
+		return bad(w, pgno, "a free list record longer than its value");
+	for (uint64_t i = 1, prev = UINT64_MAX; i <= n; i++) {
+		uint64_t id = ol_get_le64(ids + 8 * i);
+		if (id < 2 || id > w->last || seen(w, id) || id >= prev)
+			return bad(w, pgno, "a free page out of range, out of order, twice or in use");
+		mark(w, id);   /* a page listed twice would be handed out twice */
+		prev = id;
+	}
+	return 0;
+}
+
+/* One node of a leaf page, `room` bytes from its start to the page's end. */
+static int check_leaf_node(walk *w, uint64_t pgno, const uint8_t *node, size_t room, int kind,
+                           int *ntables, dbrec *tables)
+{
+	uint32_t dsize = (uint32_t)u16(node) | (uint32_t)u16(node + 2) << 16;
+	uint16_t flags = u16(node + 4), ksize = u16(node + 6);
+	if (NODEHDR + (size_t)ksize > room)
+		return bad(w, pgno, "key runs past the page");
+	if (flags & F_DUPDATA)
+		return bad(w, pgno, "duplicate values, which no table of a store has");
+	if (flags & F_BIGDATA) {
+		if (NODEHDR + (size_t)ksize + 8 > room)
+			return bad(w, pgno, "overflow reference runs past the page");
+		uint64_t first = ol_get_le64(node + NODEHDR + ksize);
+		int rc = mark_overflow(w, first, dsize);
+		if (rc || kind != K_FREE)
+			return rc;
+		/* A long free list: its page list lies in the overflow run. */
+		uint8_t *ids = malloc(dsize ? dsize : 1);
+		if (!ids)
+			return ol_err(OFFLOG_ENOMEM, "verify: out of memory");
+		if (pread(w->fd, ids, dsize, (off_t)(first * w->psize + PAGEHDR)) != (ssize_t)dsize)
+			rc = bad(w, first, "cannot be read");
+		else
+			rc = check_free_ids(w, pgno, node + NODEHDR, ksize, ids, dsize);
+		free(ids);
+		return rc;
+	}
+	if (NODEHDR + (size_t)ksize + dsize > room)
+		return bad(w, pgno, "value runs past the page");
+	if (kind == K_FREE)
+		return check_free_ids(w, pgno, node + NODEHDR, ksize, node + NODEHDR + ksize, dsize);
+	if (flags & F_SUBDATA) {
+		if (kind != K_MAIN || dsize != DB_SIZE || *ntables >= MAX_TABLES)
+			return bad(w, pgno, "a table record out of place");
+		const uint8_t *db = node + NODEHDR + ksize;
+		tables[(*ntables)++] = (dbrec){u16(db + 4), u16(db + 6), ol_get_le64(db + 40)};
+	}
+	return 0;
+}
+
+/* Keys: bytewise, except the free list's, integers. */
+typedef struct key {
+	const uint8_t *p;
+	size_t n;
+} key;
+
+static int key_cmp(int kind, key a, key b)
+{
+	if (kind == K_FREE && a.n == 8 && b.n == 8) {
+		uint64_t x = ol_get_le64(a.p), y = ol_get_le64(b.p);
+		return (x > y) - (x < y);
+	}
+	size_t n = a.n < b.n ? a.n : b.n;
+	int c = n ? memcmp(a.p, b.p, n) : 0;
+	return c ? c : (a.n > b.n) - (a.n < b.n);
+}
+
+typedef struct span {
+	uint32_t off, size;
+} span;
+
+static int by_off(const void *a, const void *b)
+{
+	const span *x = a, *y = b;
+	return (x->off > y->off) - (x->off < y->off);
+}
+
+static int check_packing(walk *w, uint64_t pgno, const uint8_t *buf, unsigned n, uint16_t upper,
+                         bool leaf)
+{
+	span *sp = malloc((n ? n : 1) * sizeof *sp);
+	if (!sp)
+		return ol_err(OFFLOG_ENOMEM, "verify: out of memory");
+	for (unsigned i = 0; i < n; i++) {
+		const uint8_t *node = buf + u16(buf + PAGEHDR + 2 * i);
+		uint32_t size = NODEHDR + u16(node + 6);
+		if (leaf) {
+			uint32_t dsize = (uint32_t)u16(node) | (uint32_t)u16(node + 2) << 16;
+			size += (u16(node + 4) & F_BIGDATA) ? 8 : dsize;
+		}
+		sp[i] = (span){u16(buf + PAGEHDR + 2 * i), (size + 1) & ~1u};
+	}
+	qsort(sp, n, sizeof *sp, by_off);
+	int rc = 0;
+	uint64_t end = upper;
+	for (unsigned i = 0; i < n && rc == 0; i++) {
+		if (sp[i].off < end || (uint64_t)sp[i].off + sp[i].size > w->psize)
+			rc = bad(w, pgno, "nodes overlap or run past the page");
+		end = (uint64_t)sp[i].off + sp[i].size;
+	}
+	free(sp);
+	return rc;
+}
+
+/* Every key of the tree at pgno lies in [lo, hi) (NULL: unbounded), and
+ * keys increase within each page: LMDB's searches and its free list rely
+ * on the order. */
+static int walk_tree(walk *w, uint64_t pgno, int depth, int kind, int *ntables, dbrec *tables,
+                     const key *lo, const key *hi);
+
+/* A whole tree, whose recorded depth (pages from root to leaf) must be its
+ * real one: LMDB sizes its cursor work by it. */
+static int walk_root(walk *w, uint64_t root, uint16_t depth, int kind, int *ntables, dbrec *tables)
+{
+	if (root == UINT64_MAX)
+		return 0;
+	w->leaf_depth = -1;
+	int rc = walk_tree(w, root, 0, kind, ntables, tables, NULL, NULL);
+	if (rc == 0 && w->leaf_depth + 1 != (int)depth)
+		rc = bad(w, root, "a tree's recorded depth is not its own");
+	return rc;
+}
+
+static int walk_tree(walk *w, uint64_t pgno, int depth, int kind, int *ntables, dbrec *tables,
+                     const key *lo, const key *hi)
+{
+	if (depth > MAX_DEPTH)
+		return bad(w, pgno, "tree too deep");
+	uint8_t *buf = malloc(w->psize);
+	if (!buf)
+		return ol_err(OFFLOG_ENOMEM, "verify: out of memory");
+	int rc = read_page(w, pgno, buf);
+	uint16_t flags = rc ? 0 : u16(buf + 10), lower = u16(buf + 12), upper = u16(buf + 14);
+	bool branch = flags & P_BRANCH, leaf = flags & P_LEAF;
+	if (rc == 0 && (branch == leaf || (flags & (P_OVERFLOW | P_LEAF2))))
+		rc = bad(w, pgno, "not a tree page");
+	if (rc == 0 && (lower < PAGEHDR || upper > w->psize || lower > upper || (lower - PAGEHDR) % 2))
+		rc = bad(w, pgno, "bounds out of order");
+	if (rc == 0 && leaf && w->leaf_depth >= 0 && w->leaf_depth != depth)
+		rc = bad(w, pgno, "leaves at different depths");
+	if (rc == 0 && leaf)
+		w->leaf_depth = depth;
+	unsigned n = rc ? 0 : (unsigned)(lower - PAGEHDR) / 2;
+	if (rc == 0 && n == 0 && branch)
+		rc = bad(w, pgno, "empty branch page");
+	/* First every node's key, checked for place and order. */
+	key *keys = rc ? NULL : malloc((n ? n : 1) * sizeof *keys);
+	if (rc == 0 && !keys)
+		rc = ol_err(OFFLOG_ENOMEM, "verify: out of memory");
+	for (unsigned i = 0; rc == 0 && i < n; i++) {
+		uint16_t off = u16(buf + PAGEHDR + 2 * i);
+		if (off < upper || (size_t)off + NODEHDR > w->psize) {
+			rc = bad(w, pgno, "node outside the page");
+			break;
+		}
+		keys[i] = (key){buf + off + NODEHDR, u16(buf + off + 6)};
+		if (NODEHDR + keys[i].n > w->psize - off) {
+			rc = bad(w, pgno, "key runs past the page");
+			break;
+		}
+		bool first_branch_key = branch && i == 0;   /* empty in LMDB: the page's low end */
+		if (first_branch_key)
+			continue;
+		if ((lo && key_cmp(kind, keys[i], *lo) < 0) || (hi && key_cmp(kind, keys[i], *hi) >= 0) ||
+		    (i > (branch ? 1u : 0u) && key_cmp(kind, keys[i - 1], keys[i]) >= 0))
+			rc = bad(w, pgno, "keys out of order");
+	}
+	/* Nodes are packed between `upper` and the page's end, each of even
+	 * size, none over another: LMDB moves them with memmove on that basis. */
+	if (rc == 0 && (rc = check_packing(w, pgno, buf, n, upper, leaf)) != 0)
+		n = 0;
+	for (unsigned i = 0; rc == 0 && i < n; i++) {
+		const uint8_t *node = buf + u16(buf + PAGEHDR + 2 * i);
+		size_t room = w->psize - u16(buf + PAGEHDR + 2 * i);
+		if (leaf) {
+			rc = check_leaf_node(w, pgno, node, room, kind, ntables, tables);
+		} else {
+			uint64_t child = (uint64_t)u16(node) | (uint64_t)u16(node + 2) << 16 |
+			                 (uint64_t)u16(node + 4) << 32;
+			rc = walk_tree(w, child, depth + 1, kind, ntables, tables, i ? &keys[i] : lo,
+			               i + 1 < n ? &keys[i + 1] : hi);
+		}
+	}
+	free(keys);
+	free(buf);
+	return rc;
+}
+
+int verify_data_file(const char *file)
+{
+	walk w = {-1, 0, 0, 0, NULL, 0, -1, file};
+	struct stat st;
+	uint8_t meta[2][160];
+	if ((w.fd = open(file, O_RDONLY | O_CLOEXEC)) < 0)
+		return ol_err(OFFLOG_EIO, "%s: %s", file, strerror(errno));
+	if (fstat(w.fd, &st) != 0 || pread(w.fd, meta[0], sizeof meta[0], 0) != (ssize_t)sizeof meta[0]) {
+		close(w.fd);
+		return ol_err(OFFLOG_ECORRUPT, "%s cannot be read", file);
+	}
+	w.psize = (uint32_t)meta[0][40] | (uint32_t)meta[0][41] << 8 | (uint32_t)meta[0][42] << 16 |
+	          (uint32_t)meta[0][43] << 24;
+	if (w.psize < 512 || w.psize > 65536 || (w.psize & (w.psize - 1)) ||
+	    pread(w.fd, meta[1], sizeof meta[1], w.psize) != (ssize_t)sizeof meta[1]) {
+		close(w.fd);
+		return ol_err(OFFLOG_ECORRUPT, "%s: damaged meta pages", file);
+	}
+	int use = ol_get_le64(meta[1] + 144) > ol_get_le64(meta[0] + 144);
+	w.npages = (uint64_t)st.st_size / w.psize;
+	w.last = ol_get_le64(meta[use] + 136);
+	w.txnid = ol_get_le64(meta[use] + 144);
+	if (w.last >= w.npages) {
+		close(w.fd);
+		return ol_err(OFFLOG_ECORRUPT, "%s is shorter than its meta page says", file);
+	}
+	uint64_t free_root = ol_get_le64(meta[use] + 80), main_root = ol_get_le64(meta[use] + 128);
+	/* The free list's table is integer-keyed, the main table plain: other
+	 * flags there would make LMDB expect structures that are not there. */
+	if ((u16(meta[use] + 44) & ~0x08u) != 0 || (u16(meta[use] + 92) & 0x74u) != 0) {
+		close(w.fd);
+		return ol_err(OFFLOG_ECORRUPT, "%s: damaged meta pages", file);
+	}
+	w.seen = calloc((size_t)(w.last / 8 + 1), 1);
+	if (!w.seen) {
+		close(w.fd);
+		return ol_err(OFFLOG_ENOMEM, "verify: out of memory");
+	}
+	dbrec tables[MAX_TABLES], ignored[MAX_TABLES];
+	int ntables = 0, none = 0, rc = 0;
+	rc = walk_root(&w, main_root, u16(meta[use] + 94), K_MAIN, &ntables, tables);
+	for (int i = 0; rc == 0 && i < ntables; i++) {
+		if (tables[i].flags & ~0x7eu)   /* only the flags LMDB defines for tables */
+			rc = ol_err(OFFLOG_ECORRUPT, "%s is damaged: a table's flags", file);
+		else if (tables[i].flags & 0x74)   /* duplicates: no table of a store has them */
+			rc = ol_err(OFFLOG_ENOTSTORE, "%s holds tables of another program", file);
+		else
+			rc = walk_root(&w, tables[i].root, tables[i].depth, K_TABLE, &none, ignored);
+	}
+	/* Last: free pages must not be pages the tables use. */
+	if (rc == 0)
+		rc = walk_root(&w, free_root, u16(meta[use] + 46), K_FREE, &none, ignored);
+	free(w.seen);
+	close(w.fd);
+	return rc;
+}
