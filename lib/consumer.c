@@ -472,9 +472,7 @@ int consumer_parts_add(offlog_consumer *c, const offlog_topic_partition *tps, si
 	if (!parts)
 		return ol_err(OFFLOG_ENOMEM, "consumer: out of memory");
 	c->parts = parts;
-	for (size_t i = 0; i < n; i++) {
-		if (find(c, tps[i].topic, tps[i].partition))
-			continue;
+	for (size_t i = 0; i < n; i++) {   /* the caller adds only partitions not yet here */
 		struct cpart *cp = &c->parts[c->nparts];
 		memset(cp, 0, sizeof *cp);
 		if (!(cp->topic = strdup(tps[i].topic)))
@@ -486,14 +484,37 @@ int consumer_parts_add(offlog_consumer *c, const offlog_topic_partition *tps, si
 	return rebuild_view(c);
 }
 
+static int cmp_tpart(const void *a, const void *b)
+{
+	const offlog_topic_partition *x = a, *y = b;
+	int r = strcmp(x->topic, y->topic);
+	return r ? r : (x->partition > y->partition) - (x->partition < y->partition);
+}
+
 void consumer_parts_remove(offlog_consumer *c, const offlog_topic_partition *tps, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		struct cpart *cp = find(c, tps[i].topic, tps[i].partition);
-		if (!cp)
-			continue;
-		free(cp->topic);
-		*cp = c->parts[--c->nparts];
+	offlog_topic_partition *sorted = n > 1 ? malloc(n * sizeof *sorted) : NULL;
+	if (sorted) {   /* one pass, each partition looked up by binary search */
+		memcpy(sorted, tps, n * sizeof *sorted);
+		qsort(sorted, n, sizeof *sorted, cmp_tpart);
+		size_t k = 0;
+		for (size_t i = 0; i < c->nparts; i++) {
+			offlog_topic_partition key = {c->parts[i].topic, c->parts[i].partition};
+			if (bsearch(&key, sorted, n, sizeof key, cmp_tpart))
+				free(c->parts[i].topic);
+			else
+				c->parts[k++] = c->parts[i];
+		}
+		c->nparts = k;
+		free(sorted);
+	} else {   /* one, or no memory for the sort: one at a time */
+		for (size_t i = 0; i < n; i++) {
+			struct cpart *cp = find(c, tps[i].topic, tps[i].partition);
+			if (!cp)
+				continue;
+			free(cp->topic);
+			*cp = c->parts[--c->nparts];
+		}
 	}
 	c->turn = 0;
 	/* Fewer entries than before: the view is rebuilt in place. */

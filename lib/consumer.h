@@ -46,8 +46,8 @@ struct offlog_consumer {
 bool consumer_auto_commit_on(const offlog_consumer *c);
 /* Commit every known position (offlog_consumer_commit without checks). */
 int consumer_commit_positions(offlog_consumer *c);
-/* Add partitions (positions unknown) / remove them, keeping the others'
- * positions; the view is rebuilt. */
+/* Add partitions (positions unknown; none of them already assigned) /
+ * remove them, keeping the others' positions; the view is rebuilt. */
 int consumer_parts_add(offlog_consumer *c, const offlog_topic_partition *tps, size_t n);
 void consumer_parts_remove(offlog_consumer *c, const offlog_topic_partition *tps, size_t n);
 void consumer_parts_clear(offlog_consumer *c);

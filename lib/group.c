@@ -318,12 +318,24 @@ bool member_live(const ol_member *m, int64_t now)
 	       now - m->poll_ms <= (int64_t)m->max_poll_ms;
 }
 
+int tp_cmp(const void *a, const void *b)
+{
+	const ol_tp *x = a, *y = b;
+	if (x->tid != y->tid)
+		return x->tid < y->tid ? -1 : 1;
+	return (x->part > y->part) - (x->part < y->part);
+}
+
+void tp_sort(ol_tp *list, uint32_t n)
+{
+	if (n > 1)
+		qsort(list, n, sizeof *list, tp_cmp);
+}
+
 bool tp_in(const ol_tp *list, uint32_t n, uint32_t tid, int32_t part)
 {
-	for (uint32_t i = 0; i < n; i++)
-		if (list[i].tid == tid && list[i].part == part)
-			return true;
-	return false;
+	ol_tp k = {tid, part};
+	return n > 0 && bsearch(&k, list, n, sizeof k, tp_cmp) != NULL;
 }
 
 bool member_owns(const ol_member *m, uint32_t tid, int32_t part)
@@ -580,6 +592,7 @@ static int rebalance(ol_txn *t, const char *group, ol_group *g, ol_member **m, s
 		for (size_t j = 0; j < nu; j++)
 			if (u[j].owner == (int)i)
 				target[k++] = (ol_tp){u[j].tid, u[j].part};
+		tp_sort(target, k);   /* stored lists are sorted: lookups are binary searches */
 		free(m[i]->target);
 		m[i]->target = target;
 		m[i]->ntarget = k;
@@ -778,8 +791,9 @@ int group_sync_fn(ol_txn *t, void *arg)
 	bool complete = true;
 	for (uint32_t i = 0; i < me->ntarget; i++) {
 		ol_tp p = me->target[i];
-		if (tp_in(owned, k, p.tid, p.part))
-			continue;
+		if (member_owns(me, p.tid, p.part) &&
+		    !tp_in(s->revoked, (uint32_t)s->nrevoked, p.tid, p.part))
+			continue;   /* kept above */
 		bool taken = false;
 		for (size_t o = 0; o < n && !taken; o++)
 			taken = &all[o] != me && member_owns(&all[o], p.tid, p.part);
@@ -788,6 +802,7 @@ int group_sync_fn(ol_txn *t, void *arg)
 		else
 			owned[k++] = p;
 	}
+	tp_sort(owned, k);
 	free(me->owned);
 	me->owned = owned;
 	me->nowned = k;

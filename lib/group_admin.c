@@ -15,6 +15,15 @@ typedef struct gcommit {
 	int64_t offset;
 } gcommit;
 
+/* In key order: by topic id, then partition (big-endian in the key). */
+static int cmp_gcommit(const void *a, const void *b)
+{
+	const gcommit *x = a, *y = b;
+	if (x->tid != y->tid)
+		return x->tid < y->tid ? -1 : 1;
+	return (x->part > y->part) - (x->part < y->part);
+}
+
 /* Every committed offset of the group, in key order. */
 static int commits_of(ol_txn *t, const char *group, gcommit **out, size_t *n)
 {
@@ -124,10 +133,9 @@ static int named(ol_txn *t, const ol_tp *tps, uint32_t n, const offlog_topic_par
 	return 0;
 }
 
+/* Collected in any order, with repeats; sorted and made unique after. */
 static int add_tp(ol_tp **list, size_t *n, size_t *cap, uint32_t tid, int32_t part)
 {
-	if (tp_in(*list, (uint32_t)*n, tid, part))
-		return 0;
 	if (*n == *cap) {
 		ol_tp *m = realloc(*list, (*cap = *cap ? 2 * *cap : 32) * sizeof *m);
 		if (!m)
@@ -208,6 +216,14 @@ static int describe_in(ol_txn *t, const char *group, offlog_group_description *d
 	d->state = live == 0 ? "Empty" : stable ? "Stable" : "Rebalancing";
 	for (size_t i = 0; i < ncm && rc == 0; i++)
 		rc = add_tp(&parts, &np, &cap, cm[i].tid, cm[i].part);
+	if (rc == 0 && np > 1) {
+		tp_sort(parts, (uint32_t)np);
+		size_t k = 1;
+		for (size_t i = 1; i < np; i++)
+			if (tp_cmp(&parts[i], &parts[k - 1]) != 0)
+				parts[k++] = parts[i];
+		np = k;
+	}
 	offlog_group_partition *gp = rc ? NULL : calloc(np + 1, sizeof *gp);
 	if (rc == 0 && !gp)
 		rc = ol_err(OFFLOG_ENOMEM, "describe: out of memory");
@@ -230,9 +246,10 @@ static int describe_in(ol_txn *t, const char *group, offlog_group_description *d
 		d->partition_count++;
 		o->partition = parts[i].part;
 		o->committed = OFFLOG_OFFSET_INVALID;
-		for (size_t j = 0; j < ncm; j++)
-			if (cm[j].tid == parts[i].tid && cm[j].part == parts[i].part)
-				o->committed = cm[j].offset;
+		gcommit want = {parts[i].tid, parts[i].part, 0};
+		const gcommit *found = ncm ? bsearch(&want, cm, ncm, sizeof *cm, cmp_gcommit) : NULL;
+		if (found)
+			o->committed = found->offset;
 		o->log_start_offset = p.log_start;
 		o->log_end_offset = p.leo;
 		o->high_watermark = p.hw;

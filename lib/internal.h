@@ -541,6 +541,10 @@ int member_put(ol_txn *t, const char *group, const ol_member *m);
 int member_get(ol_txn *t, const char *group, const char *id, ol_member *m);
 bool member_live(const ol_member *m, int64_t now);
 bool member_owns(const ol_member *m, uint32_t tid, int32_t part);
+/* Lists of (topic id, partition) are kept sorted by tp_cmp: tp_in is a
+ * binary search. */
+int tp_cmp(const void *a, const void *b);
+void tp_sort(ol_tp *list, uint32_t n);
 bool tp_in(const ol_tp *list, uint32_t n, uint32_t tid, int32_t part);
 /* Remove expired members; rebalance (next generation) when `force`, when
  * one was removed, or when the subscribed topics changed shape. assignor

@@ -106,11 +106,18 @@ static offlog_topic_partition *as_tps(const struct cmember *gm, const bool *keep
 static void own_drop(offlog_consumer *c, const bool *drop)
 {
 	struct cmember *gm = c->gm;
+	size_t n;
+	offlog_topic_partition *tps = as_tps(gm, drop, &n);
+	if (tps)   /* all at once; without memory, one at a time */
+		consumer_parts_remove(c, tps, n);
+	free(tps);
 	size_t k = 0;
 	for (size_t i = 0; i < gm->nown; i++) {
 		if (!drop || drop[i]) {
-			offlog_topic_partition tp = {gm->own[i].topic, gm->own[i].tp.part};
-			consumer_parts_remove(c, &tp, 1);
+			if (!tps) {
+				offlog_topic_partition tp = {gm->own[i].topic, gm->own[i].tp.part};
+				consumer_parts_remove(c, &tp, 1);
+			}
 			free(gm->own[i].topic);
 		} else {
 			gm->own[k++] = gm->own[i];
@@ -398,12 +405,24 @@ OFFLOG_API int offlog_consumer_member(const char **member_id, int64_t *generatio
 
 /* ---- catching up in poll ------------------------------------------------ */
 
+/* gm->own is kept sorted by partition (tp_cmp): lookups are binary
+ * searches, so a member of many partitions does not take quadratic time. */
+static int own_cmp(const void *a, const void *b)
+{
+	return tp_cmp(&((const owned_tp *)a)->tp, &((const owned_tp *)b)->tp);
+}
+
+/* The index of tp among the first n entries of gm->own, or (size_t)-1. */
+static size_t own_find_n(const struct cmember *gm, size_t n, ol_tp tp)
+{
+	owned_tp k = {tp, NULL};
+	const owned_tp *e = n ? bsearch(&k, gm->own, n, sizeof k, own_cmp) : NULL;
+	return e ? (size_t)(e - gm->own) : (size_t)-1;
+}
+
 static size_t own_find(const struct cmember *gm, ol_tp tp)
 {
-	for (size_t i = 0; i < gm->nown; i++)
-		if (gm->own[i].tp.tid == tp.tid && gm->own[i].tp.part == tp.part)
-			return i;
-	return (size_t)-1;
+	return own_find_n(gm, gm->nown, tp);
 }
 
 static bool same_set(const ol_tp *a, uint32_t na, const ol_tp *b, uint32_t nb)
@@ -488,7 +507,7 @@ static int take_owned(offlog_consumer *c, const ol_sync *s)
 		size_t before = gm->nown, nadded = 0;
 		for (uint32_t i = 0; i < s->nowned && rc == 0; i++) {
 			char name[OFFLOG_NAME_MAX + 1];
-			if (own_find(gm, s->owned[i]) < before)
+			if (own_find_n(gm, before, s->owned[i]) != (size_t)-1)
 				continue;
 			int e = topic_name_of(&t, s->owned[i].tid, name, sizeof name);
 			if (e == OFFLOG_ENOTOPIC)
@@ -506,6 +525,8 @@ static int take_owned(offlog_consumer *c, const ol_sync *s)
 			rc = consumer_parts_add(c, added, nadded);
 		if (rc == 0) {
 			own_drop(c, gone);   /* the added entries' flags are false */
+			if (gm->nown > 1)
+				qsort(gm->own, gm->nown, sizeof *gm->own, own_cmp);
 			call(c, c->opts.on_assigned, added, nadded);
 		}
 	}
