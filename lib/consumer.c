@@ -187,10 +187,15 @@ static int apply_reset(offlog_consumer *c, ol_txn *t, const struct cpart *cp, co
 }
 
 /* The offset to read next: the position if known and in range, else the
- * committed offset if present and in range, else the reset policy. */
+ * committed offset if present and in range, else the reset policy. With
+ * `lost` (may be NULL): the offset the reset replaced when it lay below the
+ * log start (records removed before they were read), else
+ * OFFLOG_OFFSET_INVALID. */
 static int resolve(offlog_consumer *c, ol_txn *t, const struct cpart *cp, const ol_part *p,
-                   int64_t *pos)
+                   int64_t *pos, int64_t *lost)
 {
+	if (lost)
+		*lost = OFFLOG_OFFSET_INVALID;
 	int64_t had = cp->position;
 	if (had == OFFLOG_OFFSET_INVALID && c->group) {
 		offlog_committed cm;
@@ -203,6 +208,8 @@ static int resolve(offlog_consumer *c, ol_txn *t, const struct cpart *cp, const 
 		*pos = had;
 		return 0;
 	}
+	if (lost && had != OFFLOG_OFFSET_INVALID && had < p->log_start)
+		*lost = had;
 	return apply_reset(c, t, cp, p, had, pos);
 }
 
@@ -216,7 +223,7 @@ static int resolve_now(offlog_consumer *c, struct cpart *cp, ol_part *p_out)
 	if (rc)
 		return rc;
 	if ((rc = load(&t, cp, &p)) == 0 && cp->position == OFFLOG_OFFSET_INVALID &&
-	    (rc = resolve(c, &t, cp, &p, &pos)) == 0)
+	    (rc = resolve(c, &t, cp, &p, &pos, NULL)) == 0)
 		cp->position = pos;
 	db_abort(&t);
 	if (rc == 0 && p_out)
@@ -587,22 +594,9 @@ static int poll_once(offlog_consumer *c, size_t *count)
 			cp->lost_from = OFFLOG_OFFSET_INVALID;
 			continue;
 		}
-		if (rc || (rc = resolve(c, t, cp, &p, &cp->next)) != 0)
+		if (rc || (rc = resolve(c, t, cp, &p, &cp->next, &cp->lost_from)) != 0)
 			return rc;
-		/* Where the reset policy moved a position that fell below the log
-		 * start, the records in between were lost to this consumer. */
-		cp->lost_from = OFFLOG_OFFSET_INVALID;
-		int64_t had = cp->position;
-		if (had == OFFLOG_OFFSET_INVALID && c->group && c->opts.on_records_lost) {
-			offlog_committed cm;
-			if ((rc = commit_get(t, c->group, cp->tid, cp->partition, &cm)) != 0)
-				return rc;
-			had = cm.offset;
-		}
-		if (had != OFFLOG_OFFSET_INVALID && had < p.log_start) {
-			cp->lost_from = had;
-			cp->lost_to = p.log_start - 1;
-		}
+		cp->lost_to = p.log_start - 1;
 		cp->end = part_read_end(&p, c->opts.isolation);
 		cp->pid = p.pid;
 	}

@@ -56,6 +56,10 @@ static inline uint64_t ol_get_be64(const uint8_t *p)
 #endif
 	return v;
 }
+static inline uint32_t ol_get_le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
 static inline void ol_le64(uint8_t *p, uint64_t v)
 {
 	for (int i = 0; i < 8; i++)
@@ -392,6 +396,10 @@ int log_choose_partition(offlog_env *env, const ol_topic *tp, const offlog_messa
  * they cover was synced: the partitions in list (n entries), or with `all`
  * every partition whose high watermark is behind its log end offset. */
 int log_publish(ol_txn *t, const ol_pend *list, unsigned n, bool all);
+/* Call fn for every partition state, in key order; fn returns 0 to go on,
+ * 1 to stop, or an error. fn may write the state back (same size). */
+typedef int (*part_fn)(void *ctx, ol_txn *t, uint32_t tid, int32_t part, ol_part *p);
+int log_each_part(ol_txn *t, part_fn fn, void *ctx);
 /* The sum of the bytes of every partition of a live topic. */
 int log_sum_bytes(ol_txn *t, int64_t *sum);
 /* Is any partition's high watermark behind its log end offset? */
@@ -427,8 +435,24 @@ int log_offset_for_time(ol_txn *t, const ol_part *p, int64_t ts, int64_t end, in
  * topic, at most `budget` entries; *done when nothing is left. */
 int log_purge_topic(ol_txn *t, uint32_t tid, size_t *budget, bool *done);
 
-/* ---- verify.c: the structural check of OFFLOG_OPEN_VERIFY ---------------- */
+/* ---- verify.c: LMDB's meta pages, and the check of OFFLOG_OPEN_VERIFY ----- */
 
+/* The newer of a data file's two meta pages; tables: 0 free list, 1 main. */
+#define LMDB_META_MAGIC 0xBEEFC0DEu
+
+typedef struct ol_meta {
+	uint32_t psize;
+	uint64_t last;       /* last page in use */
+	uint64_t txnid;
+	uint64_t root[2];    /* UINT64_MAX: empty */
+	uint16_t flags[2];
+	uint16_t depth[2];
+} ol_meta;
+
+/* Read and check both meta pages of the data file open as fd, `size` bytes
+ * long: magic, one page size, the pages in use inside the file. Refuses
+ * with OFFLOG_ECORRUPT what would send LMDB past the end of its map. */
+int meta_read(int fd, off_t size, const char *file, ol_meta *m);
 int verify_data_file(const char *file);
 
 /* ---- retention.c -------------------------------------------------------- */

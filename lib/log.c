@@ -85,7 +85,7 @@ static void part_decode_key(const ol_val *k, uint32_t *tid, int32_t *part)
 	*part = (int32_t)ol_get_be32((const uint8_t *)k->p + 4);
 }
 
-static int publish_all(ol_txn *t)
+int log_each_part(ol_txn *t, part_fn fn, void *ctx)
 {
 	ol_cursor c;
 	ol_val k;
@@ -99,23 +99,27 @@ static int publish_all(ol_txn *t)
 		if (k.n != 8)
 			continue;   /* the store's byte count (retention.c) */
 		part_decode_key(&k, &tid, &part);
-		if ((rc = part_get(t, tid, part, &p)) != 0)
+		if ((rc = part_get(t, tid, part, &p)) != 0 || (rc = fn(ctx, t, tid, part, &p)) != 0)
 			break;
-		if (p.hw < p.leo) {
-			p.hw = p.leo;
-			/* Same key, same size: LMDB overwrites in place, the cursor stays. */
-			if ((rc = part_put(t, tid, part, &p)) != 0)
-				break;
-		}
 	}
 	db_cursor_close(&c);
 	return rc < 0 ? rc : 0;
 }
 
+static int publish_one(void *ctx, ol_txn *t, uint32_t tid, int32_t part, ol_part *p)
+{
+	OL_UNUSED(ctx);
+	if (p->hw >= p->leo)
+		return 0;
+	p->hw = p->leo;
+	/* Same key, same size: LMDB overwrites in place, the cursor stays. */
+	return part_put(t, tid, part, p);
+}
+
 int log_publish(ol_txn *t, const ol_pend *list, unsigned n, bool all)
 {
 	if (all)
-		return publish_all(t);
+		return log_each_part(t, publish_one, NULL);
 	for (unsigned i = 0; i < n; i++) {
 		ol_part p;
 		int rc = part_find(t, list[i].tid, list[i].part, &p);
@@ -135,61 +139,43 @@ int log_publish(ol_txn *t, const ol_pend *list, unsigned n, bool all)
 	return 0;
 }
 
+static int add_bytes(void *ctx, ol_txn *t, uint32_t tid, int32_t part, ol_part *p)
+{
+	char name[OFFLOG_NAME_MAX + 1];
+	OL_UNUSED(part);
+	int rc = topic_name_of(t, tid, name, sizeof name);
+	if (rc == OFFLOG_ENOTOPIC)
+		return 0;   /* deleted, not yet purged: no longer counted */
+	if (rc == 0)
+		*(int64_t *)ctx += p->bytes;
+	return rc;
+}
+
 int log_sum_bytes(ol_txn *t, int64_t *sum)
 {
-	ol_cursor c;
-	ol_val k;
 	*sum = 0;
-	int rc = db_cursor_open(&c, t, T_PARTS);
-	if (rc)
-		return rc;
-	for (rc = db_cursor_seek(&c, NULL, 0, &k, NULL); rc == 0; rc = db_cursor_next(&c, &k, NULL)) {
-		uint32_t tid;
-		int32_t part;
-		ol_part p;
-		char name[OFFLOG_NAME_MAX + 1];
-		if (k.n != 8)
-			continue;
-		part_decode_key(&k, &tid, &part);
-		int e = topic_name_of(t, tid, name, sizeof name);
-		if (e == OFFLOG_ENOTOPIC)
-			continue;
-		if (e || (e = part_get(t, tid, part, &p)) != 0) {
-			rc = e;
-			break;
-		}
-		*sum += p.bytes;
-	}
-	db_cursor_close(&c);
-	return rc < 0 ? rc : 0;
+	return log_each_part(t, add_bytes, sum);
+}
+
+static int is_behind(void *ctx, ol_txn *t, uint32_t tid, int32_t part, ol_part *p)
+{
+	OL_UNUSED(t);
+	OL_UNUSED(tid);
+	OL_UNUSED(part);
+	*(bool *)ctx = p->hw < p->leo;
+	return *(bool *)ctx;   /* 1 stops the walk */
 }
 
 int log_behind(offlog_env *env, bool *behind)
 {
 	ol_txn t;
-	ol_cursor c;
-	ol_val k;
 	*behind = false;
 	int rc = db_read_begin(&t, env);
 	if (rc)
 		return rc;
-	if ((rc = db_cursor_open(&c, &t, T_PARTS)) == 0) {
-		for (rc = db_cursor_seek(&c, NULL, 0, &k, NULL); rc == 0 && !*behind;
-		     rc = db_cursor_next(&c, &k, NULL)) {
-			uint32_t tid;
-			int32_t part;
-			ol_part p;
-			if (k.n != 8)
-				continue;
-			part_decode_key(&k, &tid, &part);
-			if ((rc = part_get(&t, tid, part, &p)) != 0)
-				break;
-			*behind = p.hw < p.leo;
-		}
-		db_cursor_close(&c);
-	}
+	rc = log_each_part(&t, is_behind, behind);
 	db_abort(&t);
-	return rc < 0 ? rc : 0;
+	return rc;
 }
 
 /* Remember, for after the commit, that a partition awaits publishing. */

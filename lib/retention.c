@@ -273,52 +273,44 @@ static int droppable_head(ol_txn *t, const ol_topic *tp, int32_t part, const ol_
 
 /* Drop the oldest records of the store, by the timestamp of each
  * partition's head, until `need` bytes are freed or nothing may go. */
+/* The partition whose droppable head record is the oldest. */
+typedef struct oldest {
+	bool found;
+	int64_t ts;
+	uint32_t tid;
+	int32_t part;
+} oldest;
+
+static int pick_oldest(void *ctx, ol_txn *t, uint32_t tid, int32_t part, ol_part *p)
+{
+	oldest *o = ctx;
+	char name[OFFLOG_NAME_MAX + 1];
+	ol_topic tp;
+	bool any;
+	int64_t ts = 0;
+	int rc = topic_name_of(t, tid, name, sizeof name);
+	if (rc == OFFLOG_ENOTOPIC)
+		return 0;   /* deleted: already not counted */
+	if (rc || (rc = topic_get(t, name, &tp)) != 0 ||
+	    (rc = droppable_head(t, &tp, part, p, &any, &ts)) != 0)
+		return rc;
+	if (any && ts < o->ts)
+		*o = (oldest){true, ts, tid, part};
+	return 0;
+}
+
 static int drop_oldest(ol_txn *t, int64_t need, uint32_t cur_tid, int32_t cur_part,
                        int64_t cur_base, int64_t *freed)
 {
-	ol_cursor c;
-	ol_val k;
 	size_t budget = DROP_STEP_MAX;
 	int rc = 0;
 	*freed = 0;
 	while (rc == 0 && *freed < need && budget > 0) {
-		bool found = false;
-		int64_t best_ts = INT64_MAX;
-		uint32_t best_tid = 0;
-		int32_t best_part = 0;
-		if ((rc = db_cursor_open(&c, t, T_PARTS)) != 0)
+		oldest o = {false, INT64_MAX, 0, 0};
+		if ((rc = log_each_part(t, pick_oldest, &o)) != 0 || !o.found)
 			break;
-		for (rc = db_cursor_seek(&c, NULL, 0, &k, NULL); rc == 0; rc = db_cursor_next(&c, &k, NULL)) {
-			if (k.n != 8)
-				continue;
-			uint32_t tid = ol_get_be32(k.p);
-			int32_t part = (int32_t)ol_get_be32((const uint8_t *)k.p + 4);
-			char name[OFFLOG_NAME_MAX + 1];
-			ol_topic tp;
-			ol_part p;
-			bool any;
-			int64_t ts = 0;
-			int e = topic_name_of(t, tid, name, sizeof name);
-			if (e == OFFLOG_ENOTOPIC)
-				continue;   /* deleted: already not counted */
-			if (e || (e = topic_get(t, name, &tp)) != 0 || (e = part_get(t, tid, part, &p)) != 0 ||
-			    (e = droppable_head(t, &tp, part, &p, &any, &ts)) != 0) {
-				rc = e;
-				break;
-			}
-			if (any && ts < best_ts) {
-				found = true;
-				best_ts = ts;
-				best_tid = tid;
-				best_part = part;
-			}
-		}
-		db_cursor_close(&c);
-		if (rc < 0)
-			break;
-		rc = 0;
-		if (!found)
-			break;
+		uint32_t best_tid = o.tid;
+		int32_t best_part = o.part;
 		char name[OFFLOG_NAME_MAX + 1];
 		ol_topic tp;
 		ol_part p;

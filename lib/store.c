@@ -13,7 +13,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define LMDB_META_MAGIC 0xBEEFC0DEu
 #define DEFAULT_MAP_SIZE (sizeof(size_t) >= 8 ? (uint64_t)1 << 30 : (uint64_t)256 << 20)
 #define MIN_MAP_SIZE ((uint64_t)64 << 10)
 
@@ -218,17 +217,7 @@ static bool dir_is_empty(const char *path)
 	return empty;
 }
 
-/* LMDB maps the file and trusts its newest meta page: a page number at or
- * past the end of the file would be read through the map and raise SIGBUS.
- * So both meta pages are checked first, and a file shorter than the pages
- * the newest one says are in use is refused. (64-bit layout: the page size
- * is in the first table's pad field, the roots of the two tables at 80 and
- * 128, the last page at 136, the transaction id at 144.) */
-static uint32_t le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
+/* LMDB maps the file and trusts its newest meta page (meta_read). */
 static int check_meta_pages(const char *file, off_t size)
 {
 	if (sizeof(size_t) != 8)
@@ -236,30 +225,10 @@ static int check_meta_pages(const char *file, off_t size)
 	int fd = open(file, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return errno_code(errno, "open", file);
-	uint8_t m[2][160];
-	uint32_t psize = 0;
-	bool ok[2] = {false, false};
-	if (pread(fd, m[0], sizeof m[0], 0) == (ssize_t)sizeof m[0]) {
-		psize = le32(m[0] + 40);
-		ok[0] = le32(m[0] + 16) == LMDB_META_MAGIC;
-	}
-	if (psize < 512 || psize > 65536 || (psize & (psize - 1)))
-		ok[0] = false;
-	else if (pread(fd, m[1], sizeof m[1], psize) == (ssize_t)sizeof m[1])
-		ok[1] = le32(m[1] + 16) == LMDB_META_MAGIC;
+	ol_meta m;
+	int rc = meta_read(fd, size, file, &m);
 	close(fd);
-	/* LMDB takes the page size from the newer meta page: both must agree,
-	 * or it would map the second meta page where the file has none. */
-	if (!ok[0] || !ok[1] || le32(m[1] + 40) != psize || (uint64_t)size < 2 * (uint64_t)psize)
-		return ol_err(OFFLOG_ECORRUPT, "%s: damaged LMDB meta pages", file);
-	int use = ol_get_le64(m[1] + 144) > ol_get_le64(m[0] + 144);
-	uint64_t last = ol_get_le64(m[use] + 136);
-	uint64_t root0 = ol_get_le64(m[use] + 80), root1 = ol_get_le64(m[use] + 128);
-	if (last >= (uint64_t)size / psize || (root0 != UINT64_MAX && root0 > last) ||
-	    (root1 != UINT64_MAX && root1 > last))
-		return ol_err(OFFLOG_ECORRUPT, "%s is damaged: %lld bytes, but its meta page uses %llu pages",
-		              file, (long long)size, (unsigned long long)last + 1);
-	return 0;
+	return rc;
 }
 
 /* Check, without changing anything, that `file` starts with an LMDB meta
@@ -276,9 +245,7 @@ static int check_data_file(const char *file, off_t size, uint64_t *mapsize)
 	uint8_t hdr[40];
 	ssize_t n = pread(fd, hdr, sizeof hdr, 0);
 	close(fd);
-	uint32_t magic = (uint32_t)hdr[16] | (uint32_t)hdr[17] << 8 | (uint32_t)hdr[18] << 16 |
-	                 (uint32_t)hdr[19] << 24;
-	if (n != (ssize_t)sizeof hdr || magic != LMDB_META_MAGIC)
+	if (n != (ssize_t)sizeof hdr || ol_get_le32(hdr + 16) != LMDB_META_MAGIC)
 		return ol_err(OFFLOG_ENOTSTORE, "%s is not an offlog store (no LMDB header)", file);
 	*mapsize = sizeof(size_t) == 8 ? ol_get_le64(hdr + 32) : 0;
 	return check_meta_pages(file, size);

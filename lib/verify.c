@@ -92,9 +92,7 @@ static int mark_overflow(walk *w, uint64_t pgno, uint64_t data_size)
 	if (!buf)
 		return ol_err(OFFLOG_ENOMEM, "verify: out of memory");
 	int rc = read_page(w, pgno, buf);
-	uint32_t pages = rc ? 0
-	                    : (uint32_t)buf[12] | (uint32_t)buf[13] << 8 | (uint32_t)buf[14] << 16 |
-	                          (uint32_t)buf[15] << 24;
+	uint32_t pages = rc ? 0 : ol_get_le32(buf + 12);
 	if (rc == 0 && !(u16(buf + 10) & P_OVERFLOW))
 		rc = bad(w, pgno, "an overflow page of the wrong kind");
 	else if (rc == 0 && (pages == 0 || pgno + pages - 1 > w->last || pgno + pages > w->npages ||
@@ -311,47 +309,65 @@ static int walk_tree(walk *w, uint64_t pgno, int depth, int kind, int *ntables, 
 	return rc;
 }
 
+/* Layout (64-bit): the meta follows the 16-byte page header; its two table
+ * records start at 40 and 88 (flags at +4, depth at +6, root at +40, the
+ * page size in the first one's pad field), the last page at 136, the
+ * transaction id at 144. */
+int meta_read(int fd, off_t size, const char *file, ol_meta *m)
+{
+	uint8_t page[2][160];
+	uint32_t psize = 0;
+	bool ok = pread(fd, page[0], sizeof page[0], 0) == (ssize_t)sizeof page[0];
+	if (ok)
+		psize = ol_get_le32(page[0] + 40);
+	ok = ok && psize >= 512 && psize <= 65536 && !(psize & (psize - 1)) &&
+	     (uint64_t)size >= 2 * (uint64_t)psize &&
+	     pread(fd, page[1], sizeof page[1], psize) == (ssize_t)sizeof page[1];
+	for (int i = 0; ok && i < 2; i++)
+		ok = ol_get_le32(page[i] + 16) == LMDB_META_MAGIC &&
+		     /* LMDB takes the page size from the newer meta page: both must
+		      * agree, or it would map the second one where the file has none */
+		     ol_get_le32(page[i] + 40) == psize;
+	if (!ok)
+		return ol_err(OFFLOG_ECORRUPT, "%s: damaged LMDB meta pages", file);
+	const uint8_t *p = page[ol_get_le64(page[1] + 144) > ol_get_le64(page[0] + 144)];
+	*m = (ol_meta){psize, ol_get_le64(p + 136), ol_get_le64(p + 144),
+	               {ol_get_le64(p + 80), ol_get_le64(p + 128)}, {u16(p + 44), u16(p + 92)},
+	               {u16(p + 46), u16(p + 94)}};
+	for (int i = 0; i < 2; i++)
+		ok = ok && (m->root[i] == UINT64_MAX || m->root[i] <= m->last);
+	if (!ok || m->last >= (uint64_t)size / psize)
+		return ol_err(OFFLOG_ECORRUPT, "%s is damaged: %lld bytes, but its meta page uses %llu pages",
+		              file, (long long)size, (unsigned long long)m->last + 1);
+	return 0;
+}
+
 int verify_data_file(const char *file)
 {
 	walk w = {-1, 0, 0, 0, NULL, 0, -1, file};
 	struct stat st;
-	uint8_t meta[2][160];
+	ol_meta m;
 	if ((w.fd = open(file, O_RDONLY | O_CLOEXEC)) < 0)
 		return ol_err(OFFLOG_EIO, "%s: %s", file, strerror(errno));
-	if (fstat(w.fd, &st) != 0 || pread(w.fd, meta[0], sizeof meta[0], 0) != (ssize_t)sizeof meta[0]) {
-		close(w.fd);
-		return ol_err(OFFLOG_ECORRUPT, "%s cannot be read", file);
-	}
-	w.psize = (uint32_t)meta[0][40] | (uint32_t)meta[0][41] << 8 | (uint32_t)meta[0][42] << 16 |
-	          (uint32_t)meta[0][43] << 24;
-	if (w.psize < 512 || w.psize > 65536 || (w.psize & (w.psize - 1)) ||
-	    pread(w.fd, meta[1], sizeof meta[1], w.psize) != (ssize_t)sizeof meta[1]) {
-		close(w.fd);
-		return ol_err(OFFLOG_ECORRUPT, "%s: damaged meta pages", file);
-	}
-	int use = ol_get_le64(meta[1] + 144) > ol_get_le64(meta[0] + 144);
-	w.npages = (uint64_t)st.st_size / w.psize;
-	w.last = ol_get_le64(meta[use] + 136);
-	w.txnid = ol_get_le64(meta[use] + 144);
-	if (w.last >= w.npages) {
-		close(w.fd);
-		return ol_err(OFFLOG_ECORRUPT, "%s is shorter than its meta page says", file);
-	}
-	uint64_t free_root = ol_get_le64(meta[use] + 80), main_root = ol_get_le64(meta[use] + 128);
+	int rc = fstat(w.fd, &st) != 0 ? ol_err(OFFLOG_EIO, "%s: %s", file, strerror(errno))
+	                               : meta_read(w.fd, st.st_size, file, &m);
 	/* The free list's table is integer-keyed, the main table plain: other
 	 * flags there would make LMDB expect structures that are not there. */
-	if ((u16(meta[use] + 44) & ~0x08u) != 0 || (u16(meta[use] + 92) & 0x74u) != 0) {
+	if (rc == 0 && ((m.flags[0] & ~0x08u) != 0 || (m.flags[1] & 0x74u) != 0))
+		rc = ol_err(OFFLOG_ECORRUPT, "%s: damaged LMDB meta pages", file);
+	if (rc == 0 && !(w.seen = calloc((size_t)(m.last / 8 + 1), 1)))
+		rc = ol_err(OFFLOG_ENOMEM, "verify: out of memory");
+	if (rc) {
 		close(w.fd);
-		return ol_err(OFFLOG_ECORRUPT, "%s: damaged meta pages", file);
+		return rc;
 	}
-	w.seen = calloc((size_t)(w.last / 8 + 1), 1);
-	if (!w.seen) {
-		close(w.fd);
-		return ol_err(OFFLOG_ENOMEM, "verify: out of memory");
-	}
+	w.psize = m.psize;
+	w.npages = (uint64_t)st.st_size / m.psize;
+	w.last = m.last;
+	w.txnid = m.txnid;
 	dbrec tables[MAX_TABLES], ignored[MAX_TABLES];
-	int ntables = 0, none = 0, rc = 0;
-	rc = walk_root(&w, main_root, u16(meta[use] + 94), K_MAIN, &ntables, tables);
+	int ntables = 0, none = 0;
+	rc = walk_root(&w, m.root[1], m.depth[1], K_MAIN, &ntables, tables);
 	for (int i = 0; rc == 0 && i < ntables; i++) {
 		if (tables[i].flags & ~0x7eu)   /* only the flags LMDB defines for tables */
 			rc = ol_err(OFFLOG_ECORRUPT, "%s is damaged: a table's flags", file);
@@ -362,7 +378,7 @@ int verify_data_file(const char *file)
 	}
 	/* Last: free pages must not be pages the tables use. */
 	if (rc == 0)
-		rc = walk_root(&w, free_root, u16(meta[use] + 46), K_FREE, &none, ignored);
+		rc = walk_root(&w, m.root[0], m.depth[0], K_FREE, &none, ignored);
 	free(w.seen);
 	close(w.fd);
 	return rc;
