@@ -408,6 +408,31 @@ int db_cursor_last(ol_cursor *c, ol_val *k, ol_val *v)
 	return cursor_result(mdb_cursor_get(c->mc, &mk, &mv, MDB_LAST), &mk, &mv, k, v);
 }
 
+int db_del_prefix(ol_txn *t, int table, const void *prefix, size_t n, size_t *budget,
+                  size_t *deleted)
+{
+	ol_cursor c;
+	ol_val k;
+	size_t gone = 0;
+	int rc = db_cursor_open(&c, t, table);
+	if (rc)
+		return rc;
+	for (rc = db_cursor_seek(&c, prefix, n, &k, NULL); rc == 0 && (!budget || *budget > 0);
+	     rc = db_cursor_seek(&c, prefix, n, &k, NULL)) {
+		if (k.n < n || memcmp(k.p, prefix, n) != 0)
+			break;
+		if ((rc = db_cursor_del(&c)) != 0)
+			break;
+		gone++;
+		if (budget)
+			--*budget;
+	}
+	db_cursor_close(&c);
+	if (deleted)
+		*deleted = gone;
+	return rc < 0 ? rc : 0;
+}
+
 int db_cursor_del(ol_cursor *c)
 {
 	c->t->wrote = true;

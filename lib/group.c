@@ -641,20 +641,7 @@ int group_drop(ol_txn *t, const char *group)
 {
 	uint8_t k[GROUP_KEY_MAX];
 	size_t klen = group_key(k, group, 'g', NULL) - 1;   /* group, NUL: every kind */
-	ol_cursor c;
-	ol_val key;
-	int rc = db_cursor_open(&c, t, T_GROUPS);
-	if (rc)
-		return rc;
-	for (rc = db_cursor_seek(&c, k, klen, &key, NULL); rc == 0;
-	     rc = db_cursor_seek(&c, k, klen, &key, NULL)) {
-		if (key.n < klen || memcmp(key.p, k, klen) != 0)
-			break;
-		if ((rc = db_cursor_del(&c)) != 0)
-			break;
-	}
-	db_cursor_close(&c);
-	return rc < 0 ? rc : 0;
+	return db_del_prefix(t, T_GROUPS, k, klen, NULL, NULL);
 }
 
 int group_fence(ol_txn *t, const char *group, const char *id, const ol_tp *tps, size_t n)

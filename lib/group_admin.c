@@ -391,24 +391,9 @@ static int delete_commits(ol_txn *t, const char *group, size_t *deleted)
 {
 	size_t g = strlen(group);
 	uint8_t k[OFFLOG_GROUP_MAX + 1];
-	ol_cursor c;
-	ol_val key;
 	memcpy(k, group, g);
-	k[g] = 0;
-	*deleted = 0;
-	int rc = db_cursor_open(&c, t, T_COMMITS);
-	if (rc)
-		return rc;
-	for (rc = db_cursor_seek(&c, k, g + 1, &key, NULL); rc == 0;
-	     rc = db_cursor_seek(&c, k, g + 1, &key, NULL)) {
-		if (key.n < g + 1 || memcmp(key.p, k, g + 1) != 0)
-			break;
-		if ((rc = db_cursor_del(&c)) != 0)
-			break;
-		++*deleted;
-	}
-	db_cursor_close(&c);
-	return rc < 0 ? rc : 0;
+	k[g] = 0;   /* the group's keys: its name, then a NUL */
+	return db_del_prefix(t, T_COMMITS, k, g + 1, NULL, deleted);
 }
 
 static int delete_fn(ol_txn *t, void *arg)

@@ -201,6 +201,10 @@ static inline int db_cursor_next(ol_cursor *c, ol_val *k, ol_val *v)
 int db_cursor_prev(ol_cursor *c, ol_val *k, ol_val *v);
 int db_cursor_last(ol_cursor *c, ol_val *k, ol_val *v);
 int db_cursor_del(ol_cursor *c);
+/* Delete every key of the table that starts with prefix (n bytes), at most
+ * *budget of them (budget NULL: all); *deleted (may be NULL) gets how many. */
+int db_del_prefix(ol_txn *t, int table, const void *prefix, size_t n, size_t *budget,
+                  size_t *deleted);
 /* As db_reserve, through a cursor: appends through a cursor left on the
  * last key skip LMDB's descent from the root. */
 int db_cursor_reserve(ol_cursor *c, const void *key, size_t klen, size_t vlen, bool append,

@@ -494,25 +494,9 @@ int log_offset_for_time(ol_txn *t, const ol_part *p, int64_t ts, int64_t end, in
 /* Delete up to *budget keys of `table` that start with the 4-byte prefix. */
 static int purge_prefix(ol_txn *t, int table, uint32_t prefix_id, size_t *budget)
 {
-	ol_cursor c;
-	ol_val k;
 	uint8_t prefix[4];
 	ol_be32(prefix, prefix_id);
-	int rc = db_cursor_open(&c, t, table);
-	if (rc)
-		return rc;
-	for (rc = db_cursor_seek(&c, prefix, 4, &k, NULL); rc == 0 && *budget > 0;
-	     rc = db_cursor_seek(&c, prefix, 4, &k, NULL)) {
-		if (k.n < 4 || memcmp(k.p, prefix, 4) != 0) {
-			rc = 1;
-			break;
-		}
-		if ((rc = db_cursor_del(&c)) != 0)
-			break;
-		--*budget;
-	}
-	db_cursor_close(&c);
-	return rc < 0 ? rc : 0;
+	return db_del_prefix(t, table, prefix, sizeof prefix, budget, NULL);
 }
 
 /* Partition by partition: its records, its index, then its state. */
