@@ -50,6 +50,11 @@ typedef struct cli_args {
  * On a usage error prints "offlog: CMD: ..." and returns CLI_USAGE. */
 int cli_parse(cli_args *args, const char *cmd, const cli_opt *opts, int argc, char **argv);
 void cli_args_free(cli_args *args);
+/* Was option id given? Its value (the last one given), or NULL. */
+bool cli_has(const cli_args *a, int id);
+const char *cli_val(const cli_args *a, int id);
+/* A usage error naming the first option not in `allowed` (0-terminated). */
+int cli_only(const cli_args *a, const char *cmd, const int *allowed);
 
 /* ---- context ------------------------------------------------------------- */
 

@@ -34,25 +34,6 @@ static const cli_opt group_opts[] = {
 	{0, NULL, false, 0},
 };
 
-static bool has(const cli_args *a, int id)
-{
-	for (size_t i = 0; i < a->nopts; i++)
-		if (a->ids[i] == id)
-			return true;
-	return false;
-}
-
-static int only(const cli_args *a, const char *cmd, const int *allowed)
-{
-	for (size_t i = 0; i < a->nopts; i++) {
-		bool ok = false;
-		for (const int *p = allowed; *p; p++)
-			ok |= *p == a->ids[i];
-		if (!ok)
-			return cli_usage("%s: option %s does not apply here", cmd, a->opt_names[i]);
-	}
-	return CLI_OK;
-}
 
 static void put_off(cli_table *t, int64_t v)
 {
@@ -75,14 +56,14 @@ static void json_off(int64_t v)
 static int groups_list(offlog_env *env, const cli_args *a)
 {
 	static const int allowed[] = {G_JSON, 0};
-	int rc = only(a, "groups list", allowed);
+	int rc = cli_only(a, "groups list", allowed);
 	if (rc)
 		return rc;
 	char **names;
 	size_t n;
 	if ((rc = offlog_group_list(&names, &n, env)) != 0)
 		return cli_liberr(rc, "groups list");
-	bool json = has(a, G_JSON);
+	bool json = cli_has(a, G_JSON);
 	static const char *const hdr[] = {"GROUP", "STATE", ">MEMBERS", ">PARTITIONS"};
 	cli_table *t = cli_table_new(4, hdr);
 	if (json)
@@ -207,7 +188,7 @@ static void describe_members(cli_table *t, const offlog_group_description *d)
 static int groups_describe(offlog_env *env, const cli_args *a)
 {
 	static const int allowed[] = {G_JSON, G_MEMBERS, 0};
-	int rc = only(a, "groups describe", allowed);
+	int rc = cli_only(a, "groups describe", allowed);
 	if (rc)
 		return rc;
 	if (a->npos < 2)
@@ -226,7 +207,7 @@ static int groups_describe(offlog_env *env, const cli_args *a)
 			break;
 		}
 	}
-	bool json = has(a, G_JSON), members = has(a, G_MEMBERS);
+	bool json = cli_has(a, G_JSON), members = cli_has(a, G_MEMBERS);
 	if (rc == 0 && json) {
 		fputc('[', stdout);
 		for (size_t i = 0; i < got; i++) {
@@ -277,7 +258,7 @@ static int groups_describe(offlog_env *env, const cli_args *a)
 static int groups_delete(offlog_env *env, const cli_args *a)
 {
 	static const int allowed[] = {0};
-	int rc = only(a, "groups delete", allowed);
+	int rc = cli_only(a, "groups delete", allowed);
 	if (rc)
 		return rc;
 	if (a->npos < 2)
@@ -388,7 +369,7 @@ static int read_csv(entries *e, const char *path)
  * group has (--all-topics). */
 static int collect(entries *e, offlog_env *env, const char *group, const cli_args *a)
 {
-	if (has(a, G_ALL_TOPICS)) {
+	if (cli_has(a, G_ALL_TOPICS)) {
 		offlog_group_description *d;
 		int r = offlog_group_describe(&d, env, group);
 		if (r == OFFLOG_ENOENT)
@@ -478,7 +459,7 @@ static int groups_reset(offlog_env *env, const cli_args *a)
 	static const int allowed[] = {G_TOPIC, G_ALL_TOPICS, G_EARLIEST, G_LATEST, G_CURRENT, G_OFFSET,
 	                              G_SHIFT, G_DATETIME, G_DURATION, G_FROM_FILE, G_DRY_RUN,
 	                              G_EXECUTE, G_EXPORT, G_FORCE, 0};
-	int rc = only(a, "groups reset-offsets", allowed);
+	int rc = cli_only(a, "groups reset-offsets", allowed);
 	if (rc)
 		return rc;
 	if (a->npos != 2)
@@ -502,15 +483,15 @@ static int groups_reset(offlog_env *env, const cli_args *a)
 		return cli_usage("groups reset-offsets: give a scenario: --to-earliest, --to-latest, "
 		                 "--to-current, --to-offset N, --shift-by N, --to-datetime T, "
 		                 "--by-duration D or --from-file CSV");
-	if (has(a, G_DRY_RUN) && has(a, G_EXECUTE))
+	if (cli_has(a, G_DRY_RUN) && cli_has(a, G_EXECUTE))
 		return cli_usage("groups reset-offsets: --dry-run and --execute exclude each other");
-	bool scope = has(a, G_TOPIC) || has(a, G_ALL_TOPICS);
+	bool scope = cli_has(a, G_TOPIC) || cli_has(a, G_ALL_TOPICS);
 	if (which == G_FROM_FILE && scope)
 		return cli_usage("groups reset-offsets: --from-file names its partitions: no --topic "
 		                 "or --all-topics");
 	if (which != G_FROM_FILE && !scope)
 		return cli_usage("groups reset-offsets: give --topic TOPIC[:P,...] or --all-topics");
-	if (has(a, G_TOPIC) && has(a, G_ALL_TOPICS))
+	if (cli_has(a, G_TOPIC) && cli_has(a, G_ALL_TOPICS))
 		return cli_usage("groups reset-offsets: --topic and --all-topics exclude each other");
 
 	int to = OFFLOG_RESET_TO_LATEST;
@@ -555,8 +536,8 @@ static int groups_reset(offlog_env *env, const cli_args *a)
 	rc = which == G_FROM_FILE ? read_csv(&e, val) : collect(&e, env, group, a);
 	if (rc == 0 && which == G_FROM_FILE)
 		rc = check_entries(env, &e);
-	unsigned flags = OFFLOG_RESET_DRY_RUN | (has(a, G_FORCE) ? OFFLOG_RESET_FORCE : 0u);
-	bool execute = has(a, G_EXECUTE);
+	unsigned flags = OFFLOG_RESET_DRY_RUN | (cli_has(a, G_FORCE) ? OFFLOG_RESET_FORCE : 0u);
+	bool execute = cli_has(a, G_EXECUTE);
 	if (rc == 0) {
 		/* Check (and compute) first; then write the same list in one call. */
 		if (which == G_FROM_FILE)
@@ -570,7 +551,7 @@ static int groups_reset(offlog_env *env, const cli_args *a)
 	}
 	if (rc == 0) {
 		qsort(e.v, e.n, sizeof *e.v, cmp_entry);
-		if (has(a, G_EXPORT)) {
+		if (cli_has(a, G_EXPORT)) {
 			for (size_t i = 0; i < e.n; i++)
 				printf("%s,%d,%lld\n", e.v[i].topic, (int)e.v[i].partition,
 				       (long long)e.v[i].offset);
@@ -612,7 +593,7 @@ int cmd_groups(int argc, char **argv)
 		else if (!strcmp(sub, "delete"))
 			fn = groups_delete, write = true;
 		else if (!strcmp(sub, "reset-offsets"))
-			fn = groups_reset, write = has(&a, G_EXECUTE);
+			fn = groups_reset, write = cli_has(&a, G_EXECUTE);
 		if (!fn) {
 			rc = cli_usage("groups: unknown subcommand '%s' (see offlog groups --help)", sub);
 		} else {

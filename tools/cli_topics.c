@@ -199,35 +199,6 @@ static void print_config_json(FILE *f, const offlog_topic_config *c)
 	fputs("]}", f);
 }
 
-static bool has_opt(const cli_args *a, int id)
-{
-	for (size_t i = 0; i < a->nopts; i++)
-		if (a->ids[i] == id)
-			return true;
-	return false;
-}
-
-static const char *opt_val(const cli_args *a, int id)
-{
-	const char *v = NULL;
-	for (size_t i = 0; i < a->nopts; i++)
-		if (a->ids[i] == id)
-			v = a->vals[i];
-	return v;
-}
-
-/* Options allowed for a subcommand: anything else is a usage error. */
-static int only_opts(const cli_args *a, const char *cmd, const int *allowed)
-{
-	for (size_t i = 0; i < a->nopts; i++) {
-		bool ok = false;
-		for (const int *p = allowed; *p; p++)
-			ok |= *p == a->ids[i];
-		if (!ok)
-			return cli_usage("%s: option %s does not apply here", cmd, a->opt_names[i]);
-	}
-	return CLI_OK;
-}
 
 static void sum_info(const offlog_topic_info *ti, int64_t *records, int64_t *bytes)
 {
@@ -241,7 +212,7 @@ static void sum_info(const offlog_topic_info *ti, int64_t *records, int64_t *byt
 static int topics_list(const cli_args *a)
 {
 	static const int allowed[] = {T_JSON, T_QUIET, 0};
-	int rc = only_opts(a, "topics list", allowed);
+	int rc = cli_only(a, "topics list", allowed);
 	if (rc)
 		return rc;
 	if (a->npos > 1)
@@ -253,7 +224,7 @@ static int topics_list(const cli_args *a)
 	size_t n;
 	if ((rc = offlog_topic_list(&names, &n, env)) != 0)
 		return cli_close(env, cli_liberr(rc, "topics list"));
-	bool json = has_opt(a, T_JSON), quiet = has_opt(a, T_QUIET);
+	bool json = cli_has(a, T_JSON), quiet = cli_has(a, T_QUIET);
 	static const char *const hdr[] = {"TOPIC", ">PARTITIONS", ">RECORDS", ">BYTES"};
 	cli_table *t = cli_table_new(4, hdr);
 	if (json)
@@ -299,7 +270,7 @@ static int topics_create(const cli_args *a)
 {
 	static const int allowed[] = {T_PARTITIONS, T_CONFIG, T_RETENTION_MS, T_RETENTION_BYTES,
 	                              T_CLEANUP, T_DELETE_RETENTION, T_MAX_MESSAGE, T_PROTECTED, 0};
-	int rc = only_opts(a, "topics create", allowed);
+	int rc = cli_only(a, "topics create", allowed);
 	if (rc)
 		return rc;
 	if (a->npos != 2)
@@ -313,7 +284,7 @@ static int topics_create(const cli_args *a)
 		return cli_usage("topics create: invalid topic name '%s': 1..%d characters of "
 		                 "[A-Za-z0-9._-], not . or ..", name, OFFLOG_NAME_MAX);
 	int32_t parts = 1;
-	const char *pv = opt_val(a, T_PARTITIONS);
+	const char *pv = cli_val(a, T_PARTITIONS);
 	if (pv && cli_parse_i32(&parts, pv, 1, OFFLOG_PARTITIONS_MAX))
 		return cli_usage("topics create: partitions '%s': expected a number in [1, %d]", pv,
 		                 OFFLOG_PARTITIONS_MAX);
@@ -395,7 +366,7 @@ static void describe_text(const offlog_topic_info *ti)
 static int topics_describe(const cli_args *a)
 {
 	static const int allowed[] = {T_JSON, 0};
-	int rc = only_opts(a, "topics describe", allowed);
+	int rc = cli_only(a, "topics describe", allowed);
 	if (rc)
 		return rc;
 	offlog_env *env;
@@ -408,7 +379,7 @@ static int topics_describe(const cli_args *a)
 		return cli_close(env, cli_liberr(rc, "topics describe"));
 	if (!all)
 		n = a->npos - 1;
-	bool json = has_opt(a, T_JSON);
+	bool json = cli_has(a, T_JSON);
 	offlog_topic_info **infos = cli_xmalloc(n * sizeof *infos);
 	size_t got = 0;
 	/* Describe everything first, so an unknown topic prints nothing else. */
@@ -451,7 +422,7 @@ static int topics_alter(const cli_args *a)
 {
 	static const int allowed[] = {T_CONFIG, T_DELETE_CONFIG, T_RETENTION_MS, T_RETENTION_BYTES,
 	                              T_CLEANUP, T_DELETE_RETENTION, T_MAX_MESSAGE, T_PROTECTED, 0};
-	int rc = only_opts(a, "topics alter", allowed);
+	int rc = cli_only(a, "topics alter", allowed);
 	if (rc)
 		return rc;
 	if (a->npos != 2)
@@ -497,12 +468,12 @@ static int topics_alter(const cli_args *a)
 static int topics_add_partitions(const cli_args *a)
 {
 	static const int allowed[] = {T_PARTITIONS, 0};
-	int rc = only_opts(a, "topics add-partitions", allowed);
+	int rc = cli_only(a, "topics add-partitions", allowed);
 	if (rc)
 		return rc;
 	if (a->npos != 2)
 		return cli_usage("topics add-partitions: expected one TOPIC");
-	const char *pv = opt_val(a, T_PARTITIONS);
+	const char *pv = cli_val(a, T_PARTITIONS);
 	int32_t total;
 	if (!pv)
 		return cli_usage("topics add-partitions: give the new total with -p N");
@@ -553,7 +524,7 @@ static int topic_in_use(offlog_env *env, const char *topic, char *who, size_t wh
 static int topics_delete(const cli_args *a)
 {
 	static const int allowed[] = {T_FORCE, 0};
-	int rc = only_opts(a, "topics delete", allowed);
+	int rc = cli_only(a, "topics delete", allowed);
 	if (rc)
 		return rc;
 	if (a->npos != 2)
@@ -565,7 +536,7 @@ static int topics_delete(const cli_args *a)
 	if (r)
 		return cli_close(env, cli_liberr(r, "topics delete"));
 	char who[600];
-	if (!has_opt(a, T_FORCE)) {
+	if (!cli_has(a, T_FORCE)) {
 		r = topic_in_use(env, a->pos[1], who, sizeof who);
 		if (r < 0)
 			return cli_close(env, cli_liberr(r, "topics delete"));
@@ -628,7 +599,7 @@ int cmd_delete_records(int argc, char **argv)
 		cli_args_free(&a);
 		return rc;
 	}
-	const char *pv = opt_val(&a, T_PARTITIONS), *bv = opt_val(&a, T_BEFORE);
+	const char *pv = cli_val(&a, T_PARTITIONS), *bv = cli_val(&a, T_BEFORE);
 	int32_t *parts = NULL;
 	size_t np = 0;
 	int64_t before = 0;
@@ -655,7 +626,7 @@ int cmd_delete_records(int argc, char **argv)
 			rc = cli_error("delete-records: offset %lld is beyond the high watermark %lld of "
 			               "%s/%d", (long long)before, (long long)hw, a.pos[0], (int)parts[i]);
 	}
-	bool json = has_opt(&a, T_JSON);
+	bool json = cli_has(&a, T_JSON);
 	static const char *const hdr[] = {"TOPIC", ">PARTITION", ">LOW-WATERMARK"};
 	cli_table *t = cli_table_new(3, hdr);
 	if (rc == 0 && json)

@@ -694,3 +694,32 @@ void cli_json_cstr(FILE *f, const char *s)
 {
 	cli_json_str(f, s, s ? strlen(s) : 0);
 }
+
+bool cli_has(const cli_args *a, int id)
+{
+	for (size_t i = 0; i < a->nopts; i++)
+		if (a->ids[i] == id)
+			return true;
+	return false;
+}
+
+const char *cli_val(const cli_args *a, int id)
+{
+	const char *v = NULL;
+	for (size_t i = 0; i < a->nopts; i++)
+		if (a->ids[i] == id)
+			v = a->vals[i];
+	return v;
+}
+
+int cli_only(const cli_args *a, const char *cmd, const int *allowed)
+{
+	for (size_t i = 0; i < a->nopts; i++) {
+		bool ok = false;
+		for (const int *p = allowed; *p; p++)
+			ok |= *p == a->ids[i];
+		if (!ok)
+			return cli_usage("%s: option %s does not apply here", cmd, a->opt_names[i]);
+	}
+	return CLI_OK;
+}
