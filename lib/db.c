@@ -526,6 +526,31 @@ static int back_lock_file(offlog_env *env, const char *dir)
 	return 0;   /* EOPNOTSUPP and the like: the file system does not need it */
 }
 
+/* OFFLOG_OPEN_VERIFY (verify.c), run when LMDB has read only the meta
+ * pages: the snapshot checked is the one a read transaction pins, so that
+ * another process writing meanwhile cannot reuse its pages under the check.
+ * A writer that commits twice between the transaction's start and the
+ * meta page's read moves the file on: the check starts again. */
+static int verify_pinned(offlog_env *env, const char *dir)
+{
+	enum { ATTEMPTS = 10 };
+	char file[4200];
+	if ((size_t)snprintf(file, sizeof file, "%s/data.mdb", dir) >= sizeof file)
+		return ol_err(OFFLOG_EINVAL, "store path too long");
+	for (int i = 0; i < ATTEMPTS; i++) {
+		MDB_txn *rt;
+		int rc = mdb_txn_begin(env->mdb, NULL, MDB_RDONLY, &rt);
+		if (rc)
+			return ol_mdb_err(rc, "verify");
+		rc = verify_data_file(file, mdb_txn_id(rt));
+		mdb_txn_abort(rt);
+		if (rc != 1)
+			return rc;
+	}
+	return ol_err(OFFLOG_EBUSY, "%s: the store moved on during each of %d structural checks",
+	              dir, ATTEMPTS);
+}
+
 int db_env_open(offlog_env *env, const char *dir, bool fresh)
 {
 	int rc = mdb_env_create(&env->mdb);
@@ -562,7 +587,8 @@ int db_env_open(offlog_env *env, const char *dir, bool fresh)
 			              dir, strerror(rc));
 		return ol_mdb_err(rc, dir);
 	}
-	if ((rc = open_tables(env, fresh)) != 0) {
+	if ((!fresh && (env->opts.flags & OFFLOG_OPEN_VERIFY) && (rc = verify_pinned(env, dir)) != 0) ||
+	    (rc = open_tables(env, fresh)) != 0) {
 		mdb_env_close(env->mdb);
 		env->mdb = NULL;
 		return rc;

@@ -455,9 +455,15 @@ typedef struct ol_meta {
 
 /* Read and check both meta pages of the data file open as fd, `size` bytes
  * long: magic, one page size, the pages in use inside the file. Refuses
- * with OFFLOG_ECORRUPT what would send LMDB past the end of its map. */
-int meta_read(int fd, off_t size, const char *file, ol_meta *m);
-int verify_data_file(const char *file);
+ * with OFFLOG_ECORRUPT what would send LMDB past the end of its map. *m is
+ * the newest meta page, or with want != OL_META_NEWEST the one of that
+ * transaction: 1 when neither page holds it (the file has moved on). */
+#define OL_META_NEWEST UINT64_MAX
+int meta_read(int fd, off_t size, const char *file, uint64_t want, ol_meta *m);
+/* OFFLOG_OPEN_VERIFY: check the structure of the snapshot of transaction
+ * txnid, which the caller keeps from being reused (a read transaction):
+ * 0, an OFFLOG_E* code, or 1 when the file no longer holds that snapshot. */
+int verify_data_file(const char *file, uint64_t txnid);
 
 /* ---- retention.c -------------------------------------------------------- */
 

@@ -31,6 +31,7 @@
 #define DB_SIZE 48
 #define MAX_DEPTH 30     /* LMDB's cursor stack holds 32 pages */
 #define MAX_TABLES 32
+#define MAX_KEY 511      /* LMDB's longest key */
 
 enum { K_MAIN, K_TABLE, K_FREE };
 
@@ -42,6 +43,7 @@ typedef struct walk {
 	uint8_t *seen;     /* a bit per page */
 	uint64_t txnid;    /* the newest meta page's transaction */
 	int leaf_depth;    /* of the tree being walked: every leaf at the same depth */
+	uint32_t nodemax;  /* the largest node LMDB keeps in a page */
 	const char *file;
 } walk;
 
@@ -93,7 +95,8 @@ static int mark_overflow(walk *w, uint64_t pgno, uint64_t data_size)
 		return ol_err(OFFLOG_ENOMEM, "verify: out of memory");
 	int rc = read_page(w, pgno, buf);
 	uint32_t pages = rc ? 0 : ol_get_le32(buf + 12);
-	if (rc == 0 && !(u16(buf + 10) & P_OVERFLOW))
+	/* Exactly: a page marked dirty would be written through the map. */
+	if (rc == 0 && u16(buf + 10) != P_OVERFLOW)
 		rc = bad(w, pgno, "an overflow page of the wrong kind");
 	else if (rc == 0 && (pages == 0 || pgno + pages - 1 > w->last || pgno + pages > w->npages ||
 	                     (uint64_t)pages * w->psize - PAGEHDR < data_size))
@@ -140,6 +143,8 @@ static int check_leaf_node(walk *w, uint64_t pgno, const uint8_t *node, size_t r
 		return bad(w, pgno, "key runs past the page");
 	if (flags & F_DUPDATA)
 		return bad(w, pgno, "duplicate values, which no table of a store has");
+	if ((flags & ~(F_BIGDATA | F_SUBDATA)) || flags == (F_BIGDATA | F_SUBDATA))
+		return bad(w, pgno, "a node of an unknown kind");
 	if (flags & F_BIGDATA) {
 		if (NODEHDR + (size_t)ksize + 8 > room)
 			return bad(w, pgno, "overflow reference runs past the page");
@@ -204,20 +209,28 @@ static int check_packing(walk *w, uint64_t pgno, const uint8_t *buf, unsigned n,
 	span *sp = malloc((n ? n : 1) * sizeof *sp);
 	if (!sp)
 		return ol_err(OFFLOG_ENOMEM, "verify: out of memory");
-	for (unsigned i = 0; i < n; i++) {
+	int rc = 0;
+	for (unsigned i = 0; i < n && rc == 0; i++) {
 		const uint8_t *node = buf + u16(buf + PAGEHDR + 2 * i);
 		uint32_t size = NODEHDR + u16(node + 6);
 		if (leaf) {
 			uint32_t dsize = (uint32_t)u16(node) | (uint32_t)u16(node + 2) << 16;
 			size += (u16(node + 4) & F_BIGDATA) ? 8 : dsize;
 		}
+		/* LMDB splits pages on the basis that no node is larger than
+		 * this (larger values go to overflow pages). */
+		if (size > w->nodemax)
+			rc = bad(w, pgno, "a node larger than a page holds");
 		sp[i] = (span){u16(buf + PAGEHDR + 2 * i), (size + 1) & ~1u};
 	}
-	qsort(sp, n, sizeof *sp, by_off);
-	int rc = 0;
+	if (rc == 0)
+		qsort(sp, n, sizeof *sp, by_off);
+	/* Even offsets and sizes, as LMDB writes them, none over another. */
+	if (rc == 0 && upper % 2)
+		rc = bad(w, pgno, "nodes overlap or run past the page");
 	uint64_t end = upper;
 	for (unsigned i = 0; i < n && rc == 0; i++) {
-		if (sp[i].off < end || (uint64_t)sp[i].off + sp[i].size > w->psize)
+		if (sp[i].off < end || sp[i].off % 2 || (uint64_t)sp[i].off + sp[i].size > w->psize)
 			rc = bad(w, pgno, "nodes overlap or run past the page");
 		end = (uint64_t)sp[i].off + sp[i].size;
 	}
@@ -236,7 +249,7 @@ static int walk_tree(walk *w, uint64_t pgno, int depth, int kind, int *ntables, 
 static int walk_root(walk *w, uint64_t root, uint16_t depth, int kind, int *ntables, dbrec *tables)
 {
 	if (root == UINT64_MAX)
-		return 0;
+		return depth == 0 ? 0 : bad(w, root, "an empty tree with a depth");
 	w->leaf_depth = -1;
 	int rc = walk_tree(w, root, 0, kind, ntables, tables, NULL, NULL);
 	if (rc == 0 && w->leaf_depth + 1 != (int)depth)
@@ -255,7 +268,9 @@ static int walk_tree(walk *w, uint64_t pgno, int depth, int kind, int *ntables, 
 	int rc = read_page(w, pgno, buf);
 	uint16_t flags = rc ? 0 : u16(buf + 10), lower = u16(buf + 12), upper = u16(buf + 14);
 	bool branch = flags & P_BRANCH, leaf = flags & P_LEAF;
-	if (rc == 0 && (branch == leaf || (flags & (P_OVERFLOW | P_LEAF2))))
+	/* Exactly one kind and no other flag: LMDB writes in place to a page
+	 * marked dirty, and treats a page marked as a sub-page or loose apart. */
+	if (rc == 0 && flags != P_BRANCH && flags != P_LEAF)
 		rc = bad(w, pgno, "not a tree page");
 	if (rc == 0 && (lower < PAGEHDR || upper > w->psize || lower > upper || (lower - PAGEHDR) % 2))
 		rc = bad(w, pgno, "bounds out of order");
@@ -264,8 +279,9 @@ static int walk_tree(walk *w, uint64_t pgno, int depth, int kind, int *ntables, 
 	if (rc == 0 && leaf)
 		w->leaf_depth = depth;
 	unsigned n = rc ? 0 : (unsigned)(lower - PAGEHDR) / 2;
-	if (rc == 0 && n == 0 && branch)
-		rc = bad(w, pgno, "empty branch page");
+	/* LMDB never leaves an empty page, nor a branch with one child. */
+	if (rc == 0 && n < (branch ? 2u : 1u))
+		rc = bad(w, pgno, "a page with too few nodes");
 	/* First every node's key, checked for place and order. */
 	key *keys = rc ? NULL : malloc((n ? n : 1) * sizeof *keys);
 	if (rc == 0 && !keys)
@@ -277,13 +293,17 @@ static int walk_tree(walk *w, uint64_t pgno, int depth, int kind, int *ntables, 
 			break;
 		}
 		keys[i] = (key){buf + off + NODEHDR, u16(buf + off + 6)};
-		if (NODEHDR + keys[i].n > w->psize - off) {
+		if (NODEHDR + keys[i].n > w->psize - off || keys[i].n > MAX_KEY) {
 			rc = bad(w, pgno, "key runs past the page");
 			break;
 		}
 		bool first_branch_key = branch && i == 0;   /* empty in LMDB: the page's low end */
 		if (first_branch_key)
 			continue;
+		if (kind == K_FREE && keys[i].n != 8) {   /* integers, compared as such */
+			rc = bad(w, pgno, "a free list key of the wrong size");
+			break;
+		}
 		if ((lo && key_cmp(kind, keys[i], *lo) < 0) || (hi && key_cmp(kind, keys[i], *hi) >= 0) ||
 		    (i > (branch ? 1u : 0u) && key_cmp(kind, keys[i - 1], keys[i]) >= 0))
 			rc = bad(w, pgno, "keys out of order");
@@ -313,14 +333,16 @@ static int walk_tree(walk *w, uint64_t pgno, int depth, int kind, int *ntables, 
  * records start at 40 and 88 (flags at +4, depth at +6, root at +40, the
  * page size in the first one's pad field), the last page at 136, the
  * transaction id at 144. */
-int meta_read(int fd, off_t size, const char *file, ol_meta *m)
+int meta_read(int fd, off_t size, const char *file, uint64_t want, ol_meta *m)
 {
 	uint8_t page[2][160];
 	uint32_t psize = 0;
 	bool ok = pread(fd, page[0], sizeof page[0], 0) == (ssize_t)sizeof page[0];
 	if (ok)
 		psize = ol_get_le32(page[0] + 40);
-	ok = ok && psize >= 512 && psize <= 65536 && !(psize & (psize - 1)) &&
+	/* LMDB takes a page size of the machine's, at least 4 KiB here, and
+	 * at most 32 KiB (node offsets are 16 bits) */
+	ok = ok && psize >= 4096 && psize <= 32768 && !(psize & (psize - 1)) &&
 	     (uint64_t)size >= 2 * (uint64_t)psize &&
 	     pread(fd, page[1], sizeof page[1], psize) == (ssize_t)sizeof page[1];
 	for (int i = 0; ok && i < 2; i++)
@@ -330,31 +352,46 @@ int meta_read(int fd, off_t size, const char *file, ol_meta *m)
 		     ol_get_le32(page[i] + 40) == psize;
 	if (!ok)
 		return ol_err(OFFLOG_ECORRUPT, "%s: damaged LMDB meta pages", file);
-	const uint8_t *p = page[ol_get_le64(page[1] + 144) > ol_get_le64(page[0] + 144)];
+	int newest = ol_get_le64(page[1] + 144) > ol_get_le64(page[0] + 144);
+	if (want != OL_META_NEWEST) {
+		newest = (int)(want & 1);
+		if (ol_get_le64(page[newest] + 144) != want)
+			return 1;
+	}
+	const uint8_t *p = page[newest];
+	/* LMDB finds the current meta page by its transaction id's parity,
+	 * not by comparing the two: they must agree. */
+	if ((ol_get_le64(p + 144) & 1) != (uint64_t)newest)
+		return ol_err(OFFLOG_ECORRUPT, "%s: damaged LMDB meta pages", file);
 	*m = (ol_meta){psize, ol_get_le64(p + 136), ol_get_le64(p + 144),
 	               {ol_get_le64(p + 80), ol_get_le64(p + 128)}, {u16(p + 44), u16(p + 92)},
 	               {u16(p + 46), u16(p + 94)}};
 	for (int i = 0; i < 2; i++)
 		ok = ok && (m->root[i] == UINT64_MAX || m->root[i] <= m->last);
-	if (!ok || m->last >= (uint64_t)size / psize)
+	/* Pages 0 and 1 are the meta pages: a last page below 1 would have
+	 * LMDB hand out page 1 for data. */
+	if (!ok || m->last < 1 || m->last >= (uint64_t)size / psize)
 		return ol_err(OFFLOG_ECORRUPT, "%s is damaged: %lld bytes, but its meta page uses %llu pages",
 		              file, (long long)size, (unsigned long long)m->last + 1);
 	return 0;
 }
 
-int verify_data_file(const char *file)
+int verify_data_file(const char *file, uint64_t txnid)
 {
-	walk w = {-1, 0, 0, 0, NULL, 0, -1, file};
+	walk w = {.fd = -1, .leaf_depth = -1, .file = file};
 	struct stat st;
 	ol_meta m;
 	if ((w.fd = open(file, O_RDONLY | O_CLOEXEC)) < 0)
 		return ol_err(OFFLOG_EIO, "%s: %s", file, strerror(errno));
 	int rc = fstat(w.fd, &st) != 0 ? ol_err(OFFLOG_EIO, "%s: %s", file, strerror(errno))
-	                               : meta_read(w.fd, st.st_size, file, &m);
-	/* The free list's table is integer-keyed, the main table plain: other
-	 * flags there would make LMDB expect structures that are not there. */
-	if (rc == 0 && ((m.flags[0] & ~0x08u) != 0 || (m.flags[1] & 0x74u) != 0))
+	                               : meta_read(w.fd, st.st_size, file, txnid, &m);
+	/* The free list's table is integer-keyed, the main table plain (as a
+	 * store's are): other flags there would make LMDB expect structures, or
+	 * keys of sizes, that are not there. */
+	if (rc == 0 && ((m.flags[0] & ~0x08u) != 0 || (m.flags[1] & ~0x7eu) != 0))
 		rc = ol_err(OFFLOG_ECORRUPT, "%s: damaged LMDB meta pages", file);
+	else if (rc == 0 && m.flags[1] != 0)
+		rc = ol_err(OFFLOG_ENOTSTORE, "%s holds tables of another program", file);
 	if (rc == 0 && !(w.seen = calloc((size_t)(m.last / 8 + 1), 1)))
 		rc = ol_err(OFFLOG_ENOMEM, "verify: out of memory");
 	if (rc) {
@@ -365,13 +402,14 @@ int verify_data_file(const char *file)
 	w.npages = (uint64_t)st.st_size / m.psize;
 	w.last = m.last;
 	w.txnid = m.txnid;
+	w.nodemax = ((m.psize - PAGEHDR) / 2 & ~1u) - 2;
 	dbrec tables[MAX_TABLES], ignored[MAX_TABLES];
 	int ntables = 0, none = 0;
 	rc = walk_root(&w, m.root[1], m.depth[1], K_MAIN, &ntables, tables);
 	for (int i = 0; rc == 0 && i < ntables; i++) {
 		if (tables[i].flags & ~0x7eu)   /* only the flags LMDB defines for tables */
 			rc = ol_err(OFFLOG_ECORRUPT, "%s is damaged: a table's flags", file);
-		else if (tables[i].flags & 0x74)   /* duplicates: no table of a store has them */
+		else if (tables[i].flags)   /* a store's tables are plain: bytewise keys, one value */
 			rc = ol_err(OFFLOG_ENOTSTORE, "%s holds tables of another program", file);
 		else
 			rc = walk_root(&w, tables[i].root, tables[i].depth, K_TABLE, &none, ignored);

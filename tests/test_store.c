@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <lmdb.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -446,6 +447,135 @@ static void test_verify_open_accepts_good_and_refuses_damaged_pages(void **state
 	assert_true(store_digest(f->path) == digest);
 }
 
+/* Read or write `n` bytes of the data file at `off`. */
+static void file_io(const char *dir, long off, void *buf, size_t n, bool write)
+{
+	char data[700];
+	snprintf(data, sizeof data, "%s/data.mdb", dir);
+	FILE *fp = fopen(data, "r+b");
+	assert_non_null(fp);
+	assert_int_equal(fseek(fp, off, SEEK_SET), 0);
+	assert_int_equal(write ? fwrite(buf, 1, n, fp) : fread(buf, 1, n, fp), n);
+	assert_int_equal(fclose(fp), 0);
+}
+
+static uint64_t le64_at(const uint8_t *p)
+{
+	uint64_t x = 0;
+	for (int i = 7; i >= 0; i--)
+		x = x << 8 | p[i];
+	return x;
+}
+
+/* What LMDB would misread is refused, the file unchanged: a current meta
+ * page whose transaction id has the other page's parity (LMDB picks the
+ * meta page by parity: refused by every open), and a tree page marked
+ * dirty (LMDB would write to it in place: refused by the structural check). */
+static void test_open_refuses_what_lmdb_would_misread(void **state)
+{
+	fx *f = *state;
+	assert_ok(offlog_topic_create(f->env, "t", 1, NULL));
+	append_n(f->env, "t", 0, 5);
+	assert_ok(offlog_close(f->env));
+	f->env = NULL;
+	/* Meta pages: 4 KiB each; the transaction id at 144, the main
+	 * table's root at 128. */
+	uint8_t meta[2][160];
+	file_io(f->path, 0, meta[0], sizeof meta[0], false);
+	file_io(f->path, 4096, meta[1], sizeof meta[1], false);
+	int cur = le64_at(meta[1] + 144) > le64_at(meta[0] + 144);
+	assert_int_equal(le64_at(meta[cur] + 144) & 1, (uint64_t)cur);
+	uint8_t saved[8], odd[8];
+	memcpy(saved, meta[cur] + 144, 8);
+	memcpy(odd, saved, 8);
+	odd[0] = (uint8_t)(odd[0] + 1);   /* the newest still, of the other parity */
+	file_io(f->path, (long)cur * 4096 + 144, odd, 8, true);
+	uint64_t digest = store_digest(f->path);
+	offlog_env *env = NULL;
+	offlog_options o = OFFLOG_OPTIONS_INIT;
+	assert_code(offlog_open(&env, f->path, &o), OFFLOG_ECORRUPT);
+	assert_non_null(strstr(offlog_errmsg(), "meta"));
+	assert_true(store_digest(f->path) == digest);
+	file_io(f->path, (long)cur * 4096 + 144, saved, 8, true);
+	/* The main table's root page, flags at 10: P_DIRTY (0x10) added. */
+	long root = (long)le64_at(meta[cur] + 128);
+	uint8_t flags[2];
+	file_io(f->path, root * 4096 + 10, flags, 2, false);
+	flags[0] |= 0x10;
+	file_io(f->path, root * 4096 + 10, flags, 2, true);
+	digest = store_digest(f->path);
+	o.flags = OFFLOG_OPEN_VERIFY;
+	assert_code(offlog_open(&env, f->path, &o), OFFLOG_ECORRUPT);
+	assert_non_null(strstr(offlog_errmsg(), "not a tree page"));
+	assert_true(store_digest(f->path) == digest);
+	flags[0] &= (uint8_t)~0x10;
+	file_io(f->path, root * 4096 + 10, flags, 2, true);
+	fx_reopen(f, &o);
+	assert_int_equal(leo_of(f->env, "t", 0), 5);
+}
+
+/* OFFLOG_OPEN_VERIFY beside another process that appends and trims all the
+ * time: the snapshot checked is pinned, so its pages are never reused under
+ * the check and a sound store is never reported damaged. */
+static void test_verify_open_beside_a_live_writer(void **state)
+{
+	fx *f = *state;
+	offlog_topic_config cfg = OFFLOG_TOPIC_CONFIG_INIT;
+	cfg.retention_bytes = 256 * 1024;
+	assert_ok(offlog_topic_create(f->env, "t", 4, &cfg));
+	static char v[700];
+	for (int i = 0; i < 2000; i++) {
+		offlog_message m = {"k", 1, v, sizeof v, OFFLOG_TIMESTAMP_NOW, NULL, 0};
+		assert_ok(offlog_append(NULL, NULL, f->env, "t", i % 4, &m));
+	}
+	assert_ok(offlog_close(f->env));
+	f->env = NULL;
+	int ready[2];
+	assert_int_equal(pipe(ready), 0);
+	pid_t pid = fork();
+	if (pid == 0) {
+		alarm(60);   /* never outlives a parent that failed */
+		offlog_options o = OFFLOG_OPTIONS_INIT;
+		o.durability = OFFLOG_DURABILITY_ASYNC;
+		offlog_env *env;
+		if (offlog_open(&env, f->path, &o) != 0)
+			_exit(1);
+		offlog_message m[50];
+		for (int j = 0; j < 50; j++)
+			m[j] = (offlog_message){"k", 1, v, sizeof v, OFFLOG_TIMESTAMP_NOW, NULL, 0};
+		for (long i = 0;; i++) {
+			if (offlog_append_batch(NULL, NULL, env, "t", (int32_t)(i % 4), m, 50) != 0 ||
+			    (i % 8 == 0 && offlog_flush(env) != 0))
+				_exit(1);
+			if (i == 20 && write(ready[1], "r", 1) != 1)
+				_exit(1);
+		}
+	}
+	char c;
+	assert_int_equal(read(ready[0], &c, 1), 1);
+	offlog_options o = OFFLOG_OPTIONS_INIT;
+	o.flags = OFFLOG_OPEN_VERIFY | OFFLOG_OPEN_READONLY;
+	int failed = 0;
+	for (int i = 0; i < 40; i++) {
+		offlog_env *env;
+		int rc = offlog_open(&env, f->path, &o);
+		if (rc != 0) {
+			if (failed++ == 0)
+				print_message("verified open %d: %s: %s\n", i, offlog_errname(rc),
+				              offlog_errmsg());
+			continue;
+		}
+		assert_ok(offlog_close(env));
+	}
+	int status;
+	kill(pid, SIGKILL);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status));   /* the writer ran until killed */
+	close(ready[0]);
+	close(ready[1]);
+	assert_int_equal(failed, 0);
+}
+
 static void test_error_codes_have_distinct_names_and_texts(void **state)
 {
 	(void)state;
@@ -553,6 +683,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_flush_in_sync_mode_succeeds, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_verify_open_accepts_good_and_refuses_damaged_pages,
 		                                fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_open_refuses_what_lmdb_would_misread, fx_setup,
+		                                fx_teardown),
+		cmocka_unit_test_setup_teardown(test_verify_open_beside_a_live_writer, fx_setup,
+		                                fx_teardown),
 		cmocka_unit_test(test_error_codes_have_distinct_names_and_texts),
 		cmocka_unit_test_setup_teardown(test_error_detail_is_per_thread, fx_setup, fx_teardown),
 		cmocka_unit_test(test_version_matches_header),
