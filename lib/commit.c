@@ -43,6 +43,8 @@ int commit_get(ol_txn *t, const char *group, uint32_t tid, int32_t part, offlog_
 	if (mlen > OFFLOG_METADATA_MAX || v.n != COMMIT_HDR + mlen)
 		return ol_err(OFFLOG_ECORRUPT, "committed offset of group %s is damaged", group);
 	out->offset = (int64_t)ol_get_le64(p + 1);
+	if (out->offset < 0)   /* commits are checked to be >= 0 */
+		return ol_err(OFFLOG_ECORRUPT, "committed offset of group %s is damaged", group);
 	out->commit_time_ms = (int64_t)ol_get_le64(p + 9);
 	out->metadata_len = mlen;
 	memcpy(out->metadata, p + COMMIT_HDR, mlen);

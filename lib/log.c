@@ -53,6 +53,10 @@ static int part_find(ol_txn *t, uint32_t tid, int32_t part, ol_part *out)
 	                           &out->bytes,     &out->max_ts, &out->index_off};
 	for (int i = 0; i < PART_FIELDS; i++, p += 8)
 		*f[i] = (int64_t)ol_get_le64(p);
+	/* What every write keeps true; the offsets' arithmetic relies on it. */
+	if (out->log_start < 0 || out->log_start > out->leo || out->hw < 0 || out->hw > out->leo ||
+	    out->leo == INT64_MAX || out->records < 0 || out->bytes < 0)
+		return ol_err(OFFLOG_ECORRUPT, "state of partition %d of topic id %u is damaged", part, tid);
 	return 0;
 }
 

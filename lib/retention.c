@@ -607,6 +607,23 @@ static size_t step_budget(const struct maint *m)
 	return left < STEP_MAX ? (size_t)left : STEP_MAX;
 }
 
+/* The smallest partition key (8 bytes: topic id, partition, big-endian)
+ * after k, whatever k is (the byte count, or a damaged key): false when
+ * there is none, so a sweep always moves forward and ends. */
+static bool part_key_after(const ol_val *k, uint8_t key[8])
+{
+	if (k->n < 8) {   /* k padded with zeros is longer, so after it */
+		memset(key, 0, 8);
+		memcpy(key, k->p, k->n);
+		return true;
+	}
+	uint64_t x = ol_get_be64(k->p);   /* a longer key sorts after its first 8 bytes */
+	if (x == UINT64_MAX)
+		return false;
+	ol_be64(key, x + 1);
+	return true;
+}
+
 /* One transaction of the retention sweep over every partition in key order. */
 static int sweep_fn(ol_txn *t, void *arg)
 {
@@ -630,17 +647,15 @@ static int sweep_fn(ol_txn *t, void *arg)
 			m->out_done = false;
 			break;
 		}
+		bool more = part_key_after(&k, key);
 		if (k.n != 8) {   /* the byte count */
-			ol_part_key(key, 0, 1);
-			continue;
+			if (more)
+				continue;
+			rc = 1;
+			break;
 		}
 		uint32_t tid = ol_get_be32(k.p);
 		int32_t part = (int32_t)ol_get_be32((const uint8_t *)k.p + 4);
-		/* The next key: (tid, part + 1), or the next topic. */
-		if (part == INT32_MAX)
-			ol_part_key(key, tid + 1, 0);
-		else
-			ol_part_key(key, tid, part + 1);
 		if (have != tid) {
 			int e = topic_name_of(t, tid, name, sizeof name);
 			if (e == OFFLOG_ENOTOPIC)
@@ -666,6 +681,10 @@ static int sweep_fn(ol_txn *t, void *arg)
 		if (budget == 0) {   /* maybe more here: come back to this partition */
 			ol_part_key(key, tid, part);
 			m->out_done = false;
+			break;
+		}
+		if (!more) {
+			rc = 1;
 			break;
 		}
 	}

@@ -700,6 +700,66 @@ static void test_damaged_record_is_reported_not_read(void **state)
 	assert_code(offlog_record_headers(&h, 1, &n, &r), OFFLOG_ECORRUPT);
 }
 
+/* Overwrite 8 bytes of a stored value, little-endian, at `at`. */
+static void poke_le64(offlog_env *env, int table, const void *key, size_t klen, size_t at,
+                      int64_t x)
+{
+	ol_txn t;
+	ol_val v;
+	uint8_t rec[256];
+	assert_ok(db_write_begin(&t, env));
+	assert_int_equal(db_get(&t, table, key, klen, &v), 0);
+	assert_true(v.n <= sizeof rec && at + 8 <= v.n);
+	memcpy(rec, v.p, v.n);
+	ol_le64(rec + at, (uint64_t)x);
+	assert_ok(db_put(&t, table, key, klen, rec, v.n));
+	assert_ok(db_commit(&t));
+}
+
+/* A partition state or a committed offset that breaks what every write
+ * keeps true (log start <= high watermark <= log end, offsets >= 0) is
+ * reported as damage, not used in offset arithmetic. */
+static void test_damaged_partition_state_and_commit_are_reported(void **state)
+{
+	fx *f = *state;
+	assert_ok(offlog_topic_create(f->env, "t", 1, NULL));
+	append_n(f->env, "t", 0, 3);
+	offlog_partition_offset po = {"t", 0, 2, NULL, 0};
+	offlog_txn *txn;
+	assert_ok(offlog_txn_begin(&txn, f->env));
+	assert_ok(offlog_txn_commit_offsets(txn, "g", &po, 1));
+	assert_ok(offlog_txn_commit(txn));
+	uint8_t pk[8];
+	ol_part_key(pk, 1, 0);   /* the first topic's id is 1 */
+	/* State: format, 3 spare, pid, then log start, log end, high watermark. */
+	const struct {
+		size_t at;
+		int64_t bad, good;
+	} fields[] = {{8, -1, 0}, {8, 4, 0}, {16, INT64_MAX, 3}, {24, 9, 3}, {24, -2, 3}};
+	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+		poke_le64(f->env, T_PARTS, pk, 8, fields[i].at, fields[i].bad);
+		int64_t hw;
+		assert_code(offlog_watermarks_get(NULL, &hw, NULL, f->env, "t", 0), OFFLOG_ECORRUPT);
+		assert_non_null(strstr(offlog_errmsg(), "damaged"));
+		poke_le64(f->env, T_PARTS, pk, 8, fields[i].at, fields[i].good);
+		assert_ok(offlog_watermarks_get(NULL, &hw, NULL, f->env, "t", 0));
+		assert_int_equal(hw, 3);
+	}
+	/* Commit key: group, a zero byte, topic id, partition; value: format,
+	 * then the offset. */
+	uint8_t ck[10] = {'g', 0};
+	ol_be32(ck + 2, 1);
+	ol_be32(ck + 6, 0);
+	offlog_committed c;
+	poke_le64(f->env, T_COMMITS, ck, sizeof ck, 1, -5);
+	assert_code(offlog_group_committed(&c, f->env, "g", "t", 0), OFFLOG_ECORRUPT);
+	offlog_group_description *d;
+	assert_code(offlog_group_describe(&d, f->env, "g"), OFFLOG_ECORRUPT);
+	poke_le64(f->env, T_COMMITS, ck, sizeof ck, 1, 2);
+	assert_ok(offlog_group_committed(&c, f->env, "g", "t", 0));
+	assert_int_equal(c.offset, 2);
+}
+
 /* A long run of equal timestamps, then a larger one: the answer is found
  * through the index, right. */
 static void test_offsets_for_times_after_a_long_run_of_equal_timestamps(void **state)
@@ -776,6 +836,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_nometasync_hw_trails_by_one_commit, setup_nometasync,
 		                                fx_teardown),
 		cmocka_unit_test(test_damaged_record_is_reported_not_read),
+		T(test_damaged_partition_state_and_commit_are_reported),
 		T(test_offsets_for_times_after_a_long_run_of_equal_timestamps),
 		T(test_fetch_refuses_absurd_record_counts),
 		cmocka_unit_test_setup_teardown(test_flush_leaves_the_store_clean, setup_async, fx_teardown),
