@@ -169,10 +169,29 @@ FUZZ_SECONDS ?= 20
 FUZZ_CC ?= clang
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 
-build-fuzz/%: fuzz/%.c $(wildcard fuzz/*.h) $(LIB_SRC) $(LIB_HDR)
+# FUZZ_LMDB_SRC=DIR (a folder holding LMDB's mdb.c, midl.c, lmdb.h and
+# midl.h, e.g. from `apt-get source lmdb`) builds LMDB into the targets with
+# AddressSanitizer and coverage, so a fault inside LMDB is reported where it
+# happens and the fuzzer sees LMDB's branches. Without it: the system's LMDB.
+FUZZ_LMDB_SRC ?=
+ifneq ($(FUZZ_LMDB_SRC),)
+FUZZ_LMDB_OBJ := build-fuzz/lmdb/mdb.o build-fuzz/lmdb/midl.o
+FUZZ_LMDB_CFLAGS := -I$(FUZZ_LMDB_SRC)
+FUZZ_LMDB_LIBS := $(FUZZ_LMDB_OBJ)
+.SECONDARY: $(FUZZ_LMDB_OBJ)
+build-fuzz/lmdb/%.o: $(FUZZ_LMDB_SRC)/%.c
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(WARN) $(DEFS) -Iinclude -Ilib $(LMDB_CFLAGS) $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC) \
-	  $(LMDB_LIBS) $(THREAD_LIBS)
+	$(FUZZ_CC) -g -O1 -w -fsanitize=fuzzer-no-link,address -c -o $@ $<
+else
+FUZZ_LMDB_OBJ :=
+FUZZ_LMDB_CFLAGS = $(LMDB_CFLAGS)
+FUZZ_LMDB_LIBS = $(LMDB_LIBS)
+endif
+
+build-fuzz/%: fuzz/%.c $(wildcard fuzz/*.h) $(LIB_SRC) $(LIB_HDR) $(FUZZ_LMDB_OBJ)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(WARN) $(DEFS) -Iinclude -Ilib $(FUZZ_LMDB_CFLAGS) $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC) \
+	  $(FUZZ_LMDB_LIBS) $(THREAD_LIBS)
 
 fuzz: $(FUZZ_TARGETS:%=build-fuzz/%)
 	@for f in $(FUZZ_TARGETS:%=build-fuzz/%); do \

@@ -5,7 +5,10 @@
  * (read-write, then read-only), read (topics, their descriptions and
  * records, groups, committed offsets), written to a little, and closed.
  * Whatever the files hold, every call must return 0 or an OFFLOG_E* code:
- * never a crash, a hang or a sanitizer report.
+ * never a crash, a hang or a sanitizer report. Stores are opened with
+ * OFFLOG_OPEN_VERIFY, the mode for files of unknown origin. Build with
+ * `make fuzz FUZZ_LMDB_SRC=DIR` to have LMDB itself instrumented, so that an
+ * overrun inside LMDB is reported where it happens.
  *
  * Input formats (the seeds in fuzz/corpus/open_store use all three):
  *  - "OFLM" flags:u8 truncate:u32 then (offset:u32 xor:u8)...: a mutation of
@@ -119,7 +122,9 @@ static offlog_options options(bool rdonly)
 
 /* The valid store the mutations start from: two topics with keys, values,
  * headers and gaps, committed offsets of two groups, an idempotent producer's
- * sequences, a deleted topic. Small, so that a store file is a few pages. */
+ * sequences, a deleted topic, and a third topic big enough for branch pages,
+ * overflow pages and a free list. Small enough (a few dozen pages) to run
+ * hundreds of times a second. */
 static void make_valid(void)
 {
 	char dir[700];
@@ -173,9 +178,28 @@ static void make_valid(void)
 	    (rc = offlog_consumer_poll(&recs, &n, c, 0)) || (rc = offlog_consumer_commit(c)) ||
 	    (rc = offlog_consumer_close(c)))
 		die("consumer", rc);
+	/* Enough records for branch pages, values on overflow pages, and
+	 * pages freed by a delete: what LMDB splits, merges and reuses. */
+	static char bulk[5000];
+	memset(bulk, 'b', sizeof bulk);
+	if ((rc = offlog_topic_create(env, "bulk", 1, NULL)))
+		die("offlog_topic_create", rc);
+	for (int i = 0; i < 300; i++) {
+		offlog_message bm = {"bk", 2, bulk, i % 100 == 7 ? sizeof bulk : 60,
+		                     1700000001000 + i, NULL, 0};
+		if ((rc = offlog_append(NULL, NULL, env, "bulk", 0, &bm)))
+			die("offlog_append", rc);
+	}
+	if ((rc = offlog_flush(env)) || (rc = offlog_delete_records(NULL, env, "bulk", 0, 120)) ||
+	    (rc = offlog_maintain(env, 0, NULL)))
+		die("offlog_delete_records", rc);
 	if ((rc = offlog_flush(env)) || (rc = offlog_delete_records(NULL, env, "orders", 0, 3)) ||
 	    (rc = offlog_topic_delete(env, "gone")) || (rc = offlog_close(env)))
 		die("finishing the valid store", rc);
+	/* The structural check must accept what the library wrote. */
+	offlog_options ro = options(true);
+	if ((rc = offlog_open(&env, dir, &ro)) || (rc = offlog_close(env)))
+		die("offlog_open (the valid store, verified)", rc);
 	char path[800];
 	snprintf(path, sizeof path, "%s/data.mdb", dir);
 	valid = read_file(path, &valid_len);
@@ -191,6 +215,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	fuzz_scratch_dir(base_dir, sizeof base_dir);
 	atexit(cleanup);
 	make_valid();
+	fprintf(stderr, "open_store: mutations of a valid store of %zu bytes\n", valid_len);
 	snprintf(store_dir, sizeof store_dir, "%s/s", base_dir);
 	return 0;
 }
@@ -283,6 +308,16 @@ static void use_store(bool rdonly)
 	offlog_store_info si;
 	CHECK(offlog_store_stat(&si, env));
 	if (!rdonly) {
+		/* The idempotent producer reads its persisted id and sequences. */
+		offlog_producer_options popt = OFFLOG_PRODUCER_OPTIONS_INIT;
+		popt.idempotent = 1;
+		popt.linger_ms = 0;
+		offlog_producer *prod;
+		if (CHECK(offlog_producer_open(&prod, env, &popt)) == 0) {
+			offlog_message m = {"pk", 2, "pv", 2, OFFLOG_TIMESTAMP_NOW, NULL, 0};
+			CHECK(offlog_producer_send(prod, "orders", 2, &m, NULL));
+			CHECK(offlog_producer_close(prod, 0));
+		}
 		CHECK(offlog_topic_create(env, "fresh", 2, NULL));
 		CHECK(offlog_maintain(env, 0, NULL));
 		CHECK(offlog_flush(env));
