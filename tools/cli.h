@@ -64,6 +64,8 @@ extern bool cli_progress_tty; /* stderr is a terminal: show progress */
 /* Open the store. create: create it when missing (only `topics create`);
  * readonly: open it read-only (inspection commands). Prints the error. */
 int cli_open(offlog_env **env, bool create, bool readonly);
+/* cli_open with more OFFLOG_OPEN_* flags. */
+int cli_open_flags(offlog_env **env, bool create, bool readonly, unsigned flags);
 /* Close it, reporting a failure; returns rc, or CLI_ERR if close failed. */
 int cli_close(offlog_env *env, int rc);
 

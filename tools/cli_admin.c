@@ -445,7 +445,8 @@ int cmd_check(int argc, char **argv)
 		return rc < 0 ? CLI_OK : rc;
 	}
 	offlog_env *env;
-	if ((rc = cli_open(&env, false, true)) != 0) {
+	/* First the data file's structure, every page read and checked. */
+	if ((rc = cli_open_flags(&env, false, true, OFFLOG_OPEN_VERIFY)) != 0) {
 		cli_args_free(&a);
 		return rc;
 	}

@@ -152,7 +152,13 @@ void cli_catch_signals(void)
 
 int cli_open(offlog_env **env, bool create, bool readonly)
 {
+	return cli_open_flags(env, create, readonly, 0);
+}
+
+int cli_open_flags(offlog_env **env, bool create, bool readonly, unsigned flags)
+{
 	offlog_options o = OFFLOG_OPTIONS_INIT;
+	o.flags = flags;
 	if (!create)
 		o.flags |= OFFLOG_OPEN_NOCREATE;
 	if (readonly)
