@@ -12,6 +12,8 @@
  *       against a raw LMDB cursor scan of the same records; produce ->
  *       consume latency at a fixed rate (w3_latency.c); the wake-up of a
  *       consumer waiting in poll by another process's append (wake.c).
+ *   open: what OFFLOG_OPEN_VERIFY costs, against one read of the file
+ *       (open_check.c).
  *   W4  offset commits (w4_commits.c).
  *   W5  many partitions, large stores, memory (w5_scale.c); retention
  *       trimming the head of the log: file size and append latency (soak.c).
@@ -19,7 +21,7 @@
  * Usage: offlog-bench [--quick] [--runs N] [--csv FILE] [--only LIST]
  * BENCH_QUICK=1 in the environment also selects the quick run. --only runs
  * some workloads: a comma-separated list of w1, w2, producer, scan, latency,
- * wake, w4, w5, soak.
+ * wake, open, w4, w5, soak.
  */
 #include "bench.h"
 
@@ -319,7 +321,7 @@ static void run_w3(const config *c, const payload *p, result *results, size_t *n
 static void usage(void)
 {
 	fprintf(stderr, "usage: offlog-bench [--quick] [--runs N] [--csv FILE] [--only LIST]\n"
-	                "  LIST: comma-separated, of w1 w2 producer scan latency wake w4 w5 soak\n");
+	                "  LIST: comma-separated, of w1 w2 producer scan latency wake open w4 w5 soak\n");
 	exit(2);
 }
 
@@ -410,6 +412,8 @@ int main(int argc, char **argv)
 		run_w3_latency(&b);
 	if (selected(&c, "wake"))
 		run_wake(&b);
+	if (selected(&c, "open"))
+		run_open_check(&b);
 	if (selected(&c, "w4"))
 		run_w4(&b);
 	if (selected(&c, "w5"))

@@ -11,6 +11,7 @@
  *   producer.c     W2 with the asynchronous batching producer
  *   w3_latency.c   W3 produce -> consume latency at a fixed rate
  *   wake.c         W3 cross-process wake-up of a consumer waiting in poll
+ *   open_check.c   the cost of OFFLOG_OPEN_VERIFY against one read of the file
  *   w4_commits.c   W4 offset commits
  *   w5_scale.c     W5 many partitions, large stores, memory
  *   soak.c         W5 retention: file size under steady trimming, append latency
@@ -306,6 +307,7 @@ void run_w2(const bench_ctx *b);
 void run_producer(const bench_ctx *b);
 void run_w3_latency(const bench_ctx *b);
 void run_wake(const bench_ctx *b);
+void run_open_check(const bench_ctx *b);
 void run_w4(const bench_ctx *b);
 void run_w5(const bench_ctx *b);
 void run_soak(const bench_ctx *b);
