@@ -460,6 +460,10 @@ typedef struct ol_meta {
  * transaction: 1 when neither page holds it (the file has moved on). */
 #define OL_META_NEWEST UINT64_MAX
 int meta_read(int fd, off_t size, const char *file, uint64_t want, ol_meta *m);
+/* When the file ends before the meta page's last page (LMDB leaves pages it
+ * allocated and freed in one transaction unwritten): every page past its end
+ * must be on the free list, or the file was truncated (OFFLOG_ECORRUPT). */
+int meta_check_tail(int fd, off_t size, const char *file, const ol_meta *m);
 /* OFFLOG_OPEN_VERIFY: check the structure of the snapshot of transaction
  * txnid, which the caller keeps from being reused (a read transaction):
  * 0, an OFFLOG_E* code, or 1 when the file no longer holds that snapshot. */

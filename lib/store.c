@@ -225,8 +225,22 @@ static int check_meta_pages(const char *file, off_t size)
 	int fd = open(file, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return errno_code(errno, "open", file);
-	ol_meta m;
+	ol_meta m, now;
 	int rc = meta_read(fd, size, file, OL_META_NEWEST, &m);
+	/* The tail check reads the free list, unpinned: a process writing the
+	 * store meanwhile may change it. A failure counts only if the file
+	 * stayed where it was. */
+	for (int i = 0; rc == 0; i++) {
+		if ((rc = meta_check_tail(fd, size, file, &m)) == 0 || i == 9)
+			break;
+		struct stat st;
+		if (fstat(fd, &st) != 0 || meta_read(fd, st.st_size, file, OL_META_NEWEST, &now) != 0 ||
+		    now.txnid == m.txnid)
+			break;
+		m = now;
+		size = st.st_size;
+		rc = 0;
+	}
 	close(fd);
 	return rc;
 }

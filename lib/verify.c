@@ -116,7 +116,10 @@ static int mark_overflow(walk *w, uint64_t pgno, uint64_t data_size)
 static int check_free_ids(walk *w, uint64_t pgno, const uint8_t *key, uint16_t ksize,
                           const uint8_t *ids, uint32_t dsize)
 {
-	if (ksize != 8 || ol_get_le64(key) > w->txnid)
+	/* Keys are the ids of the transactions that freed the pages, never 0:
+	 * LMDB takes a last id of 0 for "none used yet" and would hand the
+	 * pages of such a record out twice. */
+	if (ksize != 8 || ol_get_le64(key) > w->txnid || ol_get_le64(key) == 0)
 		return bad(w, pgno, "a free list record of a transaction not yet made");
 	if (dsize < 8 || dsize % 8)
 		return bad(w, pgno, "a free list record of the wrong size");
@@ -143,7 +146,8 @@ static int check_leaf_node(walk *w, uint64_t pgno, const uint8_t *node, size_t r
 		return bad(w, pgno, "key runs past the page");
 	if (flags & F_DUPDATA)
 		return bad(w, pgno, "duplicate values, which no table of a store has");
-	if ((flags & ~(F_BIGDATA | F_SUBDATA)) || flags == (F_BIGDATA | F_SUBDATA))
+	if ((flags & ~(F_BIGDATA | F_SUBDATA)) || flags == (F_BIGDATA | F_SUBDATA) ||
+	    (kind == K_FREE && (flags & F_SUBDATA)))
 		return bad(w, pgno, "a node of an unknown kind");
 	if (flags & F_BIGDATA) {
 		if (NODEHDR + (size_t)ksize + 8 > room)
@@ -369,40 +373,87 @@ int meta_read(int fd, off_t size, const char *file, uint64_t want, ol_meta *m)
 	for (int i = 0; i < 2; i++)
 		ok = ok && (m->root[i] == UINT64_MAX || m->root[i] <= m->last);
 	/* Pages 0 and 1 are the meta pages: a last page below 1 would have
-	 * LMDB hand out page 1 for data. */
-	if (!ok || m->last < 1 || m->last >= (uint64_t)size / psize)
-		return ol_err(OFFLOG_ECORRUPT, "%s is damaged: %lld bytes, but its meta page uses %llu pages",
-		              file, (long long)size, (unsigned long long)m->last + 1);
+	 * LMDB hand out page 1 for data. The file may end before the last page
+	 * (meta_check_tail), but each page past its end is then on the free
+	 * list, 8 bytes in the file. A transaction id past 2^63 is no count of
+	 * commits, and LMDB's reader table takes the largest for "no reader". */
+	uint64_t npages = (uint64_t)size / psize;
+	if (!ok || m->last < 1 || (m->last >= npages && m->last - npages >= (uint64_t)size / 8) ||
+	    m->txnid >= (uint64_t)1 << 63)
+		return ol_err(OFFLOG_ECORRUPT, "%s: damaged LMDB meta pages", file);
 	return 0;
+}
+
+static int walk_init(walk *w, int fd, off_t size, const char *file, const ol_meta *m)
+{
+	*w = (walk){.fd = fd,
+	            .psize = m->psize,
+	            .npages = (uint64_t)size / m->psize,
+	            .last = m->last,
+	            .txnid = m->txnid,
+	            .leaf_depth = -1,
+	            .nodemax = ((m->psize - PAGEHDR) / 2 & ~1u) - 2,
+	            .file = file};
+	if (!(w->seen = calloc((size_t)(m->last / 8 + 1), 1)))
+		return ol_err(OFFLOG_ENOMEM, "verify: out of memory");
+	return 0;
+}
+
+/* LMDB does not write a page it allocated and freed in the same
+ * transaction, so the file may end before the meta page's last page; every
+ * page past the end must then be on the free list (after a walk of it).
+ * A truncated file has pages in use there, which LMDB would read through
+ * its map past the end of the file: SIGBUS. */
+static int check_tail(const walk *w)
+{
+	for (uint64_t p = w->npages; p <= w->last; p++)
+		if (!seen(w, p))
+			return ol_err(OFFLOG_ECORRUPT,
+			              "%s is damaged: %llu pages long, but its page %llu is in use",
+			              w->file, (unsigned long long)w->npages, (unsigned long long)p);
+	return 0;
+}
+
+int meta_check_tail(int fd, off_t size, const char *file, const ol_meta *m)
+{
+	if (m->last < (uint64_t)size / m->psize)
+		return 0;
+	walk w;
+	dbrec ignored[MAX_TABLES];
+	int none = 0;
+	int rc = walk_init(&w, fd, size, file, m);
+	if (rc == 0)
+		rc = walk_root(&w, m->root[0], m->depth[0], K_FREE, &none, ignored);
+	if (rc == 0)
+		rc = check_tail(&w);
+	free(w.seen);
+	return rc;
 }
 
 int verify_data_file(const char *file, uint64_t txnid)
 {
-	walk w = {.fd = -1, .leaf_depth = -1, .file = file};
+	walk w = {.fd = -1};
 	struct stat st;
 	ol_meta m;
-	if ((w.fd = open(file, O_RDONLY | O_CLOEXEC)) < 0)
+	int fd = open(file, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
 		return ol_err(OFFLOG_EIO, "%s: %s", file, strerror(errno));
-	int rc = fstat(w.fd, &st) != 0 ? ol_err(OFFLOG_EIO, "%s: %s", file, strerror(errno))
-	                               : meta_read(w.fd, st.st_size, file, txnid, &m);
-	/* The free list's table is integer-keyed, the main table plain (as a
-	 * store's are): other flags there would make LMDB expect structures, or
-	 * keys of sizes, that are not there. */
-	if (rc == 0 && ((m.flags[0] & ~0x08u) != 0 || (m.flags[1] & ~0x7eu) != 0))
+	int rc = fstat(fd, &st) != 0 ? ol_err(OFFLOG_EIO, "%s: %s", file, strerror(errno))
+	                             : meta_read(fd, st.st_size, file, txnid, &m);
+	/* The free list's table is integer-keyed (its flags also keep some of
+	 * the environment's, which LMDB does not read back: fixed map, no
+	 * subdirectory), the main table plain, as a store's are: other flags
+	 * would make LMDB expect structures, or keys of sizes, not there. */
+	if (rc == 0 && ((m.flags[0] & ~0x4009u) != 0 || (m.flags[1] & ~0x7eu) != 0))
 		rc = ol_err(OFFLOG_ECORRUPT, "%s: damaged LMDB meta pages", file);
 	else if (rc == 0 && m.flags[1] != 0)
 		rc = ol_err(OFFLOG_ENOTSTORE, "%s holds tables of another program", file);
-	if (rc == 0 && !(w.seen = calloc((size_t)(m.last / 8 + 1), 1)))
-		rc = ol_err(OFFLOG_ENOMEM, "verify: out of memory");
+	if (rc == 0)
+		rc = walk_init(&w, fd, st.st_size, file, &m);
 	if (rc) {
-		close(w.fd);
+		close(fd);
 		return rc;
 	}
-	w.psize = m.psize;
-	w.npages = (uint64_t)st.st_size / m.psize;
-	w.last = m.last;
-	w.txnid = m.txnid;
-	w.nodemax = ((m.psize - PAGEHDR) / 2 & ~1u) - 2;
 	dbrec tables[MAX_TABLES], ignored[MAX_TABLES];
 	int ntables = 0, none = 0;
 	rc = walk_root(&w, m.root[1], m.depth[1], K_MAIN, &ntables, tables);

@@ -469,8 +469,9 @@ static uint64_t le64_at(const uint8_t *p)
 
 /* What LMDB would misread is refused, the file unchanged: a current meta
  * page whose transaction id has the other page's parity (LMDB picks the
- * meta page by parity: refused by every open), and a tree page marked
- * dirty (LMDB would write to it in place: refused by the structural check). */
+ * meta page by parity: refused by every open); with the structural check, a
+ * tree page marked dirty (LMDB would write to it in place) and a free list
+ * record keyed 0. */
 static void test_open_refuses_what_lmdb_would_misread(void **state)
 {
 	fx *f = *state;
@@ -510,8 +511,80 @@ static void test_open_refuses_what_lmdb_would_misread(void **state)
 	assert_true(store_digest(f->path) == digest);
 	flags[0] &= (uint8_t)~0x10;
 	file_io(f->path, root * 4096 + 10, flags, 2, true);
+	/* A free list record keyed 0 (LMDB would hand its pages out twice):
+	 * the free list's root (at 80, depth at 46) is a leaf here; its first
+	 * node's key follows the node's 8-byte header. */
+	uint8_t depth[2], ptr[2], key[8], zero[8] = {0};
+	file_io(f->path, (long)cur * 4096 + 46, depth, 2, false);
+	assert_int_equal(depth[0] | depth[1] << 8, 1);
+	long froot = (long)le64_at(meta[cur] + 80);
+	file_io(f->path, froot * 4096 + 16, ptr, 2, false);
+	long kpos = froot * 4096 + (ptr[0] | ptr[1] << 8) + 8;
+	file_io(f->path, kpos, key, 8, false);
+	assert_true(le64_at(key) > 0);
+	file_io(f->path, kpos, zero, 8, true);
+	digest = store_digest(f->path);
+	assert_code(offlog_open(&env, f->path, &o), OFFLOG_ECORRUPT);
+	assert_non_null(strstr(offlog_errmsg(), "free list"));
+	assert_true(store_digest(f->path) == digest);
+	file_io(f->path, kpos, key, 8, true);
 	fx_reopen(f, &o);
 	assert_int_equal(leo_of(f->env, "t", 0), 5);
+}
+
+/* LMDB leaves a page it allocated and freed in one transaction unwritten,
+ * so a sound file can end before its meta page's last page: such a store
+ * opens, with and without the structural check. Cut short, the same file is
+ * refused: its pages in use are past the end. */
+static void test_open_accepts_free_pages_past_the_end_not_a_cut(void **state)
+{
+	fx *f = *state;
+	assert_ok(offlog_topic_create(f->env, "t", 1, NULL));
+	append_n(f->env, "t", 0, 5);
+	assert_ok(offlog_close(f->env));
+	f->env = NULL;
+	/* Through LMDB itself: 100 KiB put and deleted in one transaction. */
+	MDB_env *e;
+	MDB_txn *t;
+	MDB_dbi d;
+	static char big[100 * 1024];
+	MDB_val k = {7, "scratch"}, v = {sizeof big, big};
+	assert_int_equal(mdb_env_create(&e), 0);
+	assert_int_equal(mdb_env_set_maxdbs(e, 16), 0);
+	assert_int_equal(mdb_env_open(e, f->path, 0, 0600), 0);
+	assert_int_equal(mdb_txn_begin(e, NULL, 0, &t), 0);
+	assert_int_equal(mdb_dbi_open(t, "meta", 0, &d), 0);
+	assert_int_equal(mdb_put(t, d, &k, &v, 0), 0);
+	assert_int_equal(mdb_del(t, d, &k, NULL), 0);
+	assert_int_equal(mdb_txn_commit(t), 0);
+	mdb_env_close(e);
+	uint8_t meta[2][160];
+	file_io(f->path, 0, meta[0], sizeof meta[0], false);
+	file_io(f->path, 4096, meta[1], sizeof meta[1], false);
+	int cur = le64_at(meta[1] + 144) > le64_at(meta[0] + 144);
+	uint64_t last = le64_at(meta[cur] + 136);
+	char data[700];
+	snprintf(data, sizeof data, "%s/data.mdb", f->path);
+	struct stat st;
+	assert_int_equal(stat(data, &st), 0);
+	assert_true((uint64_t)st.st_size / 4096 <= last);   /* the case at hand */
+	fx_reopen(f, NULL);
+	assert_int_equal(leo_of(f->env, "t", 0), 5);
+	offlog_options o = OFFLOG_OPTIONS_INIT;
+	o.flags = OFFLOG_OPEN_VERIFY;
+	fx_reopen(f, &o);
+	assert_int_equal(leo_of(f->env, "t", 0), 5);
+	assert_ok(offlog_close(f->env));
+	f->env = NULL;
+	/* Cut to its first half. */
+	assert_int_equal(truncate(data, st.st_size / 2 / 4096 * 4096), 0);
+	uint64_t digest = store_digest(f->path);
+	offlog_env *env = NULL;
+	offlog_options plain = OFFLOG_OPTIONS_INIT;
+	assert_code(offlog_open(&env, f->path, &plain), OFFLOG_ECORRUPT);
+	assert_non_null(strstr(offlog_errmsg(), "damaged"));
+	assert_code(offlog_open(&env, f->path, &o), OFFLOG_ECORRUPT);
+	assert_true(store_digest(f->path) == digest);
 }
 
 /* OFFLOG_OPEN_VERIFY beside another process that appends and trims all the
@@ -685,6 +758,8 @@ int main(void)
 		                                fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_open_refuses_what_lmdb_would_misread, fx_setup,
 		                                fx_teardown),
+		cmocka_unit_test_setup_teardown(test_open_accepts_free_pages_past_the_end_not_a_cut,
+		                                fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_verify_open_beside_a_live_writer, fx_setup,
 		                                fx_teardown),
 		cmocka_unit_test(test_error_codes_have_distinct_names_and_texts),
