@@ -76,6 +76,8 @@ static double open_close(const check_cell *c, unsigned flags)
 	return now_sec() - t0;
 }
 
+static volatile uint64_t read_sink;   /* the bytes read are used, as the check uses them */
+
 static double read_file(check_cell *c)
 {
 	double t0 = now_sec();
@@ -86,14 +88,14 @@ static double read_file(check_cell *c)
 	ssize_t n;
 	while ((n = read(fd, c->buf, READ_CHUNK)) > 0) {
 		total += (uint64_t)n;
-		sum += c->buf[0];   /* the bytes are used, as the check uses them */
+		sum += c->buf[0];
 	}
 	close(fd);
 	if (n < 0 || total != c->file_bytes)
 		die("open_check: read %llu of %llu bytes", (unsigned long long)total,
 		    (unsigned long long)c->file_bytes);
-	double t = now_sec() - t0;
-	return sum == UINT64_MAX ? t + 1 : t;   /* never true: keeps the sum */
+	read_sink = sum;
+	return now_sec() - t0;
 }
 
 static double check_run(size_t k, size_t round, void *arg)

@@ -268,9 +268,9 @@ OFFLOG_API int offlog_options_init(offlog_options *opts);
  * of a newer format; OFFLOG_ENOENT when there is no store and OFFLOG_OPEN_NOCREATE
  * or OFFLOG_OPEN_READONLY forbids creating one; OFFLOG_EBUSY when this process
  * already has the store open (share the handle between threads instead;
- * LMDB forbids two handles on one store in one process), or when
- * OFFLOG_OPEN_VERIFY's snapshot was overwritten by another process's
- * commits before it was pinned, ten times over; OFFLOG_EPERM,
+ * LMDB forbids two handles on one store in one process), or when the
+ * snapshot the open checks was overwritten by another process's commits
+ * before it was pinned, ten times over; OFFLOG_EPERM,
  * also when the store directory is writable by every user or belongs to
  * another user (anyone who can write there can replace the store's files;
  * root may open any store), unless OFFLOG_OPEN_INSECURE;

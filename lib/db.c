@@ -526,11 +526,12 @@ static int back_lock_file(offlog_env *env, const char *dir)
 	return 0;   /* EOPNOTSUPP and the like: the file system does not need it */
 }
 
-/* OFFLOG_OPEN_VERIFY (verify.c), run when LMDB has read only the meta
- * pages: the snapshot checked is the one a read transaction pins, so that
- * another process writing meanwhile cannot reuse its pages under the check.
- * A writer that commits twice between the transaction's start and the
- * meta page's read moves the file on: the check starts again. */
+/* The checks of verify.c (the file's end; with OFFLOG_OPEN_VERIFY every
+ * tree), run when LMDB has read only the meta pages: the snapshot checked
+ * is the one a read transaction pins, so that another process writing
+ * meanwhile cannot reuse its pages under the check. A writer that commits
+ * twice between the transaction's start and the meta page's read moves the
+ * file on: the check starts again. */
 static int verify_pinned(offlog_env *env, const char *dir)
 {
 	enum { ATTEMPTS = 10 };
@@ -542,7 +543,7 @@ static int verify_pinned(offlog_env *env, const char *dir)
 		int rc = mdb_txn_begin(env->mdb, NULL, MDB_RDONLY, &rt);
 		if (rc)
 			return ol_mdb_err(rc, "verify");
-		rc = verify_data_file(file, mdb_txn_id(rt));
+		rc = verify_data_file(file, mdb_txn_id(rt), env->opts.flags & OFFLOG_OPEN_VERIFY);
 		mdb_txn_abort(rt);
 		if (rc != 1)
 			return rc;
@@ -587,7 +588,7 @@ int db_env_open(offlog_env *env, const char *dir, bool fresh)
 			              dir, strerror(rc));
 		return ol_mdb_err(rc, dir);
 	}
-	if ((!fresh && (env->opts.flags & OFFLOG_OPEN_VERIFY) && (rc = verify_pinned(env, dir)) != 0) ||
+	if ((!fresh && (rc = verify_pinned(env, dir)) != 0) ||
 	    (rc = open_tables(env, fresh)) != 0) {
 		mdb_env_close(env->mdb);
 		env->mdb = NULL;

@@ -460,14 +460,14 @@ typedef struct ol_meta {
  * transaction: 1 when neither page holds it (the file has moved on). */
 #define OL_META_NEWEST UINT64_MAX
 int meta_read(int fd, off_t size, const char *file, uint64_t want, ol_meta *m);
-/* When the file ends before the meta page's last page (LMDB leaves pages it
- * allocated and freed in one transaction unwritten): every page past its end
- * must be on the free list, or the file was truncated (OFFLOG_ECORRUPT). */
-int meta_check_tail(int fd, off_t size, const char *file, const ol_meta *m);
-/* OFFLOG_OPEN_VERIFY: check the structure of the snapshot of transaction
- * txnid, which the caller keeps from being reused (a read transaction):
- * 0, an OFFLOG_E* code, or 1 when the file no longer holds that snapshot. */
-int verify_data_file(const char *file, uint64_t txnid);
+/* Check the snapshot of transaction txnid, which the caller keeps from
+ * being reused (a read transaction): with `full` (OFFLOG_OPEN_VERIFY) the
+ * structure of every tree; always, that the pages past the end of the file,
+ * if it ends before the meta page's last page (LMDB leaves pages it
+ * allocated and freed in one transaction unwritten), are all on the free
+ * list, as a truncated file's are not. 0, an OFFLOG_E* code, or 1 when the
+ * file no longer holds that snapshot. */
+int verify_data_file(const char *file, uint64_t txnid, bool full);
 
 /* ---- retention.c -------------------------------------------------------- */
 

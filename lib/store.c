@@ -225,22 +225,8 @@ static int check_meta_pages(const char *file, off_t size)
 	int fd = open(file, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return errno_code(errno, "open", file);
-	ol_meta m, now;
+	ol_meta m;
 	int rc = meta_read(fd, size, file, OL_META_NEWEST, &m);
-	/* The tail check reads the free list, unpinned: a process writing the
-	 * store meanwhile may change it. A failure counts only if the file
-	 * stayed where it was. */
-	for (int i = 0; rc == 0; i++) {
-		if ((rc = meta_check_tail(fd, size, file, &m)) == 0 || i == 9)
-			break;
-		struct stat st;
-		if (fstat(fd, &st) != 0 || meta_read(fd, st.st_size, file, OL_META_NEWEST, &now) != 0 ||
-		    now.txnid == m.txnid)
-			break;
-		m = now;
-		size = st.st_size;
-		rc = 0;
-	}
 	close(fd);
 	return rc;
 }
@@ -323,7 +309,8 @@ static int probe_path(struct probe *pr, offlog_env *env, const char *path)
 	}
 	if (!S_ISREG(st.st_mode))
 		return ol_err(OFFLOG_ENOTSTORE, "%s is not a regular file", pr->data);
-	/* OFFLOG_OPEN_VERIFY's check comes later, in db_env_open: LMDB has
+	/* The checks that read more than the meta pages (the file's end; with
+	 * OFFLOG_OPEN_VERIFY, every tree) come later, in db_env_open: LMDB has
 	 * then read the meta pages only, and a read transaction pins the
 	 * snapshot checked against another process writing meanwhile. */
 	return check_data_file(pr->data, st.st_size, &pr->mapsize);

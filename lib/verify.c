@@ -374,7 +374,7 @@ int meta_read(int fd, off_t size, const char *file, uint64_t want, ol_meta *m)
 		ok = ok && (m->root[i] == UINT64_MAX || m->root[i] <= m->last);
 	/* Pages 0 and 1 are the meta pages: a last page below 1 would have
 	 * LMDB hand out page 1 for data. The file may end before the last page
-	 * (meta_check_tail), but each page past its end is then on the free
+	 * (check_tail), but each page past its end is then on the free
 	 * list, 8 bytes in the file. A transaction id past 2^63 is no count of
 	 * commits, and LMDB's reader table takes the largest for "no reader". */
 	uint64_t npages = (uint64_t)size / psize;
@@ -414,7 +414,7 @@ static int check_tail(const walk *w)
 	return 0;
 }
 
-int meta_check_tail(int fd, off_t size, const char *file, const ol_meta *m)
+static int check_tail_of(int fd, off_t size, const char *file, const ol_meta *m)
 {
 	if (m->last < (uint64_t)size / m->psize)
 		return 0;
@@ -430,7 +430,7 @@ int meta_check_tail(int fd, off_t size, const char *file, const ol_meta *m)
 	return rc;
 }
 
-int verify_data_file(const char *file, uint64_t txnid)
+int verify_data_file(const char *file, uint64_t txnid, bool full)
 {
 	walk w = {.fd = -1};
 	struct stat st;
@@ -440,6 +440,11 @@ int verify_data_file(const char *file, uint64_t txnid)
 		return ol_err(OFFLOG_EIO, "%s: %s", file, strerror(errno));
 	int rc = fstat(fd, &st) != 0 ? ol_err(OFFLOG_EIO, "%s: %s", file, strerror(errno))
 	                             : meta_read(fd, st.st_size, file, txnid, &m);
+	if (rc == 0 && !full) {
+		rc = check_tail_of(fd, st.st_size, file, &m);
+		close(fd);
+		return rc;
+	}
 	/* The free list's table is integer-keyed (its flags also keep some of
 	 * the environment's, which LMDB does not read back: fixed map, no
 	 * subdirectory), the main table plain, as a store's are: other flags

@@ -1,6 +1,7 @@
 /* test_store.c - opening, closing, refusing what is not a store, map growth. */
 #define _XOPEN_SOURCE 700
 #include "helpers.h"
+#include "internal.h"
 
 #include <fcntl.h>
 #include <lmdb.h>
@@ -404,6 +405,37 @@ static void test_flush_in_sync_mode_succeeds(void **state)
 	assert_code(offlog_flush(NULL), OFFLOG_EINVAL);
 }
 
+/* Read or write `n` bytes of the data file at `off`. */
+static void file_io(const char *dir, long off, void *buf, size_t n, bool write)
+{
+	char data[700];
+	snprintf(data, sizeof data, "%s/data.mdb", dir);
+	FILE *fp = fopen(data, "r+b");
+	assert_non_null(fp);
+	assert_int_equal(fseek(fp, off, SEEK_SET), 0);
+	assert_int_equal(write ? fwrite(buf, 1, n, fp) : fread(buf, 1, n, fp), n);
+	assert_int_equal(fclose(fp), 0);
+}
+
+/* LMDB's two meta pages (4 KiB pages; the transaction id at 144, the
+ * last page at 136, the main table's root at 128, the free list's at 80
+ * and its depth at 46): which one is current. */
+static int read_metas(const char *dir, uint8_t meta[2][160])
+{
+	file_io(dir, 0, meta[0], 160, false);
+	file_io(dir, 4096, meta[1], 160, false);
+	return ol_get_le64(meta[1] + 144) > ol_get_le64(meta[0] + 144);
+}
+
+/* Topic "t" with 5 records, the store closed. */
+static void five_records_closed(fx *f)
+{
+	assert_ok(offlog_topic_create(f->env, "t", 1, NULL));
+	append_n(f->env, "t", 0, 5);
+	assert_ok(offlog_close(f->env));
+	f->env = NULL;
+}
+
 /* OFFLOG_OPEN_VERIFY opens a good store, and refuses one whose pages were
  * damaged without crashing or changing it. */
 static void test_verify_open_accepts_good_and_refuses_damaged_pages(void **state)
@@ -431,40 +463,16 @@ static void test_verify_open_accepts_good_and_refuses_damaged_pages(void **state
 	/* Every page past the meta pages gets a wrong page number. */
 	char data[700];
 	snprintf(data, sizeof data, "%s/data.mdb", f->path);
-	FILE *fp = fopen(data, "r+b");
-	assert_non_null(fp);
-	assert_int_equal(fseek(fp, 0, SEEK_END), 0);
-	long size = ftell(fp);
-	for (long off = 2 * 4096; off + 8 <= size; off += 4096) {
-		assert_int_equal(fseek(fp, off, SEEK_SET), 0);
-		assert_int_equal(fwrite("\xff\xff\xff\xff\xff\xff\xff\x7f", 1, 8, fp), 8);
-	}
-	assert_int_equal(fclose(fp), 0);
+	struct stat st;
+	assert_int_equal(stat(data, &st), 0);
+	uint8_t wrong[8] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f};
+	for (long off = 2 * 4096; off + 8 <= st.st_size; off += 4096)
+		file_io(f->path, off, wrong, 8, true);
 	uint64_t digest = store_digest(f->path);
 	offlog_env *env = NULL;
 	assert_code(offlog_open(&env, f->path, &o), OFFLOG_ECORRUPT);
 	assert_non_null(strstr(offlog_errmsg(), "damaged"));
 	assert_true(store_digest(f->path) == digest);
-}
-
-/* Read or write `n` bytes of the data file at `off`. */
-static void file_io(const char *dir, long off, void *buf, size_t n, bool write)
-{
-	char data[700];
-	snprintf(data, sizeof data, "%s/data.mdb", dir);
-	FILE *fp = fopen(data, "r+b");
-	assert_non_null(fp);
-	assert_int_equal(fseek(fp, off, SEEK_SET), 0);
-	assert_int_equal(write ? fwrite(buf, 1, n, fp) : fread(buf, 1, n, fp), n);
-	assert_int_equal(fclose(fp), 0);
-}
-
-static uint64_t le64_at(const uint8_t *p)
-{
-	uint64_t x = 0;
-	for (int i = 7; i >= 0; i--)
-		x = x << 8 | p[i];
-	return x;
 }
 
 /* What LMDB would misread is refused, the file unchanged: a current meta
@@ -475,17 +483,10 @@ static uint64_t le64_at(const uint8_t *p)
 static void test_open_refuses_what_lmdb_would_misread(void **state)
 {
 	fx *f = *state;
-	assert_ok(offlog_topic_create(f->env, "t", 1, NULL));
-	append_n(f->env, "t", 0, 5);
-	assert_ok(offlog_close(f->env));
-	f->env = NULL;
-	/* Meta pages: 4 KiB each; the transaction id at 144, the main
-	 * table's root at 128. */
+	five_records_closed(f);
 	uint8_t meta[2][160];
-	file_io(f->path, 0, meta[0], sizeof meta[0], false);
-	file_io(f->path, 4096, meta[1], sizeof meta[1], false);
-	int cur = le64_at(meta[1] + 144) > le64_at(meta[0] + 144);
-	assert_int_equal(le64_at(meta[cur] + 144) & 1, (uint64_t)cur);
+	int cur = read_metas(f->path, meta);
+	assert_int_equal(ol_get_le64(meta[cur] + 144) & 1, (uint64_t)cur);
 	uint8_t saved[8], odd[8];
 	memcpy(saved, meta[cur] + 144, 8);
 	memcpy(odd, saved, 8);
@@ -499,7 +500,7 @@ static void test_open_refuses_what_lmdb_would_misread(void **state)
 	assert_true(store_digest(f->path) == digest);
 	file_io(f->path, (long)cur * 4096 + 144, saved, 8, true);
 	/* The main table's root page, flags at 10: P_DIRTY (0x10) added. */
-	long root = (long)le64_at(meta[cur] + 128);
+	long root = (long)ol_get_le64(meta[cur] + 128);
 	uint8_t flags[2];
 	file_io(f->path, root * 4096 + 10, flags, 2, false);
 	flags[0] |= 0x10;
@@ -517,11 +518,11 @@ static void test_open_refuses_what_lmdb_would_misread(void **state)
 	uint8_t depth[2], ptr[2], key[8], zero[8] = {0};
 	file_io(f->path, (long)cur * 4096 + 46, depth, 2, false);
 	assert_int_equal(depth[0] | depth[1] << 8, 1);
-	long froot = (long)le64_at(meta[cur] + 80);
+	long froot = (long)ol_get_le64(meta[cur] + 80);
 	file_io(f->path, froot * 4096 + 16, ptr, 2, false);
 	long kpos = froot * 4096 + (ptr[0] | ptr[1] << 8) + 8;
 	file_io(f->path, kpos, key, 8, false);
-	assert_true(le64_at(key) > 0);
+	assert_true(ol_get_le64(key) > 0);
 	file_io(f->path, kpos, zero, 8, true);
 	digest = store_digest(f->path);
 	assert_code(offlog_open(&env, f->path, &o), OFFLOG_ECORRUPT);
@@ -539,10 +540,7 @@ static void test_open_refuses_what_lmdb_would_misread(void **state)
 static void test_open_accepts_free_pages_past_the_end_not_a_cut(void **state)
 {
 	fx *f = *state;
-	assert_ok(offlog_topic_create(f->env, "t", 1, NULL));
-	append_n(f->env, "t", 0, 5);
-	assert_ok(offlog_close(f->env));
-	f->env = NULL;
+	five_records_closed(f);
 	/* Through LMDB itself: 100 KiB put and deleted in one transaction. */
 	MDB_env *e;
 	MDB_txn *t;
@@ -559,10 +557,8 @@ static void test_open_accepts_free_pages_past_the_end_not_a_cut(void **state)
 	assert_int_equal(mdb_txn_commit(t), 0);
 	mdb_env_close(e);
 	uint8_t meta[2][160];
-	file_io(f->path, 0, meta[0], sizeof meta[0], false);
-	file_io(f->path, 4096, meta[1], sizeof meta[1], false);
-	int cur = le64_at(meta[1] + 144) > le64_at(meta[0] + 144);
-	uint64_t last = le64_at(meta[cur] + 136);
+	int cur = read_metas(f->path, meta);
+	uint64_t last = ol_get_le64(meta[cur] + 136);
 	char data[700];
 	snprintf(data, sizeof data, "%s/data.mdb", f->path);
 	struct stat st;
