@@ -614,7 +614,7 @@ static void producer_options(input *in, offlog_producer_options *o)
 		o->queue_bytes = (uint64_t)PICK(in, counts_t);
 	}
 	if (f & 0x08)
-		o->producer_id = (f & 0x10) ? u64(in) : (uint64_t)(u8(in) % 4);
+		o->producer_id = (f & 0x10) ? u64(in) & ~OFFLOG_PRODUCER_ID_STORE_MIN : (uint64_t)(u8(in) % 4);
 	o->on_delivery = on_delivery;
 	if (f & 0x20)
 		o->queue_full = (int)(u8(in) % 3);

@@ -23,8 +23,10 @@
  * transaction only by the thread that began it. A store directory may be
  * opened by several processes at once; each sees a consistent snapshot.
  * Handles do not survive fork(): in the child every call on a handle opened
- * before the fork fails with OFFLOG_ESTATE (offlog_close() only frees its
- * memory); the child opens the store itself.
+ * before the fork fails with OFFLOG_ESTATE at once (offlog_close() only frees
+ * its memory); the child opens the store itself. A store handle that was
+ * closed is refused with OFFLOG_ESTATE too (a second offlog_close(), a call
+ * after close), as long as no new handle was given the same address.
  *
  * This version: topics, appends (with group commit), the batching and
  * idempotent producer, reads, consumers (manually assigned, or sharing a
@@ -111,7 +113,8 @@ enum offlog_error {
 	OFFLOG_EPURGED = -27,   /* the producer was closed with OFFLOG_PRODUCER_PURGE before
 	                           the record was written */
 	OFFLOG_EFENCED = -28,   /* group member: a commit for a partition this member does not
-	                           own (any more), or the member was removed from the group */
+	                           own (any more), or the member was removed from the group;
+	                           idempotent producer: a newer producer opened with its id */
 	OFFLOG_EGROUPLIVE = -29, /* the group has live members: refused unless forced */
 	OFFLOG_ESTOREFULL = -30, /* the store holds max_store_bytes and nothing may be dropped */
 	OFFLOG_EFATAL = -31     /* a write failed where the handle cannot recover from it (the
@@ -189,7 +192,12 @@ typedef struct offlog_env offlog_env;
  *   yet flushed, and, because the file system may write pages out of order,
  *   can leave the store damaged beyond what LMDB recovers: choose ASYNC for
  *   data that can be rebuilt, NOMETASYNC or SYNC for data that must survive
- *   power loss. */
+ *   power loss. After such a loss, open with OFFLOG_OPEN_VERIFY (or run
+ *   `offlog check`): it refuses with OFFLOG_ECORRUPT a store whose pages
+ *   are malformed or whose tables disagree, rather than leave that to the
+ *   reader that meets it. Damage that leaves every page well formed and
+ *   the tables in agreement (a value's bytes from another commit) cannot be
+ *   seen. */
 enum offlog_durability {
 	OFFLOG_DURABILITY_SYNC = 0,
 	OFFLOG_DURABILITY_NOMETASYNC = 1,
@@ -201,8 +209,9 @@ enum offlog_durability {
 #define OFFLOG_OPEN_NOCREATE 0x2u  /* fail with OFFLOG_ENOENT instead of creating a new store */
 #define OFFLOG_OPEN_INSECURE 0x4u  /* accept a store directory that every user may write to,
                                       or that belongs to another user (see offlog_open) */
-#define OFFLOG_OPEN_VERIFY 0x8u    /* check the structure of the data file before using it:
-                                      for files of unknown origin (see offlog_open) */
+#define OFFLOG_OPEN_VERIFY 0x8u    /* check the data file's structure and that its tables
+                                      agree before using it: for files of unknown origin or
+                                      after a power loss in ASYNC mode (see offlog_open) */
 
 /* What an append does when the store holds max_store_bytes. */
 enum offlog_store_full {
@@ -227,11 +236,14 @@ typedef struct offlog_options {
 	                               thread of this process holds consumer records or a
 	                               fetch batch: release them promptly when idle */
 	uint32_t max_readers;       /* reader slots (one per consumer or fetch batch held
-	                               open, plus one per concurrent read); 0 = 256 */
+	                               open, plus one per concurrent read); 0 = 256. Slots
+	                               of processes that died are reclaimed (see
+	                               offlog_store_reclaim_readers) */
 	uint32_t flush_interval_ms; /* NOMETASYNC and ASYNC: a background thread flushes this
 	                               often; 0 = only offlog_flush(). Default 1000 */
 	uint32_t file_mode;         /* mode of created files; 0 = 0600. The directory gets
-	                               the same bits plus search (x) where read is set */
+	                               the same bits plus search (x) where read is set.
+	                               Applied exactly: the umask does not filter it */
 	uint32_t flags;             /* OFFLOG_OPEN_* */
 	/* Version 2 */
 	uint32_t maintenance_interval_ms; /* a background thread runs offlog_maintain() this
@@ -260,7 +272,19 @@ OFFLOG_API int offlog_options_init(offlog_options *opts);
  *
  * The store is three files in the directory: data.mdb and lock.mdb (LMDB's)
  * and offlog.wake, a small shared page through which appends wake consumers
- * waiting in other processes.
+ * waiting in other processes. They are never opened through a link: a file
+ * that is a symbolic link, has a second (hard) link, or belongs to neither
+ * the directory's owner nor this process's user is refused with
+ * OFFLOG_EPERM, since whoever put it there could have another file
+ * overwritten (an offlog.wake that fails these checks is left alone and
+ * waits fall back to polling). The checks are made on the open descriptor;
+ * a file replaced by name between that check and LMDB's own open fails the
+ * open with OFFLOG_EPERM, though LMDB may by then have written to what the
+ * new name leads to: keep the store directory writable only by its owner.
+ * Files the library creates as root in a directory of another user are
+ * given to that user. A new store is durable when the open returns, in
+ * every mode: its data file, the directory's entry for it and, when the
+ * open made the directory, the parent's entry for that are synced.
  *
  * Errors: OFFLOG_ENOTSTORE when path holds something that is not an offlog
  * store (a regular file, an empty or foreign data file, another program's
@@ -286,21 +310,43 @@ OFFLOG_API int offlog_options_init(offlog_options *opts);
  * numbers and kinds (no flag LMDB would act on), node tables, their packing
  * and sizes, keys and values inside their pages, key order and sizes, child
  * and overflow pages inside the file and reached once, tree depths, table
- * flags, the free list (in range, in order, not in use); then the library
- * checks every record it decodes (partition states, committed offsets,
- * topics, records). A damaged file is refused with OFFLOG_ECORRUPT by the
- * open, or a damaged record by the call that reads it; the open_store fuzz
- * target runs damaged files through open, reads and writes, LMDB included,
- * under AddressSanitizer, and finds no crash (tests/RELIABILITY.md). The
- * check costs less than one read(2) of the file (make bench, "open"). */
+ * flags, the free list (in range, in order, not in use). Then, in one read
+ * transaction, that the tables agree: every topic has its id entry naming it
+ * back and a partition state for each of its partitions, and no state lacks
+ * its topic; each state keeps 0 <= log start <= high watermark <= log end,
+ * with a partition id of its own; every record belongs to a partition, lies
+ * below its log end, decodes, and has a timestamp at most the partition's
+ * largest; each partition's record count and bytes match
+ * what its log holds, and the store's byte count their sum; every time
+ * index entry belongs to a partition and points below its log end; every
+ * committed offset and idempotent producer state names an existing topic
+ * and partition, with offsets in [0, log end]; a topic's protected groups
+ * are stored as its record says. A topic deleted but not yet purged (a
+ * purge interrupted by a crash, finished by the next read-write open) may
+ * keep part of its records, states, committed offsets and producer states.
+ * This runs before the open changes anything, so a refused store is left as
+ * it was. Without the flag such disagreements (a power loss in ASYNC mode
+ * can leave pages of different commits) are found by the call that meets
+ * them. The library also checks every record it decodes (partition states,
+ * committed offsets, topics, records). A damaged file is refused with
+ * OFFLOG_ECORRUPT by the open, naming the first damage found, or a damaged
+ * record by the call that reads it; the open_store fuzz target runs damaged
+ * files through open, reads and writes, LMDB included, under
+ * AddressSanitizer, and finds no crash (tests/RELIABILITY.md). The page
+ * check costs less than one read(2) of the file (make bench, "open"); the
+ * table check adds one walk over every record and index entry, each record
+ * decoded: under 100 ns a record in the page cache (a store of 1M records
+ * of 100 bytes: about as long again as the page check), and memory for an
+ * entry per topic and per partition. */
 OFFLOG_API int offlog_open(offlog_env **env, const char *path, const offlog_options *opts);
 
 /* Close the store. In the deferred modes, flushes first so everything
  * committed becomes durable; if that flush fails the store is still closed
  * and the flush's code returned (committed data is not lost: the next open
  * flushes it). Fails with OFFLOG_EBUSY, closing nothing, while consumers,
- * transactions or fetch batches of this env are still open.
- * NULL is accepted and does nothing. */
+ * transactions or fetch batches of this env are still open, and with
+ * OFFLOG_ESTATE for a handle closed already. NULL is accepted and does
+ * nothing. */
 OFFLOG_API int offlog_close(offlog_env *env);
 
 /* Make everything committed so far durable and advance the high watermarks
@@ -322,11 +368,26 @@ typedef struct offlog_store_info {
 
 OFFLOG_API int offlog_store_stat(offlog_store_info *info, offlog_env *env);
 
+/* Free the reader slots of processes that ended without closing the store
+ * (killed while holding consumer records or a fetch batch). Such a slot
+ * keeps every page its snapshot saw from being reused, so the file grows,
+ * and a table full of them would refuse every read. The library does this
+ * itself when the store is opened, when every slot is taken, and at each
+ * offlog_maintain() (so also in the maintenance thread); call it to do it
+ * now. *reclaimed (may be NULL) gets how many slots this call freed, *total
+ * (may be NULL) how many this handle has freed since it was opened, this
+ * call's included. Errors: OFFLOG_EINVAL, OFFLOG_ESTATE (a closed or
+ * inherited handle). */
+OFFLOG_API int offlog_store_reclaim_readers(offlog_env *env, uint32_t *reclaimed,
+                                            uint64_t *total);
+
 /* Write a consistent copy of the store, as of one moment, into directory
  * `dir` (created if missing, mode as the store's files; it must not hold a
  * store already: OFFLOG_EEXIST). The copy is compacted: free pages are left
  * out, so it can be smaller than the original. Other threads and processes
  * keep reading and writing meanwhile. The copy opens as a store of its own.
+ * It is durable when the call returns: the copy, the directory's entry for
+ * it and, when the call made the directory, the parent's entry are synced.
  * Errors: OFFLOG_EEXIST, OFFLOG_EPERM, OFFLOG_ENOSPC, OFFLOG_EIO. */
 OFFLOG_API int offlog_backup(offlog_env *env, const char *dir);
 
@@ -604,6 +665,11 @@ enum offlog_queue_full {
 
 #define OFFLOG_PRODUCER_OPTIONS_VERSION 1
 
+/* Producer ids from this one up are the store's: it hands them out (for
+ * producer_id 0) in order, each once. Ids an application chooses itself are
+ * 1 .. OFFLOG_PRODUCER_ID_STORE_MIN - 1. */
+#define OFFLOG_PRODUCER_ID_STORE_MIN UINT64_C(0x8000000000000000)
+
 typedef struct offlog_producer_options {
 	unsigned int version;         /* OFFLOG_PRODUCER_OPTIONS_VERSION */
 	uint32_t linger_ms;           /* wait this long for a batch to fill; default 5 */
@@ -615,7 +681,8 @@ typedef struct offlog_producer_options {
 	int idempotent;               /* 1: sequence numbers per partition, stored with the
 	                                 records, so a resend is recognised; default 0 */
 	uint64_t producer_id;         /* idempotent: the id to use (keep it to resend after a
-	                                 restart); 0 = a new id, given by the store */
+	                                 restart); 0 = a new id, given by the store; see
+	                                 offlog_producer_open() */
 	offlog_delivery_cb on_delivery; /* may be NULL */
 	void *opaque;                 /* passed to on_delivery */
 } offlog_producer_options;
@@ -632,7 +699,30 @@ typedef struct offlog_producer_options {
 OFFLOG_API int offlog_producer_options_init(offlog_producer_options *opts);
 
 /* Open a producer on env, with its thread. opts may be NULL for defaults.
- * Close with offlog_producer_close(). */
+ * Close with offlog_producer_close().
+ *
+ * Opening an idempotent producer writes to the store (so it fails with
+ * OFFLOG_EREADONLY on a read-only store, OFFLOG_ETXN in a thread with a
+ * transaction open). producer_id 0 takes a new id from the store, from
+ * OFFLOG_PRODUCER_ID_STORE_MIN up, never handed out before;
+ * offlog_producer_id() tells it. Any other producer_id is either an id the
+ * application chose, below OFFLOG_PRODUCER_ID_STORE_MIN, or one this store
+ * handed out, resumed (keep the id offlog_producer_id() gave and pass it
+ * after a restart). An id of the store's range that it has not handed out
+ * is refused with OFFLOG_EINVAL, so a chosen id never meets one the store
+ * gives. (A store written by an earlier version handed out 1, 2, ...; those
+ * ids stay valid, and the store now hands out ids of its range.)
+ *
+ * Fencing, as Kafka's producer epoch: every open with an id makes the new
+ * producer the only one that may write with it, in this process or
+ * another. An older producer still open with the id (a zombie) is fenced:
+ * its records not yet written are not written, their reports carry
+ * OFFLOG_EFENCED, and its sends fail with OFFLOG_EFENCED from then on;
+ * close it. The newer one finds every sequence number the older stored.
+ *
+ * Errors: OFFLOG_EINVAL (an option, or the id above), OFFLOG_ESTATE (in a
+ * child process, env was opened before fork()), OFFLOG_ENOMEM, and for an
+ * idempotent producer those of a write. */
 OFFLOG_API int offlog_producer_open(offlog_producer **producer, offlog_env *env,
                                     const offlog_producer_options *opts);
 
@@ -642,7 +732,9 @@ OFFLOG_API int offlog_producer_open(offlog_producer **producer, offlog_env *env,
  * returns at once. Its outcome reaches the delivery callback with
  * msg_opaque. Errors at send: OFFLOG_EQUEUEFULL, OFFLOG_ETOOBIG (larger than
  * the whole queue, or than the limits of offlog_append()), OFFLOG_EINVAL,
- * OFFLOG_ENAME, OFFLOG_ESTATE (closing). Errors of the append itself
+ * OFFLOG_ENAME, OFFLOG_ESTATE (closing, or a producer of the parent process
+ * after fork()), OFFLOG_EFENCED (a newer producer with the same id fenced
+ * this one; nothing more of it is written). Errors of the append itself
  * (OFFLOG_ENOTOPIC, OFFLOG_ENOPART, a record over the topic's
  * max_message_bytes, a full disk) come through the callback. */
 OFFLOG_API int offlog_producer_send(offlog_producer *producer, const char *topic,
@@ -658,20 +750,25 @@ OFFLOG_API int offlog_producer_send(offlog_producer *producer, const char *topic
  * crash before the report) are sent again safely, also after a restart with
  * the same producer_id. A sequence beyond the next expected one, or too old
  * to be remembered (the store keeps the last 32 runs of them), is reported
- * with OFFLOG_ESEQUENCE. */
+ * with OFFLOG_ESEQUENCE. A fenced producer's records are reported with
+ * OFFLOG_EFENCED, resends too: only the newest producer with the id is
+ * answered. Errors at send: those of offlog_producer_send(). */
 OFFLOG_API int offlog_producer_send_sequenced(offlog_producer *producer, const char *topic,
                                              int32_t partition, int64_t sequence,
                                              const offlog_message *msg, void *msg_opaque);
 
 /* Wait until every record sent so far is written and reported, at most
- * timeout_ms (-1 = no limit): OFFLOG_ETIMEDOUT otherwise. */
+ * timeout_ms (-1 = no limit): OFFLOG_ETIMEDOUT otherwise. OFFLOG_ESTATE for a
+ * producer of the parent process after fork(), as every call below. */
 OFFLOG_API int offlog_producer_flush(offlog_producer *producer, int timeout_ms);
 
 /* Close the producer: write and report what is queued (or, with
  * OFFLOG_PRODUCER_PURGE, report it as OFFLOG_EPURGED without writing), stop
  * its thread, free it. A batch being written when close is called completes
  * or fails as a whole; no partial batch is ever left in the store.
- * NULL is accepted. */
+ * NULL is accepted. In a child process, closing a producer opened before
+ * fork() only frees its memory: nothing is written or reported (the
+ * producer's thread stayed in the parent). */
 OFFLOG_API int offlog_producer_close(offlog_producer *producer, unsigned flags);
 
 /* The producer's id (idempotent producers; 0 otherwise). */
@@ -763,7 +860,25 @@ OFFLOG_API int offlog_group_committed(offlog_committed *out, offlog_env *env, co
 /* ------------------------------------------------------------------------ */
 
 /* A consumer: a set of assigned partitions, a position in each, and a group
- * whose committed offsets it reads and writes. Used by one thread at a time. */
+ * whose committed offsets it reads and writes.
+ *
+ * Used by one thread at a time, any thread. A call made while another
+ * thread is inside a call on the same consumer fails at once with
+ * OFFLOG_ESTATE ("consumer used from two threads at once") and changes
+ * nothing, rather than corrupt it: every function taking a consumer checks
+ * this. What is not detected: calls
+ * that do not overlap in time but come from threads that do not
+ * synchronise with each other (the application must order them, e.g. with
+ * a mutex or a queue), and use of records of a poll by another thread after
+ * the consumer moved on. Callbacks run inside a call on the consumer, on the
+ * thread that made it: from a callback the consumer may be used except for
+ * offlog_consumer_poll(), _assign(), _subscribe(), _unsubscribe() and
+ * _close(), which fail with OFFLOG_ESTATE there.
+ *
+ * In a child process, a consumer opened before fork() fails every call with
+ * OFFLOG_ESTATE at once, and offlog_consumer_close() only frees its memory:
+ * it does not commit, leave the group or touch the store (the parent's
+ * consumer is unaffected). */
 typedef struct offlog_consumer offlog_consumer;
 
 /* auto.offset.reset: where to start when a partition has no committed offset,
@@ -793,7 +908,8 @@ enum offlog_assignor {
 /* A rebalance callback: called on the consumer's thread, inside
  * offlog_consumer_poll(), offlog_consumer_unsubscribe() or close. The array
  * is valid during the call. The consumer may be used in the callback (commit,
- * position, seek), except for poll, subscribe, unsubscribe and close. */
+ * position, seek), except for poll, assign, subscribe, unsubscribe and close
+ * (OFFLOG_ESTATE). */
 typedef void (*offlog_rebalance_cb)(void *opaque, offlog_consumer *consumer,
                                     const offlog_topic_partition *partitions, size_t count);
 
@@ -801,7 +917,8 @@ typedef void (*offlog_rebalance_cb)(void *opaque, offlog_consumer *consumer,
  * read them: offsets first..last of the partition. Called on the consumer's
  * thread inside offlog_consumer_poll(), which then applies the reset policy
  * (with policy "none" the poll fails with OFFLOG_ERANGE instead, its detail
- * message naming the same range). */
+ * message naming the same range). The consumer may be used in it as in a
+ * rebalance callback. */
 typedef void (*offlog_records_lost_cb)(void *opaque, offlog_consumer *consumer,
                                        const char *topic, int32_t partition, int64_t first,
                                        int64_t last);
@@ -849,18 +966,27 @@ OFFLOG_API int offlog_consumer_options_init(offlog_consumer_options *opts);
 
 /* Open a consumer. group may be NULL for a consumer that never commits (its
  * reset policy then always applies); otherwise a valid group id.
- * opts may be NULL for defaults. Free with offlog_consumer_close(). */
+ * opts may be NULL for defaults. Free with offlog_consumer_close().
+ * OFFLOG_ESTATE for a store handle closed already, or opened before fork()
+ * (in the parent process). */
 OFFLOG_API int offlog_consumer_open(offlog_consumer **consumer, offlog_env *env,
                                     const char *group, const offlog_consumer_options *opts);
 
-/* Close a consumer: with auto-commit enabled, commit its positions first
- * (the close still happens if that commit fails; its code is returned).
- * Outstanding asynchronous commits finish and their callbacks run. A
- * subscribed dynamic member then revokes its partitions and leaves the group
- * at once (a rebalance follows); a static member (group_instance_id) stays in
- * the group until its session times out, so that, restarted within that
- * time, it gets its partitions back without a rebalance.
- * Its records become invalid. NULL is accepted. */
+/* Close a consumer. Outstanding asynchronous commits finish first; then,
+ * with auto-commit enabled, its positions are committed (the close still
+ * happens if that commit fails; its code is returned); the asynchronous
+ * commits' callbacks run. A subscribed dynamic member then revokes its
+ * partitions and leaves the group at once (a rebalance follows); a static
+ * member (group_instance_id) stays in the group until its session times out,
+ * so that, restarted within that time, it gets its partitions back without a
+ * rebalance. Commits made by on_revoked finish and their callbacks run.
+ * Its records become invalid. NULL is accepted.
+ * Refused, the consumer staying open: OFFLOG_ESTATE from a callback or while
+ * another thread uses the consumer; OFFLOG_ETXN when the calling thread has
+ * a transaction open on the store and the close would commit, leave the
+ * group or wait for asynchronous commits (all of which wait for that
+ * transaction): close it after the transaction ends. A consumer inherited
+ * across fork() is only freed (see offlog_consumer). */
 OFFLOG_API int offlog_consumer_close(offlog_consumer *consumer);
 
 /* Replace the assignment with `count` partitions (manual assignment, as
@@ -868,7 +994,7 @@ OFFLOG_API int offlog_consumer_close(offlog_consumer *consumer);
  * committed offset or, without one, where the reset policy says. With
  * auto-commit the old assignment's positions are committed first.
  * count 0 unassigns everything. Errors: OFFLOG_ENOTOPIC, OFFLOG_ENOPART,
- * OFFLOG_EINVAL (a duplicate entry). */
+ * OFFLOG_EINVAL (a duplicate entry), OFFLOG_ESTATE (from a callback). */
 OFFLOG_API int offlog_consumer_assign(offlog_consumer *consumer,
                                       const offlog_topic_partition *partitions, size_t count);
 
@@ -897,7 +1023,9 @@ OFFLOG_API int offlog_consumer_assignment(const offlog_topic_partition **partiti
  * beyond the log end offset (the detail names that range; an offset between
  * the high watermark and the log end offset is in range and simply has
  * nothing readable yet); OFFLOG_ENOTOPIC / OFFLOG_ENOPART when an assigned
- * partition was deleted. */
+ * partition was deleted; OFFLOG_ESTATE when called from a callback, while
+ * another thread uses the consumer, or for a consumer inherited across
+ * fork() (the last two: of every consumer function). */
 OFFLOG_API int offlog_consumer_poll(const offlog_record **records, size_t *count,
                                     offlog_consumer *consumer, int timeout_ms);
 
@@ -945,7 +1073,15 @@ OFFLOG_API int offlog_consumer_resume(offlog_consumer *consumer,
  * deleted and created again, where the old position means nothing).
  * OFFLOG_ESTATE if the consumer has no group. A subscribed member commits
  * only partitions it owns: OFFLOG_EFENCED (nothing committed) once it was
- * removed from the group; committing in the on_revoked callback succeeds. */
+ * removed from the group; committing in the on_revoked callback succeeds.
+ *
+ * Commit order: a consumer's commits take effect in the order they are
+ * made, so an older one never overwrites a newer one. This and every other
+ * synchronous commit of the consumer (offlog_consumer_commit_offsets(), the
+ * auto-commit in poll and close, the commit before partitions are revoked)
+ * first waits until the asynchronous commits made before it are written,
+ * and returns after their callbacks ran; with some still to write, a thread
+ * that has a transaction open (which they wait for) gets OFFLOG_ETXN. */
 OFFLOG_API int offlog_consumer_commit(offlog_consumer *consumer);
 
 /* Completion of an asynchronous commit: err is 0 or the commit's code;
@@ -956,10 +1092,16 @@ typedef void (*offlog_commit_cb)(void *opaque, int err, const offlog_partition_o
 
 /* Commit the current positions (which ones: as offlog_consumer_commit())
  * without waiting: a background thread of the consumer writes them.
- * Commits are written in the order they are made. cb (may be NULL) is
- * called on the consumer's thread inside a later offlog_consumer_poll(),
- * offlog_consumer_commit_async() or close (which waits for all of them).
- * OFFLOG_ESTATE if the consumer has no group. */
+ * Commits take effect in the order they are made, before any later commit
+ * of the consumer (see offlog_consumer_commit()); a partition given up in a
+ * rebalance is given up after the asynchronous commits made while it was
+ * owned. cb (may be NULL) is called, in the order the commits were made, on
+ * the consumer's thread inside a later offlog_consumer_poll(),
+ * offlog_consumer_commit_async(), offlog_consumer_commit(),
+ * offlog_consumer_commit_offsets() or close (which waits for all of them);
+ * the consumer may be used in it as in a rebalance callback.
+ * OFFLOG_ESTATE if the consumer has no group, or when called from a
+ * callback run by close. */
 OFFLOG_API int offlog_consumer_commit_async(offlog_consumer *consumer, offlog_commit_cb cb,
                                             void *opaque);
 
@@ -969,7 +1111,9 @@ OFFLOG_API int offlog_consumer_commit_async(offlog_consumer *consumer, offlog_co
  * partition's log end offset (OFFLOG_ERANGE); below log start is allowed and
  * simply out of range at the next read. Metadata longer than
  * OFFLOG_METADATA_MAX is OFFLOG_ETOOBIG. On error nothing is committed and
- * the failing entry's `err` says why. */
+ * the failing entry's `err` says why. Waits for the asynchronous commits
+ * made before, as offlog_consumer_commit(); count 0 commits nothing and only
+ * waits for them. */
 OFFLOG_API int offlog_consumer_commit_offsets(offlog_consumer *consumer,
                                               offlog_partition_offset *offsets, size_t count);
 
@@ -1009,15 +1153,15 @@ OFFLOG_API int offlog_consumer_lag(int64_t *lag, int64_t *position_lag,
  * joins again as a new member.
  *
  * Calling it again replaces the subscription; count 0 is
- * offlog_consumer_unsubscribe(). Errors: OFFLOG_ESTATE (no group, or
- * partitions assigned manually), OFFLOG_ENAME, OFFLOG_EINVAL (a duplicate
- * topic). */
+ * offlog_consumer_unsubscribe(). Errors: OFFLOG_ESTATE (no group,
+ * partitions assigned manually, or called from a callback), OFFLOG_ENAME,
+ * OFFLOG_EINVAL (a duplicate topic). */
 OFFLOG_API int offlog_consumer_subscribe(offlog_consumer *consumer, const char *const *topics,
                                          size_t count);
 
 /* Revoke every owned partition (on_revoked, after the auto-commit) and
  * leave the group; a rebalance gives them to the others. Not subscribed:
- * nothing to do. */
+ * nothing to do. OFFLOG_ESTATE from a callback. */
 OFFLOG_API int offlog_consumer_unsubscribe(offlog_consumer *consumer);
 
 /* The member id ("" when not subscribed) and the generation of the group
@@ -1150,7 +1294,13 @@ OFFLOG_API int offlog_txn_commit_offsets(offlog_txn *txn, const char *group,
 
 /* Commit the consumer's current positions for its group inside the
  * transaction (which positions: as offlog_consumer_commit()): the
- * consume-transform-produce step. */
+ * consume-transform-produce step. The transaction holds the store's write
+ * lock, so the consumer's asynchronous commits made before and not yet
+ * written cannot be waited for: they are written in the transaction, in
+ * order, before the positions, and take effect with it, or not at all if it
+ * is aborted (their callbacks, run later as usual, report the outcome of
+ * writing them in it: 0, or for instance OFFLOG_EFENCED). A fenced member's
+ * call writes nothing and leaves the transaction usable. */
 OFFLOG_API int offlog_txn_commit_consumer(offlog_txn *txn, offlog_consumer *consumer);
 
 /* Commit the transaction: everything in it becomes visible at once, durable

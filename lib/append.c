@@ -107,6 +107,7 @@ OFFLOG_API int offlog_append_batch(int64_t *base_offset, int32_t *partition_out,
                                    const offlog_message *msgs, size_t count)
 {
 	struct append_args a = {topic, partition, msgs, count, -1, -1};
+	OL_ENV_CHECK(env);
 	int rc = ol_check_append_args(env, topic, partition, msgs, count);
 	if (rc == 0)
 		rc = ol_write(env, append_fn, &a);

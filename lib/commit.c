@@ -158,6 +158,7 @@ OFFLOG_API int offlog_group_committed(offlog_committed *out, offlog_env *env, co
 {
 	if (!out || !env)
 		return ol_err(OFFLOG_EINVAL, "offlog_group_committed: NULL argument");
+	OL_ENV_CHECK(env);
 	int rc = ol_check_group(group);
 	if (rc)
 		return rc;

@@ -187,6 +187,10 @@ int ol_write(offlog_env *env, ol_write_fn fn, void *arg)
 		return ol_err(OFFLOG_ETXN, "this thread has an open transaction; use the offlog_txn_* calls");
 	if (env->rdonly)
 		return ol_err(OFFLOG_EREADONLY, "store %s was opened read-only", env->path);
+	/* In a forked child, gc_mu may be held for ever by a thread that only
+	 * the parent has. */
+	if (ol_env_forked(env))
+		return ol_env_usable(env, "write");
 	struct ol_req req = {.fn = fn, .arg = arg};
 	pthread_cond_init(&req.cv, NULL);
 	pthread_mutex_lock(&env->gc_mu);

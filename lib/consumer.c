@@ -11,6 +11,54 @@
 
 #include <stdlib.h>
 
+/* ---- one thread at a time, in one process ------------------------------- */
+
+/* Its address tells the live threads apart. */
+static _Thread_local char thread_mark;
+
+static bool inherited(const offlog_consumer *c)
+{
+	return c->fork_gen != ol_fork_generation();
+}
+
+/* A second thread is turned away rather than let in to corrupt the
+ * snapshot and positions the first is using: a cheap check of a documented
+ * rule (one thread at a time), not a lock to wait on. */
+int consumer_enter(offlog_consumer *c, const char *fn)
+{
+	if (inherited(c))
+		return ol_err(OFFLOG_ESTATE,
+		              "%s: the consumer was opened before fork(); open it again in this process", fn);
+	uintptr_t me = (uintptr_t)&thread_mark, owner = 0;
+	if (atomic_compare_exchange_strong_explicit(&c->owner, &owner, me, memory_order_acquire,
+	                                            memory_order_relaxed)) {
+		c->depth = 1;
+		return 0;
+	}
+	if (owner != me)
+		return ol_err(OFFLOG_ESTATE,
+		              "%s: consumer used from two threads at once (another thread is inside a call on it)",
+		              fn);
+	c->depth++;
+	return 0;
+}
+
+void consumer_leave(offlog_consumer *c)
+{
+	if (--c->depth == 0)
+		atomic_store_explicit(&c->owner, 0, memory_order_release);
+}
+
+bool consumer_nested(const offlog_consumer *c)
+{
+	return c->depth > 1;
+}
+
+static int nested_error(const char *fn)
+{
+	return ol_err(OFFLOG_ESTATE, "%s: called from a callback of the consumer", fn);
+}
+
 OFFLOG_API int offlog_consumer_options_init(offlog_consumer_options *opts)
 {
 	if (!opts)
@@ -72,6 +120,7 @@ OFFLOG_API int offlog_consumer_open(offlog_consumer **out, offlog_env *env, cons
 	if (!out || !env)
 		return ol_err(OFFLOG_EINVAL, "offlog_consumer_open: NULL argument");
 	*out = NULL;
+	OL_ENV_CHECK(env);
 	int rc;
 	if (group && (rc = ol_check_group(group)) != 0)
 		return rc;
@@ -95,6 +144,8 @@ OFFLOG_API int offlog_consumer_open(offlog_consumer **out, offlog_env *env, cons
 		return ol_err(OFFLOG_ENOMEM, "offlog_consumer_open: out of memory");
 	}
 	c->env = env;
+	c->fork_gen = env->fork_gen;
+	atomic_init(&c->owner, 0);
 	c->last_auto_commit = ol_mono_ms();
 	atomic_fetch_add(&env->handles, 1);
 	*out = c;
@@ -231,153 +282,9 @@ static int resolve_now(offlog_consumer *c, struct cpart *cp, ol_part *p_out)
 	return rc;
 }
 
-/* ---- commit ------------------------------------------------------------- */
-
-/* Commit every known position, except where committing would be wrong: a
- * partition whose topic was deleted (and perhaps created again: an old
- * position means nothing in the new log), and a position beyond the log end
- * offset (after a seek there), which the next poll will reset. */
-int positions_commit_in(ol_txn *t, const char *group, const char *member, cpos *list, size_t n)
-{
-	int64_t now = ol_now_ms();
-	ol_tp *tps = malloc((n ? n : 1) * sizeof *tps);
-	size_t k = 0;
-	int rc = 0;
-	if (!tps)
-		return ol_err(OFFLOG_ENOMEM, "commit: out of memory");
-	for (size_t i = 0; i < n && rc == 0; i++) {
-		cpos *e = &list[i];
-		ol_topic tp;
-		ol_part p;
-		e->skipped = true;
-		if (e->offset == OFFLOG_OFFSET_INVALID)
-			continue;
-		rc = topic_get_part(t, e->topic, e->partition, &tp);
-		if (rc == OFFLOG_ENOTOPIC || rc == OFFLOG_ENOPART || (rc == 0 && e->tid && e->tid != tp.id)) {
-			rc = 0;
-			continue;
-		}
-		if (rc || (rc = part_get(t, tp.id, e->partition, &p)) != 0)
-			break;
-		if (e->offset > p.leo)
-			continue;
-		e->tid = tp.id;
-		e->skipped = false;
-		tps[k++] = (ol_tp){tp.id, e->partition};
-	}
-	if (rc == 0 && member)
-		rc = group_fence(t, group, member, tps, k);
-	free(tps);
-	for (size_t i = 0; i < n && rc == 0; i++)
-		if (!list[i].skipped)
-			rc = commit_store(t, group, list[i].tid, list[i].partition, list[i].offset, NULL, now);
-	return rc;
-}
-
-/* Commit every known position, except where committing would be wrong: a
- * partition whose topic was deleted (and perhaps created again: an old
- * position means nothing in the new log), and a position beyond the log end
- * offset (after a seek there), which the next poll will reset. A group
- * member commits only what it owns. */
-int consumer_commit_in(ol_txn *t, offlog_consumer *c)
-{
-	cpos *list = malloc((c->nparts ? c->nparts : 1) * sizeof *list);
-	if (!list)
-		return ol_err(OFFLOG_ENOMEM, "commit: out of memory");
-	for (size_t i = 0; i < c->nparts; i++) {
-		struct cpart *cp = &c->parts[i];
-		list[i] = (cpos){cp->topic, cp->tid, cp->partition, cp->position, true};
-	}
-	int rc = positions_commit_in(t, c->group, member_id_of(c), list, c->nparts);
-	for (size_t i = 0; i < c->nparts && rc == 0; i++)
-		if (!list[i].skipped)
-			c->parts[i].tid = list[i].tid;
-	free(list);
-	return rc;
-}
-
 const char *consumer_group(const offlog_consumer *c)
 {
 	return c->group;
-}
-
-struct commit_args {
-	const char *group;
-	const char *member;   /* fenced by this member's ownership, or NULL */
-	offlog_partition_offset *list;
-	size_t count;
-};
-
-static int commit_fn(ol_txn *t, void *arg)
-{
-	struct commit_args *a = arg;
-	if (a->member) {
-		ol_tp *tps = malloc((a->count ? a->count : 1) * sizeof *tps);
-		int rc = tps ? 0 : ol_err(OFFLOG_ENOMEM, "commit: out of memory");
-		for (size_t i = 0; i < a->count && rc == 0; i++) {
-			ol_topic tp;
-			if ((rc = ol_check_topic_name(a->list[i].topic)) == 0 &&
-			    (rc = topic_get_part(t, a->list[i].topic, a->list[i].partition, &tp)) == 0)
-				tps[i] = (ol_tp){tp.id, a->list[i].partition};
-			if (rc)
-				a->list[i].err = rc;
-		}
-		if (rc == 0 && (rc = group_fence(t, a->group, a->member, tps, a->count)) != 0)
-			for (size_t i = 0; i < a->count; i++)
-				a->list[i].err = rc;
-		free(tps);
-		if (rc)
-			return rc;
-	}
-	return commit_write_list(t, a->group, a->list, a->count);
-}
-
-static int positions_fn(ol_txn *t, void *arg)
-{
-	return consumer_commit_in(t, arg);
-}
-
-int consumer_commit_positions(offlog_consumer *c)
-{
-	for (size_t i = 0; i < c->nparts; i++)
-		if (c->parts[i].position != OFFLOG_OFFSET_INVALID)
-			return ol_write(c->env, positions_fn, c);
-	return 0;
-}
-
-bool consumer_auto_commit_on(const offlog_consumer *c)
-{
-	return c->opts.enable_auto_commit && c->group;
-}
-
-OFFLOG_API int offlog_consumer_commit(offlog_consumer *c)
-{
-	if (!c)
-		return ol_err(OFFLOG_EINVAL, "offlog_consumer_commit: consumer is NULL");
-	if (!c->group)
-		return ol_err(OFFLOG_ESTATE, "the consumer has no group: nothing to commit to");
-	return consumer_commit_positions(c);
-}
-
-OFFLOG_API int offlog_consumer_commit_offsets(offlog_consumer *c, offlog_partition_offset *offsets,
-                                              size_t count)
-{
-	if (!c || (!offsets && count))
-		return ol_err(OFFLOG_EINVAL, "offlog_consumer_commit_offsets: NULL argument");
-	if (!c->group)
-		return ol_err(OFFLOG_ESTATE, "the consumer has no group: nothing to commit to");
-	struct commit_args a = {c->group, member_id_of(c), offsets, count};
-	return ol_write(c->env, commit_fn, &a);
-}
-
-OFFLOG_API int offlog_consumer_committed(offlog_committed *out, offlog_consumer *c,
-                                         const char *topic, int32_t partition)
-{
-	if (!c || !out)
-		return ol_err(OFFLOG_EINVAL, "offlog_consumer_committed: NULL argument");
-	if (!c->group)
-		return ol_err(OFFLOG_ESTATE, "the consumer has no group");
-	return offlog_group_committed(out, c->env, c->group, topic, partition);
 }
 
 /* ---- assignment --------------------------------------------------------- */
@@ -418,11 +325,8 @@ static int check_assignment(offlog_consumer *c, const offlog_topic_partition *tp
 	return rc;
 }
 
-OFFLOG_API int offlog_consumer_assign(offlog_consumer *c, const offlog_topic_partition *tps,
-                                      size_t count)
+static int assign(offlog_consumer *c, const offlog_topic_partition *tps, size_t count)
 {
-	if (!c || (!tps && count))
-		return ol_err(OFFLOG_EINVAL, "offlog_consumer_assign: NULL argument");
 	if (c->gm)
 		return ol_err(OFFLOG_ESTATE, "the consumer is subscribed: unsubscribe before assigning");
 	int rc = check_assignment(c, tps, count);
@@ -457,6 +361,20 @@ OFFLOG_API int offlog_consumer_assign(offlog_consumer *c, const offlog_topic_par
 	c->turn = 0;
 	c->manual = count > 0;
 	return 0;
+}
+
+OFFLOG_API int offlog_consumer_assign(offlog_consumer *c, const offlog_topic_partition *tps,
+                                      size_t count)
+{
+	if (!c || (!tps && count))
+		return ol_err(OFFLOG_EINVAL, "offlog_consumer_assign: NULL argument");
+	int rc = consumer_enter(c, "offlog_consumer_assign");
+	if (rc)
+		return rc;
+	/* From a callback inside poll, the partitions poll is reading would go. */
+	rc = consumer_nested(c) ? nested_error("offlog_consumer_assign") : assign(c, tps, count);
+	consumer_leave(c);
+	return rc;
 }
 
 /* ---- assignment changes of a group member -------------------------------- */
@@ -540,36 +458,42 @@ OFFLOG_API int offlog_consumer_assignment(const offlog_topic_partition **partiti
 {
 	if (!partitions || !count || !c)
 		return ol_err(OFFLOG_EINVAL, "offlog_consumer_assignment: NULL argument");
+	int rc = consumer_enter(c, "offlog_consumer_assignment");
+	if (rc)
+		return rc;
 	*partitions = c->view;
 	*count = c->nparts;
+	consumer_leave(c);
 	return 0;
 }
 
-static int set_paused(offlog_consumer *c, const offlog_topic_partition *tps, size_t n, bool on)
+static int set_paused(offlog_consumer *c, const offlog_topic_partition *tps, size_t n, bool on,
+                      const char *fn)
 {
 	if (!c || (!tps && n))
-		return ol_err(OFFLOG_EINVAL, "pause/resume: NULL argument");
+		return ol_err(OFFLOG_EINVAL, "%s: NULL argument", fn);
+	int rc = consumer_enter(c, fn);
+	if (rc)
+		return rc;
 	struct cpart *cp;
-	for (size_t i = 0; i < n; i++) {
-		int rc = find_assigned(&cp, c, tps[i].topic, tps[i].partition);
-		if (rc)
-			return rc;
-	}
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n && rc == 0; i++)
+		rc = find_assigned(&cp, c, tps[i].topic, tps[i].partition);
+	for (size_t i = 0; i < n && rc == 0; i++)
 		find(c, tps[i].topic, tps[i].partition)->paused = on;
-	return 0;
+	consumer_leave(c);
+	return rc;
 }
 
 OFFLOG_API int offlog_consumer_pause(offlog_consumer *c, const offlog_topic_partition *tps,
                                      size_t count)
 {
-	return set_paused(c, tps, count, true);
+	return set_paused(c, tps, count, true, "offlog_consumer_pause");
 }
 
 OFFLOG_API int offlog_consumer_resume(offlog_consumer *c, const offlog_topic_partition *tps,
                                       size_t count)
 {
-	return set_paused(c, tps, count, false);
+	return set_paused(c, tps, count, false, "offlog_consumer_resume");
 }
 
 /* ---- poll --------------------------------------------------------------- */
@@ -642,20 +566,11 @@ static void maybe_auto_commit(offlog_consumer *c)
 	consumer_commit_positions(c);
 }
 
-OFFLOG_API int offlog_consumer_poll(const offlog_record **records, size_t *count,
-                                    offlog_consumer *c, int timeout_ms)
+static int poll_wait(size_t *count, offlog_consumer *c, int timeout_ms)
 {
-	if (!records || !count || !c)
-		return ol_err(OFFLOG_EINVAL, "offlog_consumer_poll: NULL argument");
-	*records = c->recs;
-	*count = 0;
-	if (timeout_ms < -1)
-		return ol_err(OFFLOG_EINVAL, "timeout_ms %d: must be >= -1", timeout_ms);
-	if (c->in_callback)
-		return ol_err(OFFLOG_ESTATE, "offlog_consumer_poll: called from a rebalance callback");
 	snap_release(&c->snap);
 	db_grow_early(c->env);
-	async_deliver(c, false);
+	async_deliver(c, 0);
 	member_note_poll(c);
 	maybe_auto_commit(c);
 	int64_t deadline = ol_mono_ms() + timeout_ms;
@@ -687,28 +602,92 @@ OFFLOG_API int offlog_consumer_poll(const offlog_record **records, size_t *count
 	}
 }
 
+OFFLOG_API int offlog_consumer_poll(const offlog_record **records, size_t *count,
+                                    offlog_consumer *c, int timeout_ms)
+{
+	if (!records || !count || !c)
+		return ol_err(OFFLOG_EINVAL, "offlog_consumer_poll: NULL argument");
+	*records = c->recs;
+	*count = 0;
+	if (timeout_ms < -1)
+		return ol_err(OFFLOG_EINVAL, "timeout_ms %d: must be >= -1", timeout_ms);
+	int rc = consumer_enter(c, "offlog_consumer_poll");
+	if (rc)
+		return rc;
+	rc = consumer_nested(c) ? nested_error("offlog_consumer_poll") : poll_wait(count, c, timeout_ms);
+	consumer_leave(c);
+	return rc;
+}
+
 OFFLOG_API int offlog_consumer_release(offlog_consumer *c)
 {
 	if (!c)
 		return ol_err(OFFLOG_EINVAL, "offlog_consumer_release: consumer is NULL");
+	int rc = consumer_enter(c, "offlog_consumer_release");
+	if (rc)
+		return rc;
 	snap_release(&c->snap);
 	db_grow_early(c->env);
+	consumer_leave(c);
 	return 0;
 }
 
-OFFLOG_API int offlog_consumer_close(offlog_consumer *c)
+/* LMDB objects of consumers inherited across fork(): freeing them would
+ * give up the parent's reader slot, so they stay allocated (and reachable)
+ * for the child's life, as the environment's do. */
+typedef struct kept {
+	struct kept *next;
+	size_t n;
+	unsigned char bytes[];
+} kept;
+static _Atomic(kept *) kept_list;
+
+static void keep_reachable(const void *p, size_t n)
 {
-	if (!c)
-		return 0;
-	if (c->in_callback)
-		return ol_err(OFFLOG_ESTATE, "offlog_consumer_close: called from a rebalance callback");
+	kept *k = malloc(sizeof *k + n);
+	if (!k)
+		return;
+	k->n = n;
+	memcpy(k->bytes, p, n);
+	k->next = atomic_load(&kept_list);
+	while (!atomic_compare_exchange_weak(&kept_list, &k->next, k))
+		;
+}
+
+/* Close in a forked child: free this process's memory, nothing else. The
+ * heartbeat and commit threads are the parent's; the group, the commits
+ * and the reader slot too. */
+static int close_inherited(offlog_consumer *c)
+{
+	if (atomic_load(&c->owner) != 0)   /* its state may be half changed */
+		return ol_err(OFFLOG_ESTATE, "offlog_consumer_close: the consumer was opened before "
+		                             "fork() and was in use at the fork: it is not freed");
+	member_forget(c);
+	if (!async_forget(c))
+		keep_reachable(&c->ac, sizeof c->ac);
+	if (c->snap.have || c->snap.rd.open)
+		keep_reachable(&c->snap, sizeof c->snap);
+	free_parts(c);
+	free(c->instance);
+	free(c->recs);
+	free(c->group);
+	free(c);
+	return 0;
+}
+
+/* Would closing write, or wait for writes? */
+static bool close_writes(const offlog_consumer *c)
+{
+	return c->ac || c->gm || consumer_auto_commit_on(c);
+}
+
+static int close_entered(offlog_consumer *c)
+{
 	snap_release(&c->snap);
-	int rc = consumer_auto_commit_on(c) ? consumer_commit_positions(c) : 0;
-	async_deliver(c, true);
-	async_stop(c);
-	int mrc = member_close(c);
-	if (rc == 0)
-		rc = mrc;
+	int rc = consumer_auto_commit_on(c) ? consumer_commit_positions(c) : async_wait(c);
+	rc = async_deliver(c, rc);
+	int mrc = member_close(c);   /* on_revoked may commit, asynchronously too */
+	rc = async_stop(c, rc ? rc : mrc);
 	snap_free(&c->snap);
 	free_parts(c);
 	free(c->instance);
@@ -719,24 +698,47 @@ OFFLOG_API int offlog_consumer_close(offlog_consumer *c)
 	return rc;
 }
 
+OFFLOG_API int offlog_consumer_close(offlog_consumer *c)
+{
+	if (!c)
+		return 0;
+	if (inherited(c))
+		return close_inherited(c);
+	int rc = consumer_enter(c, "offlog_consumer_close");
+	if (rc)
+		return rc;
+	if (consumer_nested(c))
+		rc = nested_error("offlog_consumer_close");
+	else if (ol_thread_txn() == c->env && close_writes(c))
+		rc = ol_err(OFFLOG_ETXN, "offlog_consumer_close: this thread has a transaction open, which "
+		                         "the consumer's commits would wait for: close it after the transaction");
+	else
+		return close_entered(c);
+	consumer_leave(c);
+	return rc;
+}
+
 /* ---- position and seek -------------------------------------------------- */
 
 OFFLOG_API int offlog_consumer_position(int64_t *offset, offlog_consumer *c, const char *topic,
                                         int32_t partition)
 {
 	struct cpart *cp;
-	if (!offset)
-		return ol_err(OFFLOG_EINVAL, "offlog_consumer_position: offset is NULL");
-	int rc = find_assigned(&cp, c, topic, partition);
+	if (!offset || !c)
+		return ol_err(OFFLOG_EINVAL, "offlog_consumer_position: NULL argument");
+	int rc = consumer_enter(c, "offlog_consumer_position");
+	if (rc)
+		return rc;
+	rc = find_assigned(&cp, c, topic, partition);
 	if (rc == 0 && cp->position == OFFLOG_OFFSET_INVALID)
 		rc = resolve_now(c, cp, NULL);
 	if (rc == 0)
 		*offset = cp->position;
+	consumer_leave(c);
 	return rc;
 }
 
-OFFLOG_API int offlog_consumer_seek(offlog_consumer *c, const char *topic, int32_t partition,
-                                    int64_t offset)
+static int seek_to(offlog_consumer *c, const char *topic, int32_t partition, int64_t offset)
 {
 	struct cpart *cp;
 	int rc = find_assigned(&cp, c, topic, partition);
@@ -777,8 +779,21 @@ OFFLOG_API int offlog_consumer_seek(offlog_consumer *c, const char *topic, int32
 	return 0;
 }
 
-OFFLOG_API int offlog_consumer_seek_timestamp(offlog_consumer *c, const char *topic,
-                                              int32_t partition, int64_t timestamp_ms)
+OFFLOG_API int offlog_consumer_seek(offlog_consumer *c, const char *topic, int32_t partition,
+                                    int64_t offset)
+{
+	if (!c)
+		return ol_err(OFFLOG_EINVAL, "offlog_consumer_seek: consumer is NULL");
+	int rc = consumer_enter(c, "offlog_consumer_seek");
+	if (rc)
+		return rc;
+	rc = seek_to(c, topic, partition, offset);
+	consumer_leave(c);
+	return rc;
+}
+
+static int seek_timestamp(offlog_consumer *c, const char *topic, int32_t partition,
+                          int64_t timestamp_ms)
 {
 	struct cpart *cp;
 	int rc = find_assigned(&cp, c, topic, partition);
@@ -799,8 +814,20 @@ OFFLOG_API int offlog_consumer_seek_timestamp(offlog_consumer *c, const char *to
 	return rc;
 }
 
-OFFLOG_API int offlog_consumer_seek_relative(offlog_consumer *c, const char *topic,
-                                             int32_t partition, int64_t delta)
+OFFLOG_API int offlog_consumer_seek_timestamp(offlog_consumer *c, const char *topic,
+                                              int32_t partition, int64_t timestamp_ms)
+{
+	if (!c)
+		return ol_err(OFFLOG_EINVAL, "offlog_consumer_seek_timestamp: consumer is NULL");
+	int rc = consumer_enter(c, "offlog_consumer_seek_timestamp");
+	if (rc)
+		return rc;
+	rc = seek_timestamp(c, topic, partition, timestamp_ms);
+	consumer_leave(c);
+	return rc;
+}
+
+static int seek_relative(offlog_consumer *c, const char *topic, int32_t partition, int64_t delta)
 {
 	struct cpart *cp;
 	ol_part p;
@@ -820,13 +847,24 @@ OFFLOG_API int offlog_consumer_seek_relative(offlog_consumer *c, const char *top
 	return 0;
 }
 
-/* ---- lag ---------------------------------------------------------------- */
-
-OFFLOG_API int offlog_consumer_lag(int64_t *lag, int64_t *position_lag, offlog_consumer *c,
-                                   const char *topic, int32_t partition)
+OFFLOG_API int offlog_consumer_seek_relative(offlog_consumer *c, const char *topic,
+                                             int32_t partition, int64_t delta)
 {
 	if (!c)
-		return ol_err(OFFLOG_EINVAL, "offlog_consumer_lag: consumer is NULL");
+		return ol_err(OFFLOG_EINVAL, "offlog_consumer_seek_relative: consumer is NULL");
+	int rc = consumer_enter(c, "offlog_consumer_seek_relative");
+	if (rc)
+		return rc;
+	rc = seek_relative(c, topic, partition, delta);
+	consumer_leave(c);
+	return rc;
+}
+
+/* ---- lag ---------------------------------------------------------------- */
+
+static int lag_of(int64_t *lag, int64_t *position_lag, offlog_consumer *c, const char *topic,
+                  int32_t partition)
+{
 	ol_txn t;
 	ol_topic tp;
 	ol_part p;
@@ -850,4 +888,17 @@ OFFLOG_API int offlog_consumer_lag(int64_t *lag, int64_t *position_lag, offlog_c
 		                : cp->position >= p.hw                       ? 0
 		                                                             : p.hw - cp->position;
 	return 0;
+}
+
+OFFLOG_API int offlog_consumer_lag(int64_t *lag, int64_t *position_lag, offlog_consumer *c,
+                                   const char *topic, int32_t partition)
+{
+	if (!c)
+		return ol_err(OFFLOG_EINVAL, "offlog_consumer_lag: consumer is NULL");
+	int rc = consumer_enter(c, "offlog_consumer_lag");
+	if (rc)
+		return rc;
+	rc = lag_of(lag, position_lag, c, topic, partition);
+	consumer_leave(c);
+	return rc;
 }

@@ -1,7 +1,7 @@
 /*
  * consumer.h - the consumer handle, shared by consumer.c (assignment,
- * positions, poll, commit) and member.c (group membership, asynchronous
- * commits).
+ * positions, poll), member.c (group membership) and consumer_commit.c (its
+ * commits: synchronous, asynchronous, in a transaction).
  */
 #ifndef OFFLOG_CONSUMER_H
 #define OFFLOG_CONSUMER_H
@@ -22,7 +22,7 @@ struct cpart {
 };
 
 struct cmember;   /* member.c: the consumer's group membership */
-struct casync;    /* member.c: its asynchronous commits */
+struct casync;    /* consumer_commit.c: its asynchronous commits */
 
 struct offlog_consumer {
 	offlog_env *env;
@@ -37,32 +37,27 @@ struct offlog_consumer {
 	offlog_record *recs;
 	int64_t last_auto_commit;
 	bool manual;                          /* assign() gave partitions */
-	bool in_callback;                     /* a rebalance callback is running */
 	struct cmember *gm;                   /* NULL unless subscribed */
 	struct casync *ac;                    /* NULL until the first commit_async */
+	unsigned fork_gen;                    /* ol_fork_generation() at open */
+	atomic_uintptr_t owner;               /* the thread inside a call on it, or 0 */
+	unsigned depth;                       /* the owner's calls under way: callbacks nest */
 };
 
 /* consumer.c */
-bool consumer_auto_commit_on(const offlog_consumer *c);
-/* Commit every known position (offlog_consumer_commit without checks). */
-int consumer_commit_positions(offlog_consumer *c);
+/* Every public call on a consumer runs between these two. consumer_enter
+ * fails with OFFLOG_ESTATE for a consumer inherited across fork() and while
+ * another thread is inside a call on it; the thread inside may enter again,
+ * from a callback. */
+int consumer_enter(offlog_consumer *c, const char *fn);
+void consumer_leave(offlog_consumer *c);
+/* Called from a callback that another call on the consumer is running. */
+bool consumer_nested(const offlog_consumer *c);
 /* Add partitions (positions unknown; none of them already assigned) /
  * remove them, keeping the others' positions; the view is rebuilt. */
 int consumer_parts_add(offlog_consumer *c, const offlog_topic_partition *tps, size_t n);
 void consumer_parts_remove(offlog_consumer *c, const offlog_topic_partition *tps, size_t n);
 void consumer_parts_clear(offlog_consumer *c);
-
-/* A position to commit. */
-typedef struct cpos {
-	const char *topic;
-	uint32_t tid;      /* the topic id the position belongs to; 0: unknown */
-	int32_t partition;
-	int64_t offset;    /* OFFLOG_OFFSET_INVALID: nothing to commit */
-	bool skipped;      /* out: not committed (see consumer_commit_in) */
-} cpos;
-/* Commit positions in t by the rules of offlog_consumer_commit(); with
- * `member`, fenced by that member's ownership. */
-int positions_commit_in(ol_txn *t, const char *group, const char *member, cpos *list, size_t n);
 
 /* member.c */
 /* The member id while subscribed, else NULL. */
@@ -71,14 +66,31 @@ const char *member_id_of(const offlog_consumer *c);
  * after a loss), running the callbacks. */
 int member_poll(offlog_consumer *c);
 void member_note_poll(offlog_consumer *c);
-/* Fencing for a commit of (tid, part) entries by this consumer in t: 0 when
- * not a member. */
-int member_fence(ol_txn *t, offlog_consumer *c, const ol_tp *tps, size_t n);
 /* Close: leave (dynamic) or stay (static), stop the heartbeat thread. */
 int member_close(offlog_consumer *c);
-/* Deliver finished asynchronous commits' callbacks; with `all`, first wait
- * for every outstanding one. Stop the worker when closing. */
-void async_deliver(offlog_consumer *c, bool all);
-void async_stop(offlog_consumer *c);
+/* In a forked child: free the membership's memory; the heartbeat thread
+ * and the group's records are the parent's. */
+void member_forget(offlog_consumer *c);
+
+/* consumer_commit.c */
+bool consumer_auto_commit_on(const offlog_consumer *c);
+/* Commit every known position (offlog_consumer_commit without checks),
+ * after the asynchronous commits made before. */
+int consumer_commit_positions(offlog_consumer *c);
+/* Wait until every asynchronous commit made so far is written. OFFLOG_ETXN
+ * when some are not and this thread has a transaction open on the store:
+ * they wait for it. */
+int async_wait(offlog_consumer *c);
+/* Run the callbacks of finished asynchronous commits, in the order the
+ * commits were made. Returns rc, the caller's result, with its detail
+ * message kept. */
+int async_deliver(offlog_consumer *c, int rc);
+/* At close, after the last commit: wait for the worker, run the last
+ * callbacks, free; returns rc as async_deliver. commit_async is refused
+ * from then on. */
+int async_stop(offlog_consumer *c, int rc);
+/* In a forked child: free the asynchronous commits' memory; false when a
+ * thread of the parent held their lock at the fork (nothing is freed). */
+bool async_forget(offlog_consumer *c);
 
 #endif

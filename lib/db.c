@@ -156,13 +156,19 @@ static int txn_begin(ol_txn *t, offlog_env *env, bool write)
 	t->wrote = false;
 	t->defer_sync = false;
 	t->bytes_delta = 0;
-	for (;;) {
+	for (bool reclaimed = false;;) {
 		lock_shared(env, t);
 		int rc = mdb_txn_begin(env->mdb, NULL, write ? 0 : MDB_RDONLY, &t->mt);
 		if (rc == 0)
 			return 0;
 		unlock_shared(t);
 		t->mt = NULL;
+		/* A full reader table may be full of dead processes' slots. */
+		if (rc == MDB_READERS_FULL && !reclaimed) {
+			reclaimed = true;
+			if (db_reclaim_readers(env) > 0)
+				continue;
+		}
 		if (rc != MDB_MAP_RESIZED)
 			return ol_mdb_err(rc, write ? "begin write transaction" : "begin read transaction");
 		if ((rc = adopt_map_size(env)) != 0)
@@ -482,7 +488,10 @@ static int open_tables_in(offlog_env *env, bool create, bool fresh)
 		mdb_txn_abort(mt);
 		return ol_mdb_err(rc, "create store");
 	}
-	if ((rc = mdb_txn_commit(mt)) == 0 && create && env->opts.durability == OFFLOG_DURABILITY_SYNC)
+	/* A new store is made durable in every mode: its directory entry is
+	 * synced next (make_durable in store.c), and must lead to a whole file. */
+	if ((rc = mdb_txn_commit(mt)) == 0 &&
+	    (fresh || (create && env->opts.durability == OFFLOG_DURABILITY_SYNC)))
 		rc = mdb_env_sync(env->mdb, 1);
 	return ol_mdb_err(rc, "open tables");
 }
@@ -502,28 +511,73 @@ static int open_tables(offlog_env *env, bool fresh)
 /* lock.mdb is a shared map of a sparse file: a reader slot on a page never
  * touched before would need a disk block, and on a full file system the
  * process would die of SIGBUS when it touched it. So its blocks are
- * allocated before LMDB opens it, for the reader table LMDB will want. This must happen before
- * mdb_env_open: closing any descriptor of lock.mdb drops the process's
- * fcntl locks on it, which LMDB uses to tell live readers from dead ones. */
-static int back_lock_file(offlog_env *env, const char *dir)
+ * allocated before LMDB opens it, for the reader table LMDB will want. */
+static int back_lock_file(offlog_env *env)
 {
-	char path[4096];
-	if ((size_t)snprintf(path, sizeof path, "%s/lock.mdb", dir) >= sizeof path)
-		return 0;
 	/* LMDB's size for max_readers slots: a 192-byte header holding the
 	 * first slot, then 64 bytes a slot. A larger file would give more slots. */
 	off_t size = (off_t)128 + (off_t)64 * (off_t)env->opts.max_readers;
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, (mode_t)env->opts.file_mode);
-	if (fd < 0)
-		return 0;   /* LMDB reports what is wrong */
 	struct stat st;
-	int rc = fstat(fd, &st) == 0 ? posix_fallocate(fd, 0, st.st_size > size ? st.st_size : size)
-	                             : 0;
-	close(fd);
+	int rc = fstat(env->lock_fd, &st) == 0
+	             ? posix_fallocate(env->lock_fd, 0, st.st_size > size ? st.st_size : size)
+	             : 0;
 	if (rc == ENOSPC || rc == EDQUOT)
-		return ol_err(OFFLOG_ENOSPC, "%s: no space for the reader table (%lld bytes)", path,
-		              (long long)size);
+		return ol_err(OFFLOG_ENOSPC, "%s/lock.mdb: no space for the reader table (%lld bytes)",
+		              env->path, (long long)size);
 	return 0;   /* EOPNOTSUPP and the like: the file system does not need it */
+}
+
+/* Open lock.mdb and data.mdb before LMDB does, without following links
+ * (files.c). lock.mdb's descriptor stays open until LMDB has closed the
+ * environment: closing any descriptor of the file would drop this
+ * process's fcntl locks on it, by which LMDB tells live readers from dead
+ * ones. */
+static int open_files(offlog_env *env, bool fresh, int *data_fd)
+{
+	mode_t mode = (mode_t)env->opts.file_mode;
+	bool created;
+	int rc = files_open(&env->dir, "lock.mdb", O_RDWR, true, mode, &created, &env->lock_fd);
+	if (rc == OFFLOG_EPERM && env->rdonly && access(env->path, W_OK) == 0) {
+		char why[512];
+		snprintf(why, sizeof why, "%s", offlog_errmsg());
+		return ol_err(OFFLOG_EPERM,
+		              "%s; readers register in lock.mdb, so even a read-only open needs it "
+		              "writable",
+		              why);
+	}
+	if (rc == 0 && !env->rdonly)
+		rc = back_lock_file(env);
+	if (rc == 0)
+		rc = files_open(&env->dir, "data.mdb", env->rdonly ? O_RDONLY : O_RDWR, fresh, mode,
+		                &created, data_fd);
+	return rc;
+}
+
+/* After LMDB opened the files by name: are they the ones checked? */
+static int same_files(offlog_env *env, int data_fd)
+{
+	struct stat a, b;
+	mdb_filehandle_t fd;
+	if (mdb_env_get_fd(env->mdb, &fd) != 0 || fstat(fd, &a) != 0 || fstat(data_fd, &b) != 0 ||
+	    a.st_dev != b.st_dev || a.st_ino != b.st_ino)
+		return ol_err(OFFLOG_EPERM,
+		              "%s/data.mdb was replaced while the store was being opened: someone "
+		              "else writes in the store directory",
+		              env->path);
+	return files_same(&env->dir, "lock.mdb", env->lock_fd);
+}
+
+/* Free the reader slots of processes that ended without closing the store
+ * (killed while holding a snapshot): they keep pages from being reused and
+ * would fill the reader table. */
+unsigned db_reclaim_readers(offlog_env *env)
+{
+	int dead = 0;
+	if (env->mdb && !forked(env) && mdb_reader_check(env->mdb, &dead) == 0 && dead > 0) {
+		atomic_fetch_add(&env->readers_reclaimed, (uint_fast64_t)dead);
+		return (unsigned)dead;
+	}
+	return 0;
 }
 
 /* The checks of verify.c (the file's end; with OFFLOG_OPEN_VERIFY every
@@ -552,6 +606,17 @@ static int verify_pinned(offlog_env *env, const char *dir)
 	              dir, ATTEMPTS);
 }
 
+/* A map that does not fit the address space is a bad map_size, not a
+ * shortage of memory. */
+static int map_error(offlog_env *env, int rc)
+{
+	if (rc == ENOMEM)
+		return ol_err(OFFLOG_EINVAL,
+		              "map_size %llu bytes does not fit in this process's address space",
+		              (unsigned long long)env->opts.map_size);
+	return ol_mdb_err(rc, env->path);
+}
+
 int db_env_open(offlog_env *env, const char *dir, bool fresh)
 {
 	int rc = mdb_env_create(&env->mdb);
@@ -569,35 +634,37 @@ int db_env_open(offlog_env *env, const char *dir, bool fresh)
 	if ((rc = mdb_env_set_maxdbs(env->mdb, OL_MAXDBS)) == 0 &&
 	    (rc = mdb_env_set_maxreaders(env->mdb, env->opts.max_readers)) == 0)
 		rc = mdb_env_set_mapsize(env->mdb, (size_t)env->opts.map_size);
-	if (rc == 0 && !env->rdonly && (rc = back_lock_file(env, dir)) != 0) {
-		mdb_env_close(env->mdb);
-		env->mdb = NULL;
-		return rc;
-	}
-	if (rc == 0)
-		rc = mdb_env_open(env->mdb, dir, flags, (mdb_mode_t)env->opts.file_mode);
+	int data_fd = -1;
 	if (rc) {
-		mdb_env_close(env->mdb);
-		env->mdb = NULL;
+		rc = map_error(env, rc);
+		goto fail;
+	}
+	if ((rc = open_files(env, fresh, &data_fd)) != 0)
+		goto fail;
+	if ((rc = mdb_env_open(env->mdb, dir, flags, (mdb_mode_t)env->opts.file_mode)) != 0) {
 		if (rc == MDB_INVALID || rc == MDB_VERSION_MISMATCH)
-			return ol_err(OFFLOG_ENOTSTORE, "%s: not an offlog store (%s)", dir, mdb_strerror(rc));
-		if ((rc == EACCES || rc == EPERM) && env->rdonly)
-			return ol_err(OFFLOG_EPERM,
-			              "%s/lock.mdb: %s; readers register in it, so even a read-only open "
-			              "needs it writable",
-			              dir, strerror(rc));
-		return ol_mdb_err(rc, dir);
+			rc = ol_err(OFFLOG_ENOTSTORE, "%s: not an offlog store (%s)", dir, mdb_strerror(rc));
+		else
+			rc = map_error(env, rc);
+		goto fail;
 	}
+	if ((rc = same_files(env, data_fd)) != 0)
+		goto fail;
+	close(data_fd);
+	data_fd = -1;
+	db_reclaim_readers(env);
 	if ((!fresh && (rc = verify_pinned(env, dir)) != 0) ||
-	    (rc = open_tables(env, fresh)) != 0) {
-		mdb_env_close(env->mdb);
-		env->mdb = NULL;
-		return rc;
-	}
+	    (rc = open_tables(env, fresh)) != 0)
+		goto fail;
 	MDB_stat st;
 	mdb_env_stat(env->mdb, &st);
 	env->page_size = st.ms_psize;
 	return 0;
+fail:
+	if (data_fd >= 0)
+		close(data_fd);
+	db_env_close(env);
+	return rc;
 }
 
 /* LMDB handles a forked child inherited and must not close: closing would
@@ -623,6 +690,9 @@ void db_env_close(offlog_env *env)
 		mdb_env_close(env->mdb);
 	}
 	env->mdb = NULL;
+	if (env->lock_fd >= 0)
+		close(env->lock_fd);
+	env->lock_fd = -1;
 }
 
 int db_env_copy(offlog_env *env, const char *dir)

@@ -42,7 +42,7 @@ static const struct errdesc errors[] = {
 	{OFFLOG_EQUEUEFULL, "OFFLOG_EQUEUEFULL", "producer queue full"},
 	{OFFLOG_ESEQUENCE, "OFFLOG_ESEQUENCE", "sequence number out of order"},
 	{OFFLOG_EPURGED, "OFFLOG_EPURGED", "purged before it was written"},
-	{OFFLOG_EFENCED, "OFFLOG_EFENCED", "fenced: not the owner in the group"},
+	{OFFLOG_EFENCED, "OFFLOG_EFENCED", "fenced: a newer owner took over (group member or producer id)"},
 	{OFFLOG_EGROUPLIVE, "OFFLOG_EGROUPLIVE", "group has live members"},
 	{OFFLOG_ESTOREFULL, "OFFLOG_ESTOREFULL", "store size cap reached"},
 	{OFFLOG_EFATAL, "OFFLOG_EFATAL", "store handle failed: reopen the store"},
@@ -92,7 +92,10 @@ int ol_mdb_err(int rc, const char *what)
 	case MDB_TXN_FULL:
 		return ol_err(OFFLOG_ETOOBIG, "%s: transaction too large (too many dirty pages)", what);
 	case MDB_READERS_FULL:
-		return ol_err(OFFLOG_EREADERS, "%s: all reader slots in use; raise max_readers", what);
+		return ol_err(OFFLOG_EREADERS,
+		              "%s: every reader slot is held by a live reader; raise max_readers "
+		              "or release snapshots",
+		              what);
 	case MDB_CORRUPTED:
 	case MDB_PAGE_NOTFOUND:
 	case MDB_INVALID:

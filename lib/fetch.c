@@ -78,6 +78,7 @@ OFFLOG_API int offlog_fetch(offlog_batch **batch, offlog_env *env, const char *t
 {
 	if (!batch || !env)
 		return ol_err(OFFLOG_EINVAL, "offlog_fetch: NULL argument");
+	OL_ENV_CHECK(env);
 	if (*batch && (*batch)->env != env)
 		return ol_err(OFFLOG_EINVAL, "offlog_fetch: the batch belongs to another store");
 	if (offset < 0 && offset != OFFLOG_OFFSET_BEGINNING)
@@ -154,6 +155,7 @@ OFFLOG_API int offlog_offsets_for_times(offlog_env *env, offlog_partition_offset
 {
 	if (!env || (!list && count))
 		return ol_err(OFFLOG_EINVAL, "offlog_offsets_for_times: NULL argument");
+	OL_ENV_CHECK(env);
 	ol_txn t;
 	int first = 0;
 	int rc = db_read_begin(&t, env);

@@ -274,6 +274,7 @@ OFFLOG_API int offlog_group_describe(offlog_group_description **out, offlog_env 
 {
 	if (!out || !env)
 		return ol_err(OFFLOG_EINVAL, "offlog_group_describe: NULL argument");
+	OL_ENV_CHECK(env);
 	*out = NULL;
 	int rc = ol_check_group(group);
 	if (rc)
@@ -357,6 +358,7 @@ OFFLOG_API int offlog_group_list(char ***groups, size_t *count, offlog_env *env)
 {
 	if (!groups || !count || !env)
 		return ol_err(OFFLOG_EINVAL, "offlog_group_list: NULL argument");
+	OL_ENV_CHECK(env);
 	char **names = NULL;
 	size_t n = 0, cap = 0;
 	ol_txn t;
@@ -420,6 +422,7 @@ OFFLOG_API int offlog_group_delete(offlog_env *env, const char *group)
 {
 	if (!env)
 		return ol_err(OFFLOG_EINVAL, "offlog_group_delete: env is NULL");
+	OL_ENV_CHECK(env);
 	int rc = ol_check_group(group);
 	if (rc)
 		return rc;
@@ -538,6 +541,7 @@ OFFLOG_API int offlog_group_reset_offsets(offlog_env *env, const char *group,
 {
 	if (!env || (!list && count))
 		return ol_err(OFFLOG_EINVAL, "offlog_group_reset_offsets: NULL argument");
+	OL_ENV_CHECK(env);
 	int rc = ol_check_group(group);
 	if (rc)
 		return rc;

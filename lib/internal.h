@@ -5,7 +5,9 @@
  * in tables, keys and offlog codes. store.c owns the env lifecycle, topic.c
  * the catalogue, record.c the record encoding, log.c appends/reads and the
  * watermarks, commit.c committed offsets, consumer.c and txn.c the public
- * handles, error.c codes and detail messages.
+ * handles, error.c codes and detail messages. files.c opens the store
+ * directory's files (never through a link) and makes their names durable;
+ * verify.c checks the data file's pages, check.c that its tables agree.
  */
 #ifndef OFFLOG_INTERNAL_H
 #define OFFLOG_INTERNAL_H
@@ -146,6 +148,10 @@ int db_env_sync(offlog_env *env);
 /* A compacted copy of the environment into directory dir (data.mdb). */
 int db_env_copy(offlog_env *env, const char *dir);
 int db_env_stat(offlog_env *env, offlog_store_info *info);
+/* Free the reader slots of processes that ended without closing the store;
+ * how many. Done at open, when the reader table is full, and by
+ * offlog_maintain(). */
+unsigned db_reclaim_readers(offlog_env *env);
 
 int db_read_begin(ol_txn *t, offlog_env *env);
 int db_write_begin(ol_txn *t, offlog_env *env);
@@ -210,6 +216,36 @@ int db_del_prefix(ol_txn *t, int table, const void *prefix, size_t n, size_t *bu
 int db_cursor_reserve(ol_cursor *c, const void *key, size_t klen, size_t vlen, bool append,
                       void **out);
 
+/* ---- files.c: the store directory's files -------------------------------- */
+
+/* The store directory, open for the life of the handle: its files are opened
+ * through it. */
+typedef struct ol_dir {
+	int fd;
+	uid_t uid;          /* its owner */
+	gid_t gid;
+	const char *path;
+} ol_dir;
+
+/* OFFLOG_E* for an errno value, with `what` and `path` in the detail. */
+int ol_errno_code(int e, const char *what, const char *path);
+int files_dir_open(ol_dir *d, const char *path);
+void files_dir_close(ol_dir *d);
+/* Open `name` of the directory with `flags` (O_RDONLY or O_RDWR), never
+ * through a link: it must be a regular file with one link, owned by the
+ * directory's owner or this process's user. With `create` a missing file is
+ * made (O_EXCL) with `mode` exactly, and given to the directory's owner when
+ * root makes it; *created says so. *fd gets the descriptor. */
+int files_open(const ol_dir *d, const char *name, int flags, bool create, mode_t mode,
+               bool *created, int *fd);
+/* Does `name` still lead, without a link, to the file open as fd? */
+int files_same(const ol_dir *d, const char *name, int fd);
+/* Make a file's contents, or a directory's entries, durable. */
+int files_sync_fd(int fd, const char *what);
+int files_sync_path(const char *path, bool dir);
+/* Sync the directory holding path (its entry for path). */
+int files_sync_parent(const char *path);
+
 /* ---- store.c ------------------------------------------------------------ */
 
 struct offlog_env {
@@ -221,6 +257,9 @@ struct offlog_env {
 	uint32_t format;                /* on-disk format of the store */
 	unsigned fork_gen;              /* ol_fork_generation() when opened */
 	char *path;
+	ol_dir dir;                     /* the store directory, open */
+	int lock_fd;                    /* lock.mdb, open until LMDB closed it */
+	atomic_uint_fast64_t readers_reclaimed; /* dead readers' slots freed */
 	dev_t dev;
 	ino_t ino;
 	pid_t pid;
@@ -301,7 +340,7 @@ int ol_write_epilogue(ol_txn *t);
 /* ---- wake.c ------------------------------------------------------------- */
 
 /* Map the store's shared wake page (none: env->wake stays NULL). */
-void wake_open(offlog_env *env, const char *dir);
+void wake_open(offlog_env *env);
 void wake_close(offlog_env *env);
 void ol_wake_consumers(offlog_env *env);
 /* Read the wake counter before looking for records; wait (at most ms) only
@@ -316,6 +355,19 @@ offlog_env *ol_thread_txn(void);
 void ol_thread_set_txn(offlog_env *env);
 /* Incremented in a child process at each fork(). */
 unsigned ol_fork_generation(void);
+/* Was env opened in another process (this one is a fork of it)? */
+bool ol_env_forked(const offlog_env *env);
+/* The check every public call on a store handle makes first, before it
+ * touches the handle: OFFLOG_EINVAL for NULL, OFFLOG_ESTATE for a handle
+ * that is not open (closed) or was opened before fork(). fn names the call
+ * in the detail. */
+int ol_env_usable(const offlog_env *env, const char *fn);
+#define OL_ENV_CHECK(env)                                            \
+	do {                                                         \
+		int ol_usable_rc_ = ol_env_usable((env), __func__); \
+		if (ol_usable_rc_)                                   \
+			return ol_usable_rc_;                        \
+	} while (0)
 
 /* ---- names -------------------------------------------------------------- */
 
@@ -468,6 +520,12 @@ int meta_read(int fd, off_t size, const char *file, uint64_t want, ol_meta *m);
  * list, as a truncated file's are not. 0, an OFFLOG_E* code, or 1 when the
  * file no longer holds that snapshot. */
 int verify_data_file(const char *file, uint64_t txnid, bool full);
+/* check.c, the rest of OFFLOG_OPEN_VERIFY: do the tables agree (topics and
+ * their ids, partition states and their invariants, every record, index
+ * entry, committed offset and producer state within a partition that
+ * exists)? One read transaction, one scan of each table. 0, or
+ * OFFLOG_ECORRUPT naming the first disagreement, or another OFFLOG_E* code. */
+int verify_tables(offlog_env *env);
 
 /* ---- retention.c -------------------------------------------------------- */
 
@@ -532,7 +590,16 @@ int seq_put(ol_txn *t, uint64_t pid, uint32_t tid, int32_t part, const ol_seqsta
 void seq_record(ol_seqstate *s, int64_t seq, int64_t offset, int64_t count);
 /* The offset of a stored sequence number; 1 if it is not remembered. */
 int seq_lookup(const ol_seqstate *s, int64_t seq, int64_t *offset);
+/* A new id from the store's range (OFFLOG_PRODUCER_ID_STORE_MIN up), never
+ * handed out before. */
 int seq_new_producer_id(ol_txn *t, uint64_t *pid);
+/* The open of an idempotent producer: with want 0 a new id, else the
+ * caller's (OFFLOG_EINVAL for an id of the store's range it has not handed
+ * out), whose stored epoch is bumped, fencing every earlier producer with it.
+ * *pid and *epoch get the producer's id and epoch. */
+int seq_open_producer(ol_txn *t, uint64_t want, uint64_t *pid, uint64_t *epoch);
+/* OFFLOG_EFENCED unless the stored epoch of pid is still epoch. */
+int seq_check_epoch(ol_txn *t, uint64_t pid, uint64_t epoch);
 int seq_purge_topic(ol_txn *t, uint32_t tid, size_t *budget, bool *done);
 
 /* ---- group.c: consumer group membership --------------------------------- */
@@ -628,7 +695,11 @@ int group_sync_fn(ol_txn *t, void *arg);
 
 /* ---- consumer.c / txn.c ------------------------------------------------- */
 
-/* Commit the consumer's positions in t (see consumer.c for which). */
+/* offlog_txn_commit_consumer(): commit the consumer's positions in t (see
+ * consumer.c for which), after its asynchronous commits not yet written,
+ * which are written in t first. Checks the consumer's thread and fork
+ * generation itself (OFFLOG_ESTATE); writes nothing when it fails before
+ * writing the positions (fenced, say). */
 int consumer_commit_in(ol_txn *t, offlog_consumer *c);
 const char *consumer_group(const offlog_consumer *c);
 

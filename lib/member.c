@@ -1,13 +1,13 @@
 /*
  * member.c - a consumer as a member of its group: subscribe, the heartbeat
- * thread, catching up with rebalances in poll, leaving; and asynchronous
- * commits.
+ * thread, catching up with rebalances in poll, leaving.
  *
  * The group's state and its rules live in group.c. Here the consumer keeps
  * what it believes it owns (`own`, with topic names) in step with its
  * member record: in poll it reads the group, and when the generation moved
- * or a target partition became free it gives up what it must (after the
- * auto-commit, with on_revoked), records that and claims what it may in one
+ * or a target partition became free it gives up what it must (once its
+ * asynchronous commits are written, after the auto-commit, with
+ * on_revoked), records that and claims what it may in one
  * write transaction, then starts reading the claimed partitions (with
  * on_assigned). A member whose record vanished was removed by the others:
  * on_lost, then it joins again as a new member.
@@ -83,11 +83,8 @@ void member_note_poll(offlog_consumer *c)
 static void call(offlog_consumer *c, offlog_rebalance_cb cb, const offlog_topic_partition *tps,
                  size_t n)
 {
-	if (!cb || n == 0)
-		return;
-	c->in_callback = true;
-	cb(c->opts.rebalance_opaque, c, tps, n);
-	c->in_callback = false;
+	if (cb && n > 0)
+		cb(c->opts.rebalance_opaque, c, tps, n);
 }
 
 /* The own entries selected by keep[i], as topic-partitions. */
@@ -126,11 +123,16 @@ static void own_drop(offlog_consumer *c, const bool *drop)
 	gm->nown = k;
 }
 
-/* Give up partitions: commit first (auto-commit), then on_revoked. */
+/* Give up partitions: commit first (auto-commit), then on_revoked. The
+ * asynchronous commits made while the member owned them land first: after
+ * the partitions are given up they would be fenced, or, were the member
+ * given them back, land after it resumed below them. */
 static void revoke(offlog_consumer *c, const bool *which)
 {
 	size_t n;
 	offlog_topic_partition *tps = as_tps(c->gm, which, &n);
+	if (n > 0)
+		async_wait(c);   /* OFFLOG_ETXN: the sync below fails the same way */
 	if (n > 0 && consumer_auto_commit_on(c))
 		consumer_commit_positions(c);   /* a failure must not stop the rebalance */
 	if (tps)
@@ -292,19 +294,18 @@ static int resubscribe_fn(ol_txn *t, void *arg)
 	return rc ? rc : group_tend(t, r->group, true, -1);
 }
 
-OFFLOG_API int offlog_consumer_subscribe(offlog_consumer *c, const char *const *topics,
-                                         size_t count)
+static int unsubscribe(offlog_consumer *c);
+
+static int subscribe(offlog_consumer *c, const char *const *topics, size_t count)
 {
-	if (!c || (!topics && count))
-		return ol_err(OFFLOG_EINVAL, "offlog_consumer_subscribe: NULL argument");
-	if (c->in_callback)
-		return ol_err(OFFLOG_ESTATE, "offlog_consumer_subscribe: called from a rebalance callback");
+	if (consumer_nested(c))
+		return ol_err(OFFLOG_ESTATE, "offlog_consumer_subscribe: called from a callback of the consumer");
 	if (!c->group)
 		return ol_err(OFFLOG_ESTATE, "the consumer has no group: open it with one to subscribe");
 	if (c->manual)
 		return ol_err(OFFLOG_ESTATE, "partitions are assigned manually: assign none first");
 	if (count == 0)
-		return offlog_consumer_unsubscribe(c);
+		return unsubscribe(c);
 	char **copy = NULL;
 	int rc = check_topics(topics, count, &copy);
 	if (rc)
@@ -353,6 +354,19 @@ OFFLOG_API int offlog_consumer_subscribe(offlog_consumer *c, const char *const *
 	return 0;
 }
 
+OFFLOG_API int offlog_consumer_subscribe(offlog_consumer *c, const char *const *topics,
+                                         size_t count)
+{
+	if (!c || (!topics && count))
+		return ol_err(OFFLOG_EINVAL, "offlog_consumer_subscribe: NULL argument");
+	int rc = consumer_enter(c, "offlog_consumer_subscribe");
+	if (rc)
+		return rc;
+	rc = subscribe(c, topics, count);
+	consumer_leave(c);
+	return rc;
+}
+
 /* Revoke everything and leave. When the leave cannot be written, an
  * unsubscribe fails and stays a member (it may be retried); a close gives
  * up, and the others remove the member when its session expires. */
@@ -370,13 +384,24 @@ static int leave(offlog_consumer *c, bool closing)
 	return rc;
 }
 
+static int unsubscribe(offlog_consumer *c)
+{
+	if (consumer_nested(c))
+		return ol_err(OFFLOG_ESTATE,
+		              "offlog_consumer_unsubscribe: called from a callback of the consumer");
+	return c->gm ? leave(c, false) : 0;
+}
+
 OFFLOG_API int offlog_consumer_unsubscribe(offlog_consumer *c)
 {
 	if (!c)
 		return ol_err(OFFLOG_EINVAL, "offlog_consumer_unsubscribe: consumer is NULL");
-	if (c->in_callback)
-		return ol_err(OFFLOG_ESTATE, "offlog_consumer_unsubscribe: called from a rebalance callback");
-	return c->gm ? leave(c, false) : 0;
+	int rc = consumer_enter(c, "offlog_consumer_unsubscribe");
+	if (rc)
+		return rc;
+	rc = unsubscribe(c);
+	consumer_leave(c);
+	return rc;
 }
 
 int member_close(offlog_consumer *c)
@@ -391,15 +416,32 @@ int member_close(offlog_consumer *c)
 	return 0;
 }
 
+void member_forget(offlog_consumer *c)
+{
+	struct cmember *gm = c->gm;
+	if (!gm)
+		return;
+	for (size_t i = 0; i < gm->nown; i++)
+		free(gm->own[i].topic);
+	free(gm->own);
+	topics_free(gm->topics, gm->ntopics);
+	free(gm);   /* its lock and condition may be held or waited on by the parent's threads */
+	c->gm = NULL;
+}
+
 OFFLOG_API int offlog_consumer_member(const char **member_id, int64_t *generation,
                                       offlog_consumer *c)
 {
 	if (!c)
 		return ol_err(OFFLOG_EINVAL, "offlog_consumer_member: consumer is NULL");
+	int rc = consumer_enter(c, "offlog_consumer_member");
+	if (rc)
+		return rc;
 	if (member_id)
 		*member_id = c->gm ? c->gm->id : "";
 	if (generation)
 		*generation = c->gm ? c->gm->generation : -1;
+	consumer_leave(c);
 	return 0;
 }
 
@@ -665,193 +707,4 @@ int member_poll(offlog_consumer *c)
 	}
 	free(s.owned);
 	return rc;
-}
-
-/* ---- asynchronous commits ----------------------------------------------- */
-
-typedef struct ajob {
-	cpos *list;
-	offlog_partition_offset *out;   /* what the callback gets: allocated up front */
-	size_t n;
-	char *member;       /* fencing: the member id when made, or NULL */
-	offlog_commit_cb cb;
-	void *opaque;
-	int rc;
-	char err[256];
-	struct ajob *next;
-} ajob;
-
-struct casync {
-	offlog_consumer *c;
-	pthread_t th;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;       /* work queued, or stop */
-	pthread_cond_t idle;     /* a job finished */
-	ajob *todo, **todo_tail;
-	ajob *done, **done_tail;
-	size_t outstanding;
-	bool stop;
-};
-
-typedef struct ajob_run {
-	const char *group;
-	ajob *job;
-} ajob_run;
-
-static int async_fn(ol_txn *t, void *arg)
-{
-	ajob_run *r = arg;
-	return positions_commit_in(t, r->group, r->job->member, r->job->list, r->job->n);
-}
-
-static void *async_main(void *arg)
-{
-	struct casync *ac = arg;
-	pthread_mutex_lock(&ac->mu);
-	for (;;) {
-		while (!ac->todo && !ac->stop)
-			pthread_cond_wait(&ac->cv, &ac->mu);
-		if (!ac->todo)
-			break;
-		ajob *j = ac->todo;
-		if (!(ac->todo = j->next))
-			ac->todo_tail = &ac->todo;
-		pthread_mutex_unlock(&ac->mu);
-		ajob_run r = {ac->c->group, j};
-		j->rc = ol_write(ac->c->env, async_fn, &r);
-		if (j->rc)
-			snprintf(j->err, sizeof j->err, "%s", offlog_errmsg());
-		pthread_mutex_lock(&ac->mu);
-		j->next = NULL;
-		*ac->done_tail = j;
-		ac->done_tail = &j->next;
-		ac->outstanding--;
-		pthread_cond_broadcast(&ac->idle);
-	}
-	pthread_mutex_unlock(&ac->mu);
-	return NULL;
-}
-
-static void job_free(ajob *j)
-{
-	for (size_t i = 0; i < j->n; i++)
-		free((char *)j->list[i].topic);
-	free(j->list);
-	free(j->out);
-	free(j->member);
-	free(j);
-}
-
-static int async_start(offlog_consumer *c)
-{
-	struct casync *ac = calloc(1, sizeof *ac);
-	if (!ac)
-		return ol_err(OFFLOG_ENOMEM, "commit_async: out of memory");
-	ac->c = c;
-	ac->todo_tail = &ac->todo;
-	ac->done_tail = &ac->done;
-	pthread_mutex_init(&ac->mu, NULL);
-	pthread_cond_init(&ac->cv, NULL);
-	pthread_cond_init(&ac->idle, NULL);
-	if (pthread_create(&ac->th, NULL, async_main, ac) != 0) {
-		pthread_mutex_destroy(&ac->mu);
-		pthread_cond_destroy(&ac->cv);
-		pthread_cond_destroy(&ac->idle);
-		free(ac);
-		return ol_err(OFFLOG_ENOMEM, "commit_async: cannot start the commit thread");
-	}
-	c->ac = ac;
-	return 0;
-}
-
-OFFLOG_API int offlog_consumer_commit_async(offlog_consumer *c, offlog_commit_cb cb, void *opaque)
-{
-	if (!c)
-		return ol_err(OFFLOG_EINVAL, "offlog_consumer_commit_async: consumer is NULL");
-	if (!c->group)
-		return ol_err(OFFLOG_ESTATE, "the consumer has no group: nothing to commit to");
-	int rc = c->ac ? 0 : async_start(c);
-	if (rc)
-		return rc;
-	ajob *j = calloc(1, sizeof *j);
-	if (j && (j->list = calloc(c->nparts + 1, sizeof *j->list)) != NULL &&
-	    (j->out = calloc(c->nparts + 1, sizeof *j->out)) != NULL) {
-		j->cb = cb;
-		j->opaque = opaque;
-		bool ok = !c->gm || (j->member = strdup(c->gm->id)) != NULL;
-		for (size_t i = 0; ok && i < c->nparts; i++) {
-			const struct cpart *cp = &c->parts[i];
-			if (cp->position == OFFLOG_OFFSET_INVALID)
-				continue;
-			char *topic = strdup(cp->topic);
-			ok = topic != NULL;
-			j->list[j->n++] = (cpos){topic, cp->tid, cp->partition, cp->position, true};
-		}
-		if (!ok) {
-			job_free(j);
-			j = NULL;
-		}
-	} else if (j) {
-		free(j->list);
-		free(j);
-		j = NULL;
-	}
-	if (!j)
-		return ol_err(OFFLOG_ENOMEM, "commit_async: out of memory");
-	struct casync *ac = c->ac;
-	pthread_mutex_lock(&ac->mu);
-	*ac->todo_tail = j;
-	ac->todo_tail = &j->next;
-	ac->outstanding++;
-	pthread_cond_signal(&ac->cv);
-	pthread_mutex_unlock(&ac->mu);
-	async_deliver(c, false);
-	return 0;
-}
-
-void async_deliver(offlog_consumer *c, bool all)
-{
-	struct casync *ac = c->ac;
-	if (!ac)
-		return;
-	pthread_mutex_lock(&ac->mu);
-	while (all && ac->outstanding > 0)
-		pthread_cond_wait(&ac->idle, &ac->mu);
-	ajob *done = ac->done;
-	ac->done = NULL;
-	ac->done_tail = &ac->done;
-	pthread_mutex_unlock(&ac->mu);
-	for (ajob *j = done, *next; j; j = next) {
-		next = j->next;
-		offlog_partition_offset *out = j->out;
-		size_t k = 0;
-		for (size_t i = 0; i < j->n; i++)
-			if (j->rc || !j->list[i].skipped)
-				out[k++] = (offlog_partition_offset){j->list[i].topic, j->list[i].partition,
-				                                     j->list[i].offset, NULL, j->rc};
-		if (j->cb) {
-			if (j->rc)
-				ol_err(j->rc, "%s", j->err);
-			j->cb(j->opaque, j->rc, out, k);
-		}
-		job_free(j);
-	}
-}
-
-void async_stop(offlog_consumer *c)
-{
-	struct casync *ac = c->ac;
-	if (!ac)
-		return;
-	pthread_mutex_lock(&ac->mu);
-	ac->stop = true;
-	pthread_cond_signal(&ac->cv);
-	pthread_mutex_unlock(&ac->mu);
-	pthread_join(ac->th, NULL);
-	async_deliver(c, false);
-	pthread_mutex_destroy(&ac->mu);
-	pthread_cond_destroy(&ac->cv);
-	pthread_cond_destroy(&ac->idle);
-	free(ac);
-	c->ac = NULL;
 }

@@ -17,7 +17,14 @@
  * Idempotence: the store keeps, per (producer id, topic, partition), the
  * next sequence number and where the last runs of sequence numbers went,
  * in the same transaction as the records. Sequence numbers are given in the
- * transaction, so a record that fails never leaves a gap.
+ * transaction, so a record that fails never leaves a gap. Opening takes the
+ * id's next epoch (sequence.c); every batch checks, in its transaction, that
+ * the epoch is still this producer's, so once a newer producer opened with
+ * the id nothing more of this one is written (Kafka's fencing).
+ *
+ * After fork() the child has the producer's memory but not its thread: a
+ * queued record would never be written. So every call there fails with
+ * OFFLOG_ESTATE, and close only frees the memory.
  */
 #include "internal.h"
 
@@ -42,6 +49,9 @@ struct offlog_producer {
 	offlog_env *env;
 	offlog_producer_options opts;
 	uint64_t pid;
+	uint64_t epoch;           /* idempotent: the id's epoch this producer holds */
+	atomic_bool fenced;       /* a newer producer with the id exists: write nothing */
+	unsigned fork_gen;        /* ol_fork_generation() at open */
 	pthread_t thread;
 	pthread_mutex_t mu;
 	pthread_cond_t work;      /* the thread waits for records */
@@ -109,6 +119,27 @@ struct batch {
 	struct pmsg *first;
 	size_t count;
 };
+
+/* A child process after fork() has no producer thread, nor its own store. */
+static bool forked(const offlog_producer *p)
+{
+	return p->fork_gen != ol_fork_generation();
+}
+
+static int refuse_forked(const char *call)
+{
+	return ol_err(OFFLOG_ESTATE,
+	              "%s: the producer was opened before fork(); open the store and a producer in "
+	              "this process",
+	              call);
+}
+
+static int refuse_fenced(const offlog_producer *p)
+{
+	return ol_err(OFFLOG_EFENCED,
+	              "producer id %llu is fenced: a newer producer opened with this id; close this one",
+	              (unsigned long long)p->pid);
+}
 
 static void report_error(struct pmsg *m, int err)
 {
@@ -241,12 +272,17 @@ static int batch_fn(ol_txn *t, void *arg)
 	int32_t sticky = -1;
 	size_t n = 0;
 	struct pmsg *m = b->first;
+	/* Checked in the transaction that writes: an open of the id in another
+	 * thread or process is either before it (fenced) or after. */
+	int rc = p->pid ? seq_check_epoch(t, p->pid, p->epoch) : 0;
+	if (rc)
+		return rc;
 	for (size_t i = 0; i < b->count; i++, m = m->next) {
 		ol_topic tp;
 		m->report = (offlog_delivery){m->topic, m->partition, OFFLOG_OFFSET_INVALID, -1, 0, 0,
 		                              m->opaque};
 		m->idx = i;
-		int rc = place(t, m, &tp, &sticky);
+		rc = place(t, m, &tp, &sticky);
 		if (rc)
 			report_error(m, rc);
 		else
@@ -257,8 +293,7 @@ static int batch_fn(ol_txn *t, void *arg)
 		size_t k = 1;
 		while (i + k < n && same_partition(p->order[i], p->order[i + k]))
 			k++;
-		int rc = append_partition(t, p, p->order + i, k);
-		if (rc)
+		if ((rc = append_partition(t, p, p->order + i, k)) != 0)
 			return rc;
 		i += k;
 	}
@@ -274,7 +309,10 @@ static void write_batch(offlog_producer *p, struct pmsg *first, size_t count)
 	for (size_t i = 0; i < count; i++, m = m->next)
 		m->report = (offlog_delivery){m->topic, m->partition, OFFLOG_OFFSET_INVALID, -1, 0, 0,
 		                              m->opaque};
-	int rc = ol_write(p->env, batch_fn, &b);
+	/* Once fenced, always fenced: epochs only grow. */
+	int rc = atomic_load(&p->fenced) ? refuse_fenced(p) : ol_write(p->env, batch_fn, &b);
+	if (rc == OFFLOG_EFENCED)
+		atomic_store(&p->fenced, true);
 	m = first;
 	for (size_t i = 0; i < count; i++, m = m->next) {
 		if (rc && !m->report.err)
@@ -368,9 +406,15 @@ static void *producer_main(void *arg)
 
 /* ---- open / close ------------------------------------------------------- */
 
-static int new_id_fn(ol_txn *t, void *arg)
+struct open_req {
+	uint64_t want;   /* the caller's id, 0 for a new one */
+	uint64_t pid, epoch;
+};
+
+static int open_fn(ol_txn *t, void *arg)
 {
-	return seq_new_producer_id(t, arg);
+	struct open_req *r = arg;
+	return seq_open_producer(t, r->want, &r->pid, &r->epoch);
 }
 
 static void producer_free(offlog_producer *p)
@@ -393,6 +437,7 @@ OFFLOG_API int offlog_producer_open(offlog_producer **out, offlog_env *env,
 	if (!out || !env)
 		return ol_err(OFFLOG_EINVAL, "offlog_producer_open: NULL argument");
 	*out = NULL;
+	OL_ENV_CHECK(env);
 	offlog_producer *p = calloc(1, sizeof *p);
 	if (!p)
 		return ol_err(OFFLOG_ENOMEM, "offlog_producer_open: out of memory");
@@ -402,6 +447,8 @@ OFFLOG_API int offlog_producer_open(offlog_producer **out, offlog_env *env,
 		return rc;
 	}
 	p->env = env;
+	p->fork_gen = env->fork_gen;
+	atomic_init(&p->fenced, false);
 	p->tail = &p->head;
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_condattr_t ca;
@@ -415,8 +462,13 @@ OFFLOG_API int offlog_producer_open(offlog_producer **out, offlog_env *env,
 	p->order = calloc(p->opts.batch_records, sizeof *p->order);
 	if (!p->scratch || !p->order)
 		rc = ol_err(OFFLOG_ENOMEM, "offlog_producer_open: out of memory");
-	else if (p->opts.idempotent && !(p->pid = p->opts.producer_id))
-		rc = ol_write(env, new_id_fn, &p->pid);
+	else if (p->opts.idempotent) {
+		struct open_req r = {p->opts.producer_id, 0, 0};
+		if ((rc = ol_write(env, open_fn, &r)) == 0) {
+			p->pid = r.pid;
+			p->epoch = r.epoch;
+		}
+	}
 	if (rc == 0 && pthread_create(&p->thread, NULL, producer_main, p) != 0)
 		rc = ol_err(OFFLOG_ENOMEM, "cannot start the producer thread");
 	if (rc) {
@@ -428,10 +480,30 @@ OFFLOG_API int offlog_producer_open(offlog_producer **out, offlog_env *env,
 	return 0;
 }
 
+/* In a child process: the thread, and any lock it held, stayed in the
+ * parent, and the store handle may be freed already. Free what is reachable. */
+static void forked_free(offlog_producer *p)
+{
+	for (struct pmsg *m = p->head, *next; m; m = next) {
+		next = m->next;
+		free(m);
+	}
+	for (size_t i = 0; i < p->ntopics; i++)
+		free(p->topics[i]);
+	free(p->topics);
+	free(p->scratch);
+	free(p->order);
+	free(p);
+}
+
 OFFLOG_API int offlog_producer_close(offlog_producer *p, unsigned flags)
 {
 	if (!p)
 		return 0;
+	if (forked(p)) {
+		forked_free(p);
+		return 0;
+	}
 	if (flags & ~OFFLOG_PRODUCER_PURGE)
 		return ol_err(OFFLOG_EINVAL, "unknown close flags 0x%x", flags);
 	pthread_mutex_lock(&p->mu);
@@ -450,6 +522,8 @@ OFFLOG_API int offlog_producer_flush(offlog_producer *p, int timeout_ms)
 {
 	if (!p)
 		return ol_err(OFFLOG_EINVAL, "offlog_producer_flush: producer is NULL");
+	if (forked(p))
+		return refuse_forked("offlog_producer_flush");
 	if (timeout_ms < -1)
 		return ol_err(OFFLOG_EINVAL, "timeout_ms %d: must be >= -1", timeout_ms);
 	struct timespec ts = deadline_in(timeout_ms < 0 ? 0 : timeout_ms);
@@ -527,6 +601,8 @@ static int enqueue(offlog_producer *p, const char *topic, int32_t partition, int
 {
 	size_t size, payload;
 	int rc;
+	if (atomic_load(&p->fenced))
+		return refuse_fenced(p);
 	if ((rc = ol_check_append_args(p->env, topic, partition, msg, 1)) != 0 ||
 	    (rc = rec_check(msg, 0, OFFLOG_MESSAGE_MAX_LIMIT, &size, &payload)) != 0)
 		return rc;
@@ -577,6 +653,8 @@ OFFLOG_API int offlog_producer_send(offlog_producer *p, const char *topic, int32
 {
 	if (!p)
 		return ol_err(OFFLOG_EINVAL, "offlog_producer_send: producer is NULL");
+	if (forked(p))
+		return refuse_forked("offlog_producer_send");
 	return enqueue(p, topic, partition, -1, msg, msg_opaque);
 }
 
@@ -586,6 +664,8 @@ OFFLOG_API int offlog_producer_send_sequenced(offlog_producer *p, const char *to
 {
 	if (!p)
 		return ol_err(OFFLOG_EINVAL, "offlog_producer_send_sequenced: producer is NULL");
+	if (forked(p))
+		return refuse_forked("offlog_producer_send_sequenced");
 	if (!p->pid)
 		return ol_err(OFFLOG_ESTATE, "sequence numbers need an idempotent producer");
 	if (sequence < 0)
@@ -602,6 +682,8 @@ OFFLOG_API int offlog_producer_id(uint64_t *producer_id, offlog_producer *p)
 {
 	if (!producer_id || !p)
 		return ol_err(OFFLOG_EINVAL, "offlog_producer_id: NULL argument");
+	if (forked(p))
+		return refuse_forked("offlog_producer_id");
 	*producer_id = p->pid;
 	return 0;
 }
@@ -611,6 +693,8 @@ OFFLOG_API int offlog_producer_next_sequence(int64_t *sequence, offlog_producer 
 {
 	if (!sequence || !p)
 		return ol_err(OFFLOG_EINVAL, "offlog_producer_next_sequence: NULL argument");
+	if (forked(p))
+		return refuse_forked("offlog_producer_next_sequence");
 	if (!p->pid)
 		return ol_err(OFFLOG_ESTATE, "sequence numbers need an idempotent producer");
 	ol_txn t;

@@ -402,6 +402,7 @@ OFFLOG_API int offlog_delete_records(int64_t *low_watermark, offlog_env *env, co
 {
 	if (!env)
 		return ol_err(OFFLOG_EINVAL, "offlog_delete_records: env is NULL");
+	OL_ENV_CHECK(env);
 	int rc = ol_check_topic_name(topic);
 	if (rc)
 		return rc;
@@ -887,12 +888,16 @@ OFFLOG_API int offlog_maintain(offlog_env *env, uint64_t max_records, uint64_t *
 {
 	if (!env)
 		return ol_err(OFFLOG_EINVAL, "offlog_maintain: env is NULL");
+	OL_ENV_CHECK(env);
 	if (removed)
 		*removed = 0;
 	if (env->rdonly)
 		return ol_err(OFFLOG_EREADONLY, "store %s was opened read-only", env->path);
 	struct maint m = {max_records, 0, 0, 0, false, 0, 0, false, 0};
 	int rc = 0;
+	/* A dead reader's slot keeps the pages it saw from being reused: free
+	 * those first, so that what this run removes can be reused. */
+	db_reclaim_readers(env);
 	pthread_mutex_lock(&env->maint_mu);
 	while (rc == 0 && !m.sweep_done && !(m.max && m.removed >= m.max)) {
 		if ((rc = ol_write(env, sweep_fn, &m)) != 0)

@@ -1,15 +1,37 @@
 /*
  * sequence.c - the idempotent producer's state: per (producer id, topic,
  * partition), the next sequence number and the offsets of the last runs of
- * sequence numbers, stored in the same transaction as the records.
+ * sequence numbers, stored in the same transaction as the records; per
+ * producer id, its epoch; and the ids the store hands out.
  *
- * Key: producer id (be64), topic id (be32), partition (be32). Value: format
- * byte, 3 spare, number of runs (u32 LE), next sequence (i64 LE), then runs
- * of (first sequence, first offset, count), oldest first.
+ * T_PRODUCERS holds two kinds of entries:
+ *  - sequence state. Key: producer id (be64), topic id (be32), partition
+ *    (be32). Value: format byte, 3 spare, number of runs (u32 LE), next
+ *    sequence (i64 LE), then runs of (first sequence, first offset, count),
+ *    oldest first.
+ *  - epoch. Key: producer id (be64) alone, so it sorts before the id's
+ *    sequence states. Value: format byte, 7 spare, epoch (u64 LE).
+ *
+ * Epochs are Kafka's producer epochs: every open of an idempotent producer
+ * with an id takes the next epoch of that id, and a producer may write only
+ * while the stored epoch is its own, so an older instance still running
+ * with the id (a zombie) is fenced by the newer one. An id without an epoch
+ * entry is at epoch 0: an id the store has just handed out (nobody else can
+ * hold it, so nothing is written for it), and every id of a store written
+ * before epochs existed.
+ *
+ * Ids: the store hands out OFFLOG_PRODUCER_ID_STORE_MIN, +1, +2, ..., each
+ * once ("next_producer_id" in T_META, be64); ids below are the
+ * applications' own. Stores written before the ranges were split handed out
+ * 1, 2, ...: those ids stay usable (they are below the store's range now)
+ * and the store goes on from OFFLOG_PRODUCER_ID_STORE_MIN. Neither entry
+ * changes how an earlier version reads the store: it skips keys of 8 bytes,
+ * and goes on counting from the stored next id.
  */
 #include "internal.h"
 
 #define SEQ_FMT 1
+#define EPOCH_FMT 1
 
 static void seq_key(uint8_t k[16], uint64_t pid, uint32_t tid, int32_t part)
 {
@@ -89,21 +111,122 @@ int seq_lookup(const ol_seqstate *s, int64_t seq, int64_t *offset)
 	return 1;
 }
 
-int seq_new_producer_id(ol_txn *t, uint64_t *pid)
+/* The id the store hands out next. */
+static int next_store_id(ol_txn *t, uint64_t *id)
 {
 	ol_val v;
-	uint64_t id = 1;
+	*id = OFFLOG_PRODUCER_ID_STORE_MIN;
 	int rc = db_get(t, T_META, "next_producer_id", 16, &v);
-	if (rc < 0)
+	if (rc == 1)
+		return 0;
+	if (rc)
 		return rc;
-	if (rc == 0 && v.n == 8)
-		id = ol_get_be64(v.p);
+	if (v.n != 8)
+		return ol_err(OFFLOG_ECORRUPT, "the store's next producer id is damaged");
+	uint64_t stored = ol_get_be64(v.p);
+	if (stored > *id)   /* below: a store that handed out 1, 2, ... */
+		*id = stored;
+	return 0;
+}
+
+int seq_new_producer_id(ol_txn *t, uint64_t *pid)
+{
+	uint64_t id;
+	int rc = next_store_id(t, &id);
+	if (rc)
+		return rc;
+	/* The last id is never given: the one after it would wrap to 0. */
+	if (id == UINT64_MAX)
+		return ol_err(OFFLOG_ESTATE, "the store has handed out every producer id");
 	uint8_t next[8];
 	ol_be64(next, id + 1);
 	if ((rc = db_put(t, T_META, "next_producer_id", 16, next, 8)) != 0)
 		return rc;
 	*pid = id;
 	return 0;
+}
+
+static int epoch_get(ol_txn *t, uint64_t pid, uint64_t *epoch)
+{
+	uint8_t k[8];
+	ol_val v;
+	ol_be64(k, pid);
+	*epoch = 0;
+	int rc = db_get(t, T_PRODUCERS, k, 8, &v);
+	if (rc == 1)
+		return 0;
+	if (rc)
+		return rc;
+	const uint8_t *p = v.p;
+	if (v.n != 16 || p[0] != EPOCH_FMT)
+		return ol_err(OFFLOG_ECORRUPT, "producer %llu epoch is damaged", (unsigned long long)pid);
+	*epoch = ol_get_le64(p + 8);
+	return 0;
+}
+
+static int epoch_put(ol_txn *t, uint64_t pid, uint64_t epoch)
+{
+	uint8_t k[8], v[16] = {EPOCH_FMT};
+	ol_be64(k, pid);
+	ol_le64(v + 8, epoch);
+	return db_put(t, T_PRODUCERS, k, 8, v, 16);
+}
+
+/* A caller-given id: its own (below the store's range), or one the store
+ * handed out, being resumed. */
+static int check_given_id(ol_txn *t, uint64_t pid)
+{
+	uint64_t next;
+	if (pid < OFFLOG_PRODUCER_ID_STORE_MIN)
+		return 0;
+	int rc = next_store_id(t, &next);
+	if (rc || pid < next)
+		return rc;
+	if (next == OFFLOG_PRODUCER_ID_STORE_MIN)
+		return ol_err(OFFLOG_EINVAL,
+		              "producer id %llu was not handed out by this store, which has handed out "
+		              "none: ids from %llu up are the store's; choose ids below, or 0 for a new one",
+		              (unsigned long long)pid, (unsigned long long)OFFLOG_PRODUCER_ID_STORE_MIN);
+	return ol_err(OFFLOG_EINVAL,
+	              "producer id %llu was not handed out by this store (it has handed out %llu to "
+	              "%llu): ids from %llu up are the store's; choose ids below, or 0 for a new one",
+	              (unsigned long long)pid, (unsigned long long)OFFLOG_PRODUCER_ID_STORE_MIN,
+	              (unsigned long long)(next - 1), (unsigned long long)OFFLOG_PRODUCER_ID_STORE_MIN);
+}
+
+int seq_open_producer(ol_txn *t, uint64_t want, uint64_t *pid, uint64_t *epoch)
+{
+	uint64_t e;
+	int rc;
+	if (!want) {
+		/* Nobody else holds a new id: it starts at epoch 0, not stored. */
+		if ((rc = seq_new_producer_id(t, pid)) == 0)
+			*epoch = 0;
+		return rc;
+	}
+	if ((rc = check_given_id(t, want)) != 0 || (rc = epoch_get(t, want, &e)) != 0)
+		return rc;
+	if (e == UINT64_MAX)
+		return ol_err(OFFLOG_ESTATE, "producer id %llu has used every epoch",
+		              (unsigned long long)want);
+	if ((rc = epoch_put(t, want, e + 1)) != 0)
+		return rc;
+	*pid = want;
+	*epoch = e + 1;
+	return 0;
+}
+
+int seq_check_epoch(ol_txn *t, uint64_t pid, uint64_t epoch)
+{
+	uint64_t stored;
+	int rc = epoch_get(t, pid, &stored);
+	if (rc == 0 && stored != epoch)
+		rc = ol_err(OFFLOG_EFENCED,
+		            "producer id %llu is fenced: a newer producer opened with this id (epoch "
+		            "%llu; this producer has epoch %llu); nothing of this batch was written",
+		            (unsigned long long)pid, (unsigned long long)stored,
+		            (unsigned long long)epoch);
+	return rc;
 }
 
 int seq_purge_topic(ol_txn *t, uint32_t tid, size_t *budget, bool *done)
@@ -116,6 +239,7 @@ int seq_purge_topic(ol_txn *t, uint32_t tid, size_t *budget, bool *done)
 	if (rc)
 		return rc;
 	for (rc = db_cursor_seek(&c, NULL, 0, &k, NULL); rc == 0 && *budget > 0;) {
+		/* Epochs (8-byte keys) belong to no topic: they stay. */
 		if (k.n != 16 || ol_get_be32((const uint8_t *)k.p + 8) != tid) {
 			rc = db_cursor_next(&c, &k, NULL);
 			continue;

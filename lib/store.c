@@ -15,6 +15,7 @@
 
 #define DEFAULT_MAP_SIZE (sizeof(size_t) >= 8 ? (uint64_t)1 << 30 : (uint64_t)256 << 20)
 #define MIN_MAP_SIZE ((uint64_t)64 << 10)
+#define MAX_MAP_SIZE ((uint64_t)1 << 47)
 
 OFFLOG_API int offlog_version(void)
 {
@@ -53,7 +54,13 @@ struct timespec ol_deadline(clockid_t clock, int64_t us)
 /* ---- the stores open in this process ------------------------------------
  * LMDB forbids opening one environment twice in a process (closing either
  * would drop the other's file locks), so a second open is refused. Entries
- * carry the pid so a forked child does not see its parent's stores. */
+ * carry the pid so a forked child does not see its parent's stores.
+ *
+ * The registry also answers, before a handle's memory is touched, whether a
+ * handle passed to a public call is open: a closed handle (a second close,
+ * an append after close) gets OFFLOG_ESTATE instead of a use of freed
+ * memory. It cannot tell a closed handle from a new one that malloc placed
+ * at the same address. */
 
 static pthread_mutex_t registry_mu = PTHREAD_MUTEX_INITIALIZER;
 static offlog_env *registry;
@@ -84,6 +91,69 @@ static void registry_remove(offlog_env *env)
 	pthread_mutex_unlock(&registry_mu);
 }
 
+static bool registry_has(const offlog_env *env)
+{
+	bool found = false;
+	pthread_mutex_lock(&registry_mu);
+	for (offlog_env *e = registry; e && !found; e = e->next_open)
+		found = e == env;
+	pthread_mutex_unlock(&registry_mu);
+	return found;
+}
+
+/* ---- fork ---------------------------------------------------------------
+ * A child gets copies of the parent's handles, with the locks other threads
+ * held at the fork held for ever and none of the parent's threads. Every
+ * public call checks ol_env_usable first, so those copies fail at once;
+ * registry_mu is taken around fork() so the child's copy is usable. */
+
+static atomic_uint fork_generation;
+static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
+
+static void before_fork(void)
+{
+	pthread_mutex_lock(&registry_mu);
+}
+
+static void in_parent(void)
+{
+	pthread_mutex_unlock(&registry_mu);
+}
+
+static void in_child(void)
+{
+	pthread_mutex_unlock(&registry_mu);
+	atomic_fetch_add(&fork_generation, 1);
+}
+
+static void watch_forks(void)
+{
+	pthread_atfork(before_fork, in_parent, in_child);
+}
+
+unsigned ol_fork_generation(void)
+{
+	return atomic_load(&fork_generation);
+}
+
+bool ol_env_forked(const offlog_env *env)
+{
+	return env->fork_gen != ol_fork_generation();
+}
+
+int ol_env_usable(const offlog_env *env, const char *fn)
+{
+	if (!env)
+		return ol_err(OFFLOG_EINVAL, "%s: env is NULL", fn);
+	if (!registry_has(env))
+		return ol_err(OFFLOG_ESTATE, "%s: not an open store handle (closed already?)", fn);
+	if (ol_env_forked(env))
+		return ol_err(OFFLOG_ESTATE,
+		              "%s: the store was opened before fork(); open it again in this process",
+		              fn);
+	return 0;
+}
+
 /* ---- per-thread transaction marker -------------------------------------- */
 
 static _Thread_local offlog_env *thread_txn;
@@ -96,26 +166,6 @@ offlog_env *ol_thread_txn(void)
 void ol_thread_set_txn(offlog_env *env)
 {
 	thread_txn = env;
-}
-
-/* ---- fork --------------------------------------------------------------- */
-
-static atomic_uint fork_generation;
-static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
-
-static void in_child(void)
-{
-	atomic_fetch_add(&fork_generation, 1);
-}
-
-static void watch_forks(void)
-{
-	pthread_atfork(NULL, NULL, in_child);
-}
-
-unsigned ol_fork_generation(void)
-{
-	return atomic_load(&fork_generation);
 }
 
 /* ---- options ------------------------------------------------------------ */
@@ -163,6 +213,12 @@ static int check_options(offlog_options *o, const offlog_options *in)
 		              (unsigned long long)o->max_map_size, (unsigned long long)MIN_MAP_SIZE);
 	if (o->map_size > SIZE_MAX || o->max_map_size > SIZE_MAX)
 		return ol_err(OFFLOG_EINVAL, "map size larger than the address space");
+	/* No process gets more than 2^47 bytes of address space without asking
+	 * for addresses above it, which LMDB does not. */
+	if (o->map_size > MAX_MAP_SIZE)
+		return ol_err(OFFLOG_EINVAL,
+		              "map_size %llu is larger than a process's address space (%llu bytes)",
+		              (unsigned long long)o->map_size, (unsigned long long)MAX_MAP_SIZE);
 	if (o->max_readers > 100000)
 		return ol_err(OFFLOG_EINVAL, "max_readers %u is above 100000", o->max_readers);
 defaults:
@@ -178,28 +234,6 @@ defaults:
 }
 
 /* ---- what is at the path ------------------------------------------------ */
-
-static int errno_code(int e, const char *what, const char *path)
-{
-	switch (e) {
-	case EACCES:
-	case EPERM:
-		return ol_err(OFFLOG_EPERM, "%s %s: %s", what, path, strerror(e));
-	case ENOENT:
-		return ol_err(OFFLOG_ENOENT, "%s %s: %s", what, path, strerror(e));
-	case ENOTDIR:
-		return ol_err(OFFLOG_ENOTSTORE, "%s %s: %s", what, path, strerror(e));
-	case ENOSPC:
-	case EDQUOT:
-		return ol_err(OFFLOG_ENOSPC, "%s %s: %s", what, path, strerror(e));
-	case EROFS:
-		return ol_err(OFFLOG_EREADONLY, "%s %s: %s", what, path, strerror(e));
-	case ENOMEM:
-		return ol_err(OFFLOG_ENOMEM, "%s %s: %s", what, path, strerror(e));
-	default:
-		return ol_err(OFFLOG_EIO, "%s %s: %s", what, path, strerror(e));
-	}
-}
 
 static bool dir_is_empty(const char *path)
 {
@@ -224,7 +258,7 @@ static int check_meta_pages(const char *file, off_t size)
 		return 0;
 	int fd = open(file, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return errno_code(errno, "open", file);
+		return ol_errno_code(errno, "open", file);
 	ol_meta m;
 	int rc = meta_read(fd, size, file, OL_META_NEWEST, &m);
 	close(fd);
@@ -240,7 +274,7 @@ static int check_data_file(const char *file, off_t size, uint64_t *mapsize)
 		return ol_err(OFFLOG_ENOTSTORE, "%s is empty: not an offlog store", file);
 	int fd = open(file, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return errno_code(errno, "open", file);
+		return ol_errno_code(errno, "open", file);
 	/* Page header (16 bytes), then the meta: magic, version, address, map size. */
 	uint8_t hdr[40];
 	ssize_t n = pread(fd, hdr, sizeof hdr, 0);
@@ -270,13 +304,16 @@ static int probe_path(struct probe *pr, offlog_env *env, const char *path)
 		return ol_err(OFFLOG_EINVAL, "path too long");
 	if (stat(path, &st) != 0) {
 		if (errno != ENOENT)
-			return errno_code(errno, "stat", path);
+			return ol_errno_code(errno, "stat", path);
 		if (!create)
 			return ol_err(OFFLOG_ENOENT, "no store at %s", path);
 		mode_t dmode = (mode_t)(env->opts.file_mode | (env->opts.file_mode & 0444) >> 2);
 		if (mkdir(path, dmode) != 0)
-			return errno_code(errno, "create directory", path);
+			return ol_errno_code(errno, "create directory", path);
 		pr->made_dir = pr->fresh = true;
+		/* The mode exactly, as the files' (not filtered by the umask). */
+		if (chmod(path, dmode) != 0)
+			return ol_errno_code(errno, "chmod", path);
 		return 0;
 	}
 	if (!S_ISDIR(st.st_mode))
@@ -297,7 +334,7 @@ static int probe_path(struct probe *pr, offlog_env *env, const char *path)
 	pr->had_lock = access(pr->lock, F_OK) == 0;
 	if (stat(pr->data, &st) != 0) {
 		if (errno != ENOENT)
-			return errno_code(errno, "stat", pr->data);
+			return ol_errno_code(errno, "stat", pr->data);
 		if (!dir_is_empty(path))
 			return ol_err(OFFLOG_ENOTSTORE,
 			              "%s is a non-empty directory without a store%s", path,
@@ -330,6 +367,16 @@ static void unprobe(const struct probe *pr, const char *path)
 }
 
 /* ---- open / close ------------------------------------------------------- */
+
+/* A new store's names: its data file was synced when it was made; now the
+ * directory entries that lead to it. */
+static int make_durable(offlog_env *env, const struct probe *pr)
+{
+	int rc = files_sync_fd(env->dir.fd, env->path);
+	if (rc == 0 && pr->made_dir)
+		rc = files_sync_parent(env->path);
+	return rc;
+}
 
 static int check_format(offlog_env *env)
 {
@@ -370,6 +417,7 @@ static void env_free(offlog_env *env)
 	pthread_mutex_destroy(&env->flush_mu);
 	pthread_cond_destroy(&env->flush_cv);
 	pthread_mutex_destroy(&env->maint_mu);
+	files_dir_close(&env->dir);
 	free(env->compacted);
 	free(env->path);
 	free(env);
@@ -414,6 +462,9 @@ static offlog_env *env_alloc(const char *path)
 	atomic_init(&env->waiters, 0);
 	env->pid = getpid();
 	env->format = OFFLOG_FORMAT_VERSION;
+	env->dir.fd = -1;
+	env->lock_fd = -1;
+	atomic_init(&env->readers_reclaimed, 0);
 	pthread_once(&fork_once, watch_forks);
 	env->fork_gen = ol_fork_generation();
 	return env;
@@ -456,9 +507,11 @@ OFFLOG_API int offlog_open(offlog_env **out, const char *path, const offlog_opti
 		env_free(env);
 		return rc;
 	}
+	if ((rc = files_dir_open(&env->dir, env->path)) != 0)
+		goto fail;
 	struct stat st;
-	if (stat(path, &st) != 0) {
-		rc = errno_code(errno, "stat", path);
+	if (fstat(env->dir.fd, &st) != 0) {
+		rc = ol_errno_code(errno, "stat", path);
 		goto fail;
 	}
 	env->dev = st.st_dev;
@@ -477,9 +530,14 @@ OFFLOG_API int offlog_open(offlog_env **out, const char *path, const offlog_opti
 		goto fail_registered;
 	if (!pr.fresh && (rc = check_format(env)) != 0)
 		goto fail_opened;
+	/* Before recovery writes anything: a refused store stays as it was. */
+	if (!pr.fresh && (env->opts.flags & OFFLOG_OPEN_VERIFY) && (rc = verify_tables(env)) != 0)
+		goto fail_opened;
+	if (pr.fresh && (rc = make_durable(env, &pr)) != 0)
+		goto fail_opened;
 	if (!env->rdonly && (rc = recover(env)) != 0)
 		goto fail_opened;
-	wake_open(env, path);
+	wake_open(env);
 	if (ol_deferred(env) && !env->rdonly && env->opts.flush_interval_ms > 0) {
 		if (pthread_create(&env->flusher, NULL, flusher_main, env) != 0) {
 			rc = ol_err(OFFLOG_ENOMEM, "cannot start the flush thread");
@@ -514,7 +572,9 @@ OFFLOG_API int offlog_close(offlog_env *env)
 {
 	if (!env)
 		return 0;
-	if (env->fork_gen != ol_fork_generation()) {
+	if (!registry_has(env))
+		return ol_err(OFFLOG_ESTATE, "offlog_close: not an open store handle (closed already?)");
+	if (ol_env_forked(env)) {
 		/* A forked child's copy: the flusher thread and the environment
 		 * belong to the parent. Free only this process's memory. */
 		db_env_close(env);
@@ -542,6 +602,7 @@ OFFLOG_API int offlog_store_stat(offlog_store_info *info, offlog_env *env)
 {
 	if (!info || !env)
 		return ol_err(OFFLOG_EINVAL, "offlog_store_stat: NULL argument");
+	OL_ENV_CHECK(env);
 	memset(info, 0, sizeof *info);
 	int rc = db_env_stat(env, info);
 	if (rc)
@@ -549,6 +610,18 @@ OFFLOG_API int offlog_store_stat(offlog_store_info *info, offlog_env *env)
 	info->format_version = env->format;
 	info->durability = env->opts.durability;
 	info->read_only = env->rdonly;
+	return 0;
+}
+
+OFFLOG_API int offlog_store_reclaim_readers(offlog_env *env, uint32_t *reclaimed,
+                                            uint64_t *total)
+{
+	OL_ENV_CHECK(env);
+	unsigned n = db_reclaim_readers(env);
+	if (reclaimed)
+		*reclaimed = n;
+	if (total)
+		*total = (uint64_t)atomic_load(&env->readers_reclaimed);
 	return 0;
 }
 
@@ -620,6 +693,8 @@ void ol_committed(ol_txn *t)
 
 int ol_write_solo(offlog_env *env, ol_write_fn fn, void *arg)
 {
+	if (ol_env_forked(env))
+		return ol_env_usable(env, "write");
 	if (ol_thread_txn() == env)
 		return ol_err(OFFLOG_ETXN, "this thread has an open transaction; use the offlog_txn_* calls");
 	for (;;) {
@@ -655,12 +730,15 @@ OFFLOG_API int offlog_backup(offlog_env *env, const char *dir)
 	struct stat st;
 	if (!env || !dir)
 		return ol_err(OFFLOG_EINVAL, "offlog_backup: NULL argument");
+	OL_ENV_CHECK(env);
 	if (!*dir || (size_t)snprintf(data, sizeof data, "%s/data.mdb", dir) >= sizeof data)
 		return ol_err(OFFLOG_EINVAL, "offlog_backup: empty or overlong directory name");
+	bool made_dir = false;
 	if (stat(dir, &st) != 0) {
 		mode_t dmode = (mode_t)(env->opts.file_mode | (env->opts.file_mode & 0444) >> 2);
 		if (errno != ENOENT || mkdir(dir, dmode) != 0)
-			return errno_code(errno, "create directory", dir);
+			return ol_errno_code(errno, "create directory", dir);
+		made_dir = true;
 	} else if (!S_ISDIR(st.st_mode)) {
 		return ol_err(OFFLOG_EEXIST, "%s exists and is not a directory", dir);
 	}
@@ -668,7 +746,15 @@ OFFLOG_API int offlog_backup(offlog_env *env, const char *dir)
 		return ol_err(OFFLOG_EEXIST, "%s already holds a store", dir);
 	int rc = db_env_copy(env, dir);
 	if (rc == 0 && chmod(data, (mode_t)env->opts.file_mode) != 0)
-		rc = errno_code(errno, "chmod", data);
+		rc = ol_errno_code(errno, "chmod", data);
+	/* The copy, then the names leading to it, durable before it is
+	 * reported done. */
+	if (rc == 0)
+		rc = files_sync_path(data, false);
+	if (rc == 0)
+		rc = files_sync_path(dir, true);
+	if (rc == 0 && made_dir)
+		rc = files_sync_parent(dir);
 	if (rc)
 		unlink(data);   /* a partial copy is no store */
 	return rc;
@@ -696,6 +782,7 @@ OFFLOG_API int offlog_flush(offlog_env *env)
 {
 	if (!env)
 		return ol_err(OFFLOG_EINVAL, "offlog_flush: env is NULL");
+	OL_ENV_CHECK(env);
 	if (env->rdonly)
 		return 0;
 	atomic_store(&env->dirty, false);

@@ -386,6 +386,7 @@ OFFLOG_API int offlog_topic_alter_config(offlog_env *env, const char *topic,
 	int rc;
 	if (!env || !cfg)
 		return ol_err(OFFLOG_EINVAL, "offlog_topic_alter_config: NULL argument");
+	OL_ENV_CHECK(env);
 	if ((rc = ol_check_topic_name(topic)) || (rc = check_config(&a.cfg, cfg)))
 		return rc;
 	return ol_write(env, alter_fn, &a);
@@ -406,6 +407,7 @@ OFFLOG_API int offlog_topic_create(offlog_env *env, const char *topic, int32_t p
 	int rc;
 	if (!env)
 		return ol_err(OFFLOG_EINVAL, "offlog_topic_create: env is NULL");
+	OL_ENV_CHECK(env);
 	if ((rc = ol_check_topic_name(topic)) || (rc = check_count(partitions)) ||
 	    (rc = check_config(&a.cfg, cfg)))
 		return rc;
@@ -441,6 +443,7 @@ OFFLOG_API int offlog_topic_add_partitions(offlog_env *env, const char *topic, i
 	int rc;
 	if (!env)
 		return ol_err(OFFLOG_EINVAL, "offlog_topic_add_partitions: env is NULL");
+	OL_ENV_CHECK(env);
 	if ((rc = ol_check_topic_name(topic)) || (rc = check_count(total)))
 		return rc;
 	return ol_write(env, grow_fn, &a);
@@ -522,6 +525,7 @@ OFFLOG_API int offlog_topic_delete(offlog_env *env, const char *topic)
 	int rc;
 	if (!env)
 		return ol_err(OFFLOG_EINVAL, "offlog_topic_delete: env is NULL");
+	OL_ENV_CHECK(env);
 	if ((rc = ol_check_topic_name(topic)) || (rc = ol_write(env, delete_fn, &a)))
 		return rc;
 	/* The topic is deleted: what follows only frees space. If it fails (a
@@ -577,6 +581,7 @@ OFFLOG_API int offlog_topic_list(char ***names, size_t *count, offlog_env *env)
 {
 	if (!names || !count || !env)
 		return ol_err(OFFLOG_EINVAL, "offlog_topic_list: NULL argument");
+	OL_ENV_CHECK(env);
 	*names = NULL;
 	*count = 0;
 	ol_txn t;
@@ -642,6 +647,7 @@ OFFLOG_API int offlog_topic_describe(offlog_topic_info **out, offlog_env *env, c
 {
 	if (!out || !env)
 		return ol_err(OFFLOG_EINVAL, "offlog_topic_describe: NULL argument");
+	OL_ENV_CHECK(env);
 	*out = NULL;
 	ol_txn t;
 	ol_topic tp;
@@ -687,6 +693,7 @@ OFFLOG_API int offlog_watermarks_get(int64_t *log_start, int64_t *high_watermark
 {
 	if (!env)
 		return ol_err(OFFLOG_EINVAL, "offlog_watermarks_get: env is NULL");
+	OL_ENV_CHECK(env);
 	ol_txn t;
 	ol_topic tp;
 	ol_part p;

@@ -22,6 +22,7 @@ OFFLOG_API int offlog_txn_begin(offlog_txn **out, offlog_env *env)
 {
 	if (!out || !env)
 		return ol_err(OFFLOG_EINVAL, "offlog_txn_begin: NULL argument");
+	OL_ENV_CHECK(env);
 	*out = NULL;
 	if (ol_thread_txn())
 		return ol_err(OFFLOG_ETXN, "this thread already has an open transaction");
@@ -55,6 +56,11 @@ static int usable(offlog_txn *x)
 		return ol_err(OFFLOG_EINVAL, "transaction is NULL");
 	if (!pthread_equal(x->owner, pthread_self()))
 		return ol_err(OFFLOG_ETXN, "a transaction is used only by the thread that began it");
+	/* A child's copy of its parent's transaction: committing it would
+	 * commit the parent's writes, and the child's, behind its back. */
+	if (ol_env_forked(x->env))
+		return ol_err(OFFLOG_ESTATE,
+		              "the transaction was begun before fork(); only offlog_txn_abort() frees it");
 	if (x->failed)
 		return ol_err(OFFLOG_ETXN, "the transaction failed earlier (%s); abort it and retry",
 		              offlog_errname(x->failed));

@@ -71,27 +71,27 @@ static void futex_wake(_Atomic uint32_t *addr)
 }
 #endif
 
-void wake_open(offlog_env *env, const char *dir)
+void wake_open(offlog_env *env)
 {
-	char path[4096];
 	env->wake = NULL;
-	if (!have_futex || snprintf(path, sizeof path, "%s/%s", dir, WAKE_FILE) >= (int)sizeof path)
+	if (!have_futex)
 		return;
-	int fd = env->rdonly ? -1
-	                     : open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
-	                            (mode_t)env->opts.file_mode);
-	if (fd < 0)
-		fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
+	/* Opened as the store's other files (files.c); a file that fails those
+	 * checks is not mapped, and waits fall back to the condition variable. */
+	int fd;
+	bool created;
+	if (files_open(&env->dir, WAKE_FILE, O_RDWR, !env->rdonly, (mode_t)env->opts.file_mode,
+	               &created, &fd) != 0)
 		return;
 	struct stat st;
 	void *p = MAP_FAILED;
 	/* The page's block is allocated before it is mapped: touching a hole on
 	 * a full file system would kill the process with SIGBUS. */
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-	    (st.st_size >= WAKE_SIZE || ftruncate(fd, WAKE_SIZE) == 0) &&
+	if (fstat(fd, &st) == 0 && (st.st_size >= WAKE_SIZE || ftruncate(fd, WAKE_SIZE) == 0) &&
 	    posix_fallocate(fd, 0, WAKE_SIZE) == 0)
 		p = mmap(NULL, WAKE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (created)
+		files_sync_fd(env->dir.fd, env->path);
 	close(fd);
 	if (p != MAP_FAILED)
 		env->wake = p;

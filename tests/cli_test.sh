@@ -205,6 +205,17 @@ bad 1 "" "shrink partitions" topics add-partitions events -p 1
 bad 1 'unknown topic "nope"' "describe unknown topic" topics describe nope
 expect 0 "describe orders" topics describe orders
 check "protected groups shown" grep -q 'protected.groups=keep1:keep2' "$TMP/out"
+bad 2 "empty group id" "protected groups ,,, refused" topics create other --protected-groups ,,,
+bad 2 "empty group id" "protected groups with a trailing comma" topics create other \
+	-c protected.groups=g1,
+bad 2 "empty group id" "alter: an empty protected group" topics alter orders --protected-groups keep1,,keep2
+expect 0 "alter keeps the protected groups" topics alter orders --retention-ms 5000
+run topics describe orders
+check "protected groups kept by alter" grep -q 'protected.groups=keep1:keep2' "$TMP/out"
+expect 0 "alter: '' protects no group" topics alter events --protected-groups ''
+run topics describe events
+check "no protected group" grep -q 'protected.groups=$' "$TMP/out"
+expect 0 "alter retention back" topics alter orders --retention-ms -1
 
 # ---- produce -------------------------------------------------------------------
 
@@ -259,6 +270,11 @@ bad 2 "offset 'soon'" "malformed offset" consume orders -o soon
 bad 2 "offset '@yesterday'" "malformed timestamp" consume orders -o @yesterday
 bad 2 "unknown directive" "bad format" consume orders -f '%q'
 bad 2 "count '0'" "bad count" consume orders -c 0
+bad 2 "-f and --json both" "consume -f with --json" consume orders -e -f '%s\n' --json
+bad 2 "--json and -K both" "consume --json with -K" consume orders -e --json -K :
+bad 2 "-K and -f both" "consume -K with -f" consume orders -e -K : --format '%k'
+expect 0 "consume -f twice: the last" consume orders -p 0 -o 0 -c 1 -e -f '%k' -f 'x%o\n'
+check "the last -f" [ "$(cat "$TMP/out")" = "x0" ]
 bad 1 "out of range" "offset beyond the end" consume orders -p 0 -o 999 -e
 bad 1 'unknown topic "nope"' "consume unknown topic" consume nope -e
 bad 1 "has no partition 9" "consume unknown partition" consume orders -p 9 -e
@@ -413,6 +429,21 @@ expect 0 "stats" stats
 check "stats shows map use" grep -q '^map used' "$TMP/out"
 expect 0 "stats --json" stats --json
 check "stats JSON" json_ok "$TMP/out"
+check "stats: no dead reader" grep -q '"readers_reclaimed":0' "$TMP/out"
+# A consumer killed while it reads leaves its reader slot for as long as
+# another process keeps the store open; stats frees it.
+"$BIN" consume events -p 0 -o beginning >/dev/null 2>&1 &
+keeper=$!
+BG_PIDS+=($keeper)
+"$BIN" consume events -p 0 -o beginning >/dev/null 2>&1 &
+reader=$!
+sleep 0.5
+kill -9 $reader 2>/dev/null
+wait $reader 2>/dev/null
+expect 0 "stats after a killed reader" stats
+check "stats reports the dead reader freed" grep -q '; 1 of dead processes freed$' "$TMP/out"
+kill $keeper 2>/dev/null
+wait $keeper 2>/dev/null
 expect 0 "check" check
 check "check ok" grep -q ': ok$' "$TMP/out"
 expect 0 "check --json" check --json
@@ -434,6 +465,37 @@ run -d "$TMP/damaged" check
 check "check a damaged copy: exit 1" [ "$rc" = 1 ]
 check "check a damaged copy: says damaged" grep -q '^offlog: .*damaged' "$TMP/err"
 check "check a damaged copy: file unchanged" [ "$(cksum <"$TMP/damaged/data.mdb")" = "$sum" ]
+# Tables that disagree, in a file whose every page is well formed: a committed
+# offset naming a topic id that does not exist (its key rewritten in place).
+TS=$TMP/tables
+"$BIN" -d "$TS" topics create solo >/dev/null
+echo one | "$BIN" -d "$TS" produce solo
+"$BIN" -d "$TS" consume solo -g zzgroup -p 0 -o beginning -e >/dev/null
+"$BIN" -d "$TS" backup "$TMP/tables-bad" >/dev/null   # compacted: one copy of each key
+patched=0
+for off in $(LC_ALL=C grep -obUa zzgroup "$TMP/tables-bad/data.mdb" | cut -d: -f1); do
+	# The key: "zzgroup", a NUL, topic id 1 (be32), partition 0 (be32).
+	if [ "$(dd if="$TMP/tables-bad/data.mdb" bs=1 skip=$((off + 7)) count=9 status=none |
+		od -An -tx1 | tr -d ' \n')" = 000000000100000000 ]; then
+		printf 'c' | dd of="$TMP/tables-bad/data.mdb" bs=1 seek=$((off + 11)) conv=notrunc status=none
+		patched=$((patched + 1))
+	fi
+done
+check "the committed offset's key found once" [ "$patched" = 1 ]
+expect 0 "check the good tables" -d "$TS" check
+sum=$(cksum <"$TMP/tables-bad/data.mdb")
+run -d "$TMP/tables-bad" check
+check "check tables that disagree: exit 1" [ "$rc" = 1 ]
+check "check tables that disagree: says which" \
+	grep -q '^offlog: .*is damaged: a committed offset of group zzgroup names partition 0 of topic id 99' "$TMP/err"
+check "check tables that disagree: one line" [ "$(wc -l <"$TMP/err")" = 1 ]
+run -d "$TMP/tables-bad" check --json
+check "check --json tables that disagree: exit 1" [ "$rc" = 1 ]
+check "check --json tables that disagree: JSON" json_ok "$TMP/out"
+check "check --json tables that disagree: not ok" grep -q '"ok":false,"errors":\[".*topic id 99' "$TMP/out"
+run -d "$TMP/tables-bad" topics list
+check "a plain open still reads it" [ "$rc" = 0 ]
+check "check tables that disagree: file unchanged" [ "$(cksum <"$TMP/tables-bad/data.mdb")" = "$sum" ]
 run topics describe --json
 cp "$TMP/out" "$TMP/orig.json"
 run -d "$TMP/backup" topics describe --json

@@ -210,3 +210,27 @@ int64_t log_start_of(offlog_env *env, const char *topic, int32_t partition)
 	assert_ok(offlog_watermarks_get(&ls, NULL, NULL, env, topic, partition));
 	return ls;
 }
+
+uint64_t prng_next(uint64_t *x)
+{
+	uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+uint32_t prng_below(uint64_t *x, uint32_t n)
+{
+	return n ? (uint32_t)(prng_next(x) % n) : 0;
+}
+
+uint64_t fnv64(const void *p, size_t n)
+{
+	const unsigned char *b = p;
+	uint64_t h = 1469598103934665603ull;
+	for (size_t i = 0; i < n; i++) {
+		h ^= b[i];
+		h *= 1099511628211ull;
+	}
+	return h;
+}

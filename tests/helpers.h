@@ -83,4 +83,11 @@ int64_t append_ts(offlog_env *env, const char *topic, int32_t partition, const c
 offlog_partition_info part_info(offlog_env *env, const char *topic, int32_t partition);
 int64_t log_start_of(offlog_env *env, const char *topic, int32_t partition);
 
+/* Seeded random numbers for the harnesses (splitmix64): the next value of
+ * state *x, and one below n (0 when n is 0). */
+uint64_t prng_next(uint64_t *x);
+uint32_t prng_below(uint64_t *x, uint32_t n);
+/* FNV-1a hash of n bytes: a record's fingerprint. */
+uint64_t fnv64(const void *p, size_t n);
+
 #endif

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 /* ---- helpers ------------------------------------------------------------ */
 
@@ -550,6 +551,225 @@ static void test_consumer_of_recreated_topic_starts_per_reset_policy(void **stat
 	assert_ok(offlog_consumer_close(c));
 }
 
+/* ---- commit order: an older commit never lands after a newer one --------- */
+
+/* What the callbacks of asynchronous commits reported, in call order. */
+typedef struct alog {
+	int calls;
+	int err[8];
+	int64_t off[8];   /* the offset of t/0 in the report, or -1 */
+} alog;
+
+static void alog_cb(void *opaque, int err, const offlog_partition_offset *offsets, size_t count)
+{
+	alog *l = opaque;
+	int i = l->calls++;
+	if (i >= 8)
+		return;
+	l->err[i] = err;
+	l->off[i] = -1;
+	for (size_t k = 0; k < count; k++)
+		if (!strcmp(offsets[k].topic, "t") && offsets[k].partition == 0)
+			l->off[i] = offsets[k].offset;
+}
+
+/* The position after polling one record (the consumer returns one a poll). */
+static int64_t poll_one(offlog_consumer *c)
+{
+	int64_t off = -1;
+	assert_int_equal(poll_n(c, 1, &off, 2000), 1);
+	return off + 1;
+}
+
+/* commit_async(P1); poll; commit() (P2): P2 stays committed, and the
+ * asynchronous commits' callbacks ran, in order, before commit returned. */
+static void test_sync_commit_waits_for_earlier_async_commits(void **state)
+{
+	fx *f = F(state);
+	create_topic(f->env, "t", 1);
+	append_n(f->env, "t", 0, 100);
+	offlog_consumer *c = group_consumer(f->env, "g", 1);
+	for (int i = 0; i < 50; i++) {
+		alog l;
+		memset(&l, 0, sizeof l);
+		int64_t p1 = poll_one(c);
+		assert_ok(offlog_consumer_commit_async(c, alog_cb, &l));
+		assert_ok(offlog_consumer_commit_async(c, alog_cb, &l));
+		int64_t p2 = poll_one(c);
+		assert_ok(offlog_consumer_commit(c));
+		assert_int_equal(l.calls, 2);
+		assert_int_equal(l.err[0], 0);
+		assert_int_equal(l.err[1], 0);
+		assert_int_equal(l.off[0], p1);
+		assert_int_equal(l.off[1], p1);
+		assert_int_equal(committed_of(f->env, "g", "t", 0), p2);
+	}
+	assert_ok(offlog_consumer_close(c));
+	assert_int_equal(committed_of(f->env, "g", "t", 0), 100);
+}
+
+/* The same with explicit offsets: the explicit commit is the last word. */
+static void test_commit_offsets_waits_for_earlier_async_commits(void **state)
+{
+	fx *f = F(state);
+	create_topic(f->env, "t", 1);
+	append_n(f->env, "t", 0, 100);
+	offlog_consumer *c = group_consumer(f->env, "g", 1);
+	for (int i = 0; i < 50; i++) {
+		alog l;
+		memset(&l, 0, sizeof l);
+		int64_t p1 = poll_one(c);
+		assert_ok(offlog_consumer_commit_async(c, alog_cb, &l));
+		commit_one(c, "t", 0, p1 - 1);
+		assert_int_equal(l.calls, 1);
+		assert_int_equal(l.off[0], p1);
+		assert_int_equal(committed_of(f->env, "g", "t", 0), p1 - 1);
+	}
+	assert_ok(offlog_consumer_close(c));
+	assert_int_equal(committed_of(f->env, "g", "t", 0), 49);
+}
+
+/* close() waits for the asynchronous commits before its auto-commit: the
+ * committed offset is the position at close. */
+static void test_close_auto_commit_lands_after_earlier_async_commits(void **state)
+{
+	fx *f = F(state);
+	create_topic(f->env, "t", 1);
+	append_n(f->env, "t", 0, 100);
+	offlog_consumer_options o;
+	offlog_topic_partition tp = {"t", 0};
+	offlog_consumer_options_init(&o);
+	o.auto_offset_reset = OFFLOG_RESET_EARLIEST;
+	o.auto_commit_interval_ms = 3600000;
+	o.max_poll_records = 1;
+	for (int i = 0; i < 40; i++) {
+		offlog_consumer *c = NULL;
+		alog l;
+		memset(&l, 0, sizeof l);
+		assert_ok(offlog_consumer_open(&c, f->env, "g", &o));
+		assert_ok(offlog_consumer_assign(c, &tp, 1));
+		int64_t p1 = poll_one(c);
+		assert_ok(offlog_consumer_commit_async(c, alog_cb, &l));
+		int64_t p2 = poll_one(c);
+		assert_int_equal(p2, p1 + 1);
+		assert_ok(offlog_consumer_close(c));
+		assert_int_equal(l.calls, 1);
+		assert_int_equal(l.off[0], p1);
+		assert_int_equal(committed_of(f->env, "g", "t", 0), p2);
+	}
+}
+
+/* A transaction that commits the consumer's positions is not overwritten by
+ * an asynchronous commit made before it. */
+static void test_txn_commit_of_positions_is_not_overwritten_by_earlier_async_commit(void **state)
+{
+	fx *f = F(state);
+	create_topic(f->env, "t", 1);
+	create_topic(f->env, "out", 1);
+	append_n(f->env, "t", 0, 100);
+	offlog_consumer *c = group_consumer(f->env, "g", 1);
+	for (int i = 0; i < 40; i++) {
+		alog l;
+		memset(&l, 0, sizeof l);
+		int64_t p1 = poll_one(c);
+		assert_ok(offlog_consumer_commit_async(c, alog_cb, &l));
+		int64_t p2 = poll_one(c);
+		offlog_txn *x = NULL;
+		offlog_message m = {NULL, 0, "x", 1, OFFLOG_TIMESTAMP_NOW, NULL, 0};
+		assert_ok(offlog_txn_begin(&x, f->env));
+		assert_ok(offlog_txn_append(NULL, NULL, x, "out", 0, &m));
+		assert_ok(offlog_txn_commit_consumer(x, c));
+		assert_ok(offlog_txn_commit(x));
+		/* A later synchronous commit of nothing waits for the async one. */
+		assert_ok(offlog_consumer_commit_offsets(c, NULL, 0));
+		assert_int_equal(l.calls, 1);
+		assert_int_equal(l.err[0], 0);
+		assert_int_equal(l.off[0], p1);
+		assert_int_equal(committed_of(f->env, "g", "t", 0), p2);
+	}
+	assert_ok(offlog_consumer_close(c));
+	assert_int_equal(committed_of(f->env, "g", "t", 0), 80);
+}
+
+/* A thread with an open transaction holds the store's write lock, which the
+ * asynchronous commits wait for: calls that would wait for them refuse
+ * with OFFLOG_ETXN instead of hanging; close closes nothing. */
+static void test_calls_that_wait_for_async_commits_refuse_inside_a_txn(void **state)
+{
+	fx *f = F(state);
+	create_topic(f->env, "t", 1);
+	append_n(f->env, "t", 0, 10);
+	offlog_consumer_options o;
+	offlog_topic_partition tp = {"t", 0};
+	offlog_consumer_options_init(&o);
+	o.auto_offset_reset = OFFLOG_RESET_EARLIEST;
+	o.auto_commit_interval_ms = 1;
+	o.max_poll_records = 1;
+	offlog_consumer *c = NULL;
+	assert_ok(offlog_consumer_open(&c, f->env, "g", &o));
+	assert_ok(offlog_consumer_assign(c, &tp, 1));
+	alog l;
+	memset(&l, 0, sizeof l);
+	int64_t p1 = poll_one(c);
+	alarm(30);   /* a hang fails the run */
+	offlog_txn *x = NULL;
+	assert_ok(offlog_consumer_commit_async(c, alog_cb, &l));
+	assert_ok(offlog_txn_begin(&x, f->env));
+	assert_code(offlog_consumer_commit(c), OFFLOG_ETXN);
+	assert_code(offlog_consumer_commit_offsets(c, NULL, 0), OFFLOG_ETXN);
+	const offlog_record *r;
+	size_t n;
+	assert_ok(offlog_consumer_poll(&r, &n, c, 0));   /* its auto-commit is skipped */
+	assert_int_equal(n, 1);
+	assert_code(offlog_consumer_close(c), OFFLOG_ETXN);
+	offlog_txn_abort(x);
+	alarm(0);
+	assert_ok(offlog_consumer_commit_offsets(c, NULL, 0));
+	assert_int_equal(l.calls, 1);
+	assert_int_equal(l.off[0], p1);
+	assert_ok(offlog_consumer_close(c));
+	assert_int_equal(committed_of(f->env, "g", "t", 0), p1 + 1);
+}
+
+/* A commit callback runs inside another call of the consumer: it may commit
+ * and read positions, but not poll or close the consumer under that call. */
+static offlog_consumer *cb_consumer;
+static int cb_rc[4];
+
+static void nesting_cb(void *opaque, int err, const offlog_partition_offset *offsets, size_t count)
+{
+	(void)opaque;
+	(void)err;
+	(void)offsets;
+	(void)count;
+	const offlog_record *r;
+	size_t n;
+	int64_t pos;
+	cb_rc[0] = offlog_consumer_poll(&r, &n, cb_consumer, 0);
+	cb_rc[1] = offlog_consumer_close(cb_consumer);
+	cb_rc[2] = offlog_consumer_position(&pos, cb_consumer, "t", 0);
+	cb_rc[3] = offlog_consumer_commit(cb_consumer);
+}
+
+static void test_commit_callback_may_commit_but_not_poll_or_close(void **state)
+{
+	fx *f = F(state);
+	create_topic(f->env, "t", 1);
+	append_n(f->env, "t", 0, 10);
+	cb_consumer = group_consumer(f->env, "g", 1);
+	memset(cb_rc, 0x7f, sizeof cb_rc);
+	poll_one(cb_consumer);
+	assert_ok(offlog_consumer_commit_async(cb_consumer, nesting_cb, NULL));
+	poll_one(cb_consumer);
+	assert_ok(offlog_consumer_commit(cb_consumer));   /* runs the callback */
+	assert_code(cb_rc[0], OFFLOG_ESTATE);
+	assert_code(cb_rc[1], OFFLOG_ESTATE);
+	assert_ok(cb_rc[2]);
+	assert_ok(cb_rc[3]);
+	assert_int_equal(committed_of(f->env, "g", "t", 0), 2);
+	assert_ok(offlog_consumer_close(cb_consumer));
+}
+
 /* ------------------------------------------------------------------------ */
 
 #define T(name) cmocka_unit_test_setup_teardown(name, fx_setup, fx_teardown)
@@ -593,6 +813,13 @@ int main(void)
 		T(test_recreated_topic_has_no_committed_offset),
 		T(test_committed_offset_of_deleted_topic_is_enotopic),
 		T(test_consumer_of_recreated_topic_starts_per_reset_policy),
+
+		T(test_sync_commit_waits_for_earlier_async_commits),
+		T(test_commit_offsets_waits_for_earlier_async_commits),
+		T(test_close_auto_commit_lands_after_earlier_async_commits),
+		T(test_txn_commit_of_positions_is_not_overwritten_by_earlier_async_commit),
+		T(test_calls_that_wait_for_async_commits_refuse_inside_a_txn),
+		T(test_commit_callback_may_commit_but_not_poll_or_close),
 	};
 	return cmocka_run_group_tests_name("commit", tests, NULL, NULL);
 }

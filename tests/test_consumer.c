@@ -1,5 +1,6 @@
 /* test_consumer.c - consumers: positions, reset policy, seek, pause, assignment,
- * poll limits and waiting, zero-copy records, isolation, auto-commit, lag. */
+ * poll limits and waiting, zero-copy records, isolation, auto-commit, lag; one
+ * thread at a time, and handles inherited across fork(). */
 #include "helpers.h"
 
 /* Only for plant_committed(): a committed offset beyond the log end offset
@@ -8,11 +9,14 @@
 #include "internal.h"
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 /* ---- helpers ------------------------------------------------------------ */
 
@@ -1390,6 +1394,229 @@ static void test_poll_with_timeout_below_minus_one_is_einval(void **state)
 	assert_ok(offlog_consumer_close(c));
 }
 
+/* ---- one thread at a time ------------------------------------------------ */
+
+struct poller {
+	offlog_consumer *c;
+	int timeout_ms;
+	int rounds;
+	int rc;          /* the poll's code, or the first unexpected one */
+	size_t got;      /* records returned */
+	int refused;     /* polls refused with OFFLOG_ESTATE */
+};
+
+static void *poll_thread(void *arg)
+{
+	struct poller *p = arg;
+	p->rc = 0;
+	for (int i = 0; i < p->rounds; i++) {
+		const offlog_record *r;
+		size_t n = 0;
+		int rc = offlog_consumer_poll(&r, &n, p->c, p->timeout_ms);
+		if (rc == OFFLOG_ESTATE)
+			p->refused++;
+		else if (rc && !p->rc)
+			p->rc = rc;
+		p->got += rc ? 0 : n;
+	}
+	return NULL;
+}
+
+/* Holds the polling thread inside poll (in its on_assigned callback) until
+ * the test lets it go. */
+struct gate {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool inside, go;
+};
+
+static void hold_in_poll(void *opaque, offlog_consumer *c, const offlog_topic_partition *tps,
+                         size_t n)
+{
+	struct gate *g = opaque;
+	(void)c;
+	(void)tps;
+	(void)n;
+	pthread_mutex_lock(&g->mu);
+	g->inside = true;
+	pthread_cond_broadcast(&g->cv);
+	while (!g->go)
+		pthread_cond_wait(&g->cv, &g->mu);
+	pthread_mutex_unlock(&g->mu);
+}
+
+/* While one thread is inside poll, every call of another thread on the
+ * consumer fails at once with OFFLOG_ESTATE; the first thread's poll goes on. */
+static void test_consumer_used_by_a_second_thread_during_poll_is_estate(void **state)
+{
+	fx *f = F(state);
+	create_topic(f->env, "t", 1);
+	static struct gate g = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false, false};
+	g.inside = g.go = false;
+	offlog_consumer_options o = opts_with(OFFLOG_RESET_EARLIEST);
+	o.on_assigned = hold_in_poll;
+	o.rebalance_opaque = &g;
+	offlog_consumer *c = NULL;
+	const char *topics[1] = {"t"};
+	assert_ok(offlog_consumer_open(&c, f->env, "g", &o));
+	assert_ok(offlog_consumer_subscribe(c, topics, 1));
+	struct poller p = {c, 10000, 1, -999, 0, 0};
+	pthread_t th;
+	assert_int_equal(pthread_create(&th, NULL, poll_thread, &p), 0);
+	pthread_mutex_lock(&g.mu);
+	while (!g.inside)
+		pthread_cond_wait(&g.cv, &g.mu);
+	pthread_mutex_unlock(&g.mu);
+
+	const offlog_record *r;
+	size_t n;
+	int64_t pos;
+	offlog_topic_partition tp = {"t", 0};
+	assert_code(offlog_consumer_poll(&r, &n, c, 0), OFFLOG_ESTATE);
+	assert_non_null(strstr(offlog_errmsg(), "two threads"));
+	assert_code(offlog_consumer_seek(c, "t", 0, 0), OFFLOG_ESTATE);
+	assert_code(offlog_consumer_position(&pos, c, "t", 0), OFFLOG_ESTATE);
+	assert_code(offlog_consumer_pause(c, &tp, 1), OFFLOG_ESTATE);
+	assert_code(offlog_consumer_commit(c), OFFLOG_ESTATE);
+	assert_code(offlog_consumer_commit_async(c, NULL, NULL), OFFLOG_ESTATE);
+	assert_code(offlog_consumer_release(c), OFFLOG_ESTATE);
+	assert_code(offlog_consumer_unsubscribe(c), OFFLOG_ESTATE);
+	assert_code(offlog_consumer_close(c), OFFLOG_ESTATE);
+
+	pthread_mutex_lock(&g.mu);
+	g.go = true;
+	pthread_cond_broadcast(&g.cv);
+	pthread_mutex_unlock(&g.mu);
+	append_str(f->env, "t", 0, NULL, "wake");
+	pthread_join(th, NULL);
+	assert_ok(p.rc);
+	assert_int_equal(p.got, 1);
+	assert_int_equal(p.refused, 0);
+	/* Once the poll returned, another thread may use the consumer. */
+	assert_int_equal(position_of(c, "t", 0), 1);
+	assert_ok(offlog_consumer_commit(c));
+	assert_ok(offlog_consumer_close(c));
+	assert_int_equal(committed_of(f->env, "g", "t", 0), 1);
+}
+
+/* Two threads polling one consumer at once: no crash, every record is
+ * returned once, and a poll that meets the other is refused. */
+static void test_two_threads_polling_one_consumer_never_crash(void **state)
+{
+	fx *f = F(state);
+	static offlog_message batch[3000];
+	for (size_t i = 0; i < 3000; i++)
+		batch[i] = (offlog_message){NULL, 0, "v", 1, OFFLOG_TIMESTAMP_NOW, NULL, 0};
+	create_topic(f->env, "t", 2);
+	assert_ok(offlog_append_batch(NULL, NULL, f->env, "t", 0, batch, 3000));
+	assert_ok(offlog_append_batch(NULL, NULL, f->env, "t", 1, batch, 3000));
+	offlog_consumer_options o = opts_with(OFFLOG_RESET_EARLIEST);
+	o.max_poll_records = 3;
+	offlog_topic_partition tps[2] = {{"t", 0}, {"t", 1}};
+	offlog_consumer *c = open_on(f->env, "g", &o, tps, 2);
+	struct poller p[2] = {{c, 0, 50000, -999, 0, 0}, {c, 0, 50000, -999, 0, 0}};
+	pthread_t th[2];
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(pthread_create(&th[i], NULL, poll_thread, &p[i]), 0);
+	for (int i = 0; i < 2; i++)
+		pthread_join(th[i], NULL);
+	assert_ok(p[0].rc);
+	assert_ok(p[1].rc);
+	int64_t read = position_of(c, "t", 0) + position_of(c, "t", 1);
+	assert_int_equal(p[0].got + p[1].got, read);
+	assert_ok(offlog_consumer_close(c));
+}
+
+/* ---- handles inherited across fork() -------------------------------------- */
+
+/* In a forked child: every call on the inherited consumer fails at once
+ * with OFFLOG_ESTATE, close only frees it, and no consumer opens on the
+ * inherited store. Returns 0, or a code naming the first call that did not. */
+static int inherited_consumer_calls(offlog_env *env, offlog_consumer *c)
+{
+	const offlog_record *r;
+	const offlog_topic_partition *tps;
+	const char *id;
+	const char *topics[1] = {"t"};
+	size_t n;
+	int64_t off, lag;
+	offlog_committed cm;
+	offlog_topic_partition tp = {"t", 0};
+	offlog_partition_offset po = {"t", 0, 1, NULL, 0};
+	offlog_consumer *other = NULL;
+	int rc[19];
+	rc[0] = offlog_consumer_poll(&r, &n, c, 0);
+	rc[1] = offlog_consumer_release(c);
+	rc[2] = offlog_consumer_commit(c);
+	rc[3] = offlog_consumer_commit_async(c, NULL, NULL);
+	rc[4] = offlog_consumer_commit_offsets(c, &po, 1);
+	rc[5] = offlog_consumer_committed(&cm, c, "t", 0);
+	rc[6] = offlog_consumer_position(&off, c, "t", 0);
+	rc[7] = offlog_consumer_seek(c, "t", 0, 1);
+	rc[8] = offlog_consumer_seek_timestamp(c, "t", 0, 0);
+	rc[9] = offlog_consumer_seek_relative(c, "t", 0, -1);
+	rc[10] = offlog_consumer_pause(c, &tp, 1);
+	rc[11] = offlog_consumer_resume(c, &tp, 1);
+	rc[12] = offlog_consumer_assignment(&tps, &n, c);
+	rc[13] = offlog_consumer_lag(&lag, NULL, c, "t", 0);
+	rc[14] = offlog_consumer_member(&id, NULL, c);
+	rc[15] = offlog_consumer_assign(c, &tp, 1);
+	rc[16] = offlog_consumer_subscribe(c, topics, 1);
+	rc[17] = offlog_consumer_unsubscribe(c);
+	rc[18] = offlog_consumer_open(&other, env, "g", NULL);
+	for (int i = 0; i < 19; i++)
+		if (rc[i] != OFFLOG_ESTATE)
+			return 10 + i;
+	if (other)
+		return 2;
+	if (offlog_consumer_close(c) != 0)
+		return 3;
+	return offlog_close(env) ? 4 : 0;
+}
+
+static void test_consumer_inherited_across_fork_is_estate_and_closes_at_once(void **state)
+{
+	fx *f = F(state);
+	create_topic(f->env, "t", 1);
+	append_n(f->env, "t", 0, 10);
+	offlog_consumer_options o = opts_with(OFFLOG_RESET_EARLIEST);
+	o.heartbeat_interval_ms = 20;
+	offlog_consumer *c = NULL;
+	const char *topics[1] = {"t"};
+	assert_ok(offlog_consumer_open(&c, f->env, "g", &o));
+	assert_ok(offlog_consumer_subscribe(c, topics, 1));
+	/* A member with its heartbeat and commit threads and a held snapshot. */
+	assert_int_equal(poll_n(c, 10, NULL, 5000), 10);
+	assert_ok(offlog_consumer_commit_async(c, NULL, NULL));
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		alarm(10);   /* a call that hangs (joining a thread the child lacks) fails */
+		_exit(inherited_consumer_calls(f->env, c));
+	}
+	int status = 0;
+	int64_t deadline = mono_ms() + 20000;
+	while (waitpid(pid, &status, WNOHANG) == 0 && mono_ms() < deadline)
+		sleep_ms(10);
+	if (mono_ms() >= deadline) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		fail_msg("child: %s %d", WIFEXITED(status) ? "exit" : "signal",
+		         WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+	/* The parent's member was left alone: it still owns and commits. */
+	append_n(f->env, "t", 0, 1);
+	assert_int_equal(poll_n(c, 1, NULL, 5000), 1);
+	assert_ok(offlog_consumer_commit(c));
+	assert_int_equal(committed_of(f->env, "g", "t", 0), 11);
+	offlog_group_description *d = NULL;
+	assert_ok(offlog_group_describe(&d, f->env, "g"));
+	assert_int_equal(d->member_count, 1);
+	offlog_group_description_free(d);
+	assert_ok(offlog_consumer_close(c));
+}
+
 /* ------------------------------------------------------------------------ */
 
 #define T(name) cmocka_unit_test_setup_teardown(name, fx_setup, fx_teardown)
@@ -1540,6 +1767,10 @@ int main(void)
 		T(test_poll_with_timeout_below_minus_one_is_einval),
 		T(test_recreated_topic_gets_no_stale_commit_and_is_read_from_its_start),
 		T(test_commit_skips_a_position_beyond_the_log_end),
+
+		T(test_consumer_used_by_a_second_thread_during_poll_is_estate),
+		T(test_two_threads_polling_one_consumer_never_crash),
+		T(test_consumer_inherited_across_fork_is_estate_and_closes_at_once),
 	};
 	return cmocka_run_group_tests_name("consumer", tests, NULL, NULL);
 }

@@ -1896,6 +1896,76 @@ static void test_close_waits_for_outstanding_async_commits(void **state)
 	assert_int_equal(committed_of(f->env, "g", "t", 1), 5);
 }
 
+/* An asynchronous commit made before a rebalance lands before the member
+ * gives its partitions up: the member, given the partition again, resumes
+ * at that commit, not below it (which would deliver records again). */
+static int rb_calls, rb_err;
+
+static void rb_cb(void *opaque, int err, const offlog_partition_offset *offsets, size_t count)
+{
+	(void)opaque;
+	(void)offsets;
+	(void)count;
+	rb_calls++;
+	if (err && !rb_err)
+		rb_err = err;
+}
+
+/* The offset of the next record the member returns (within 5 s), or -1. */
+static int64_t next_record(offlog_consumer *c)
+{
+	int64_t deadline = mono_ms() + 5000;
+	while (mono_ms() < deadline) {
+		const offlog_record *r;
+		size_t n = 0;
+		assert_ok(offlog_consumer_poll(&r, &n, c, 20));
+		if (n > 0)
+			return r[0].offset;
+	}
+	return -1;
+}
+
+static void test_member_resumes_at_its_async_commit_after_a_rebalance(void **state)
+{
+	fx *f = *state;
+	create_topic(f->env, "t", 1);
+	append_n(f->env, "t", 0, 40);
+	offlog_consumer_options o;
+	offlog_consumer_options_init(&o);
+	o.auto_offset_reset = OFFLOG_RESET_EARLIEST;
+	o.enable_auto_commit = 0;
+	o.max_poll_records = 1;
+	o.session_timeout_ms = 10000;
+	o.heartbeat_interval_ms = 100;
+	o.assignor = OFFLOG_ASSIGNOR_RANGE;   /* eager: a rebalance revokes everything */
+	offlog_consumer *c = NULL;
+	const char *topics[1] = {"t"};
+	assert_ok(offlog_consumer_open(&c, f->env, "g", &o));
+	reg_consumer(c);
+	assert_ok(offlog_consumer_subscribe(c, topics, 1));
+	rb_calls = rb_err = 0;
+	int64_t pos = next_record(c) + 1;
+	assert_int_equal(pos, 1);
+	for (int i = 0; i < 30; i++) {
+		int64_t gen0, gen1;
+		assert_ok(offlog_consumer_member(NULL, &gen0, c));
+		assert_ok(offlog_consumer_commit_async(c, rb_cb, NULL));
+		assert_ok(offlog_consumer_subscribe(c, topics, 1));   /* a new generation */
+		int64_t next = next_record(c);
+		assert_ok(offlog_consumer_member(NULL, &gen1, c));
+		assert_true(gen1 > gen0);
+		if (next != pos)
+			fail_msg("round %d: async commit of %lld acknowledged, then resumed at %lld", i,
+			         (long long)pos, (long long)next);
+		pos = next + 1;
+	}
+	assert_ok(offlog_consumer_commit(c));
+	assert_int_equal(rb_calls, 30);
+	assert_int_equal(rb_err, 0);
+	close_consumer(c);
+	assert_int_equal(committed_of(f->env, "g", "t", 0), 31);
+}
+
 static void test_commit_async_without_group_is_estate(void **state)
 {
 	fx *f = *state;
@@ -2462,6 +2532,7 @@ int main(void)
 		T(test_commit_async_calls_back_once_with_committed_offsets),
 		T(test_close_waits_for_outstanding_async_commits),
 		T(test_commit_async_without_group_is_estate),
+		T(test_member_resumes_at_its_async_commit_after_a_rebalance),
 		T(test_describe_shows_members_generation_and_lag),
 		T(test_describe_list_delete_bad_input),
 		T(test_group_list_and_delete_refused_while_live),

@@ -118,29 +118,6 @@ static void free_disk(void)
 /* Small utilities                                                          */
 /* ------------------------------------------------------------------------ */
 
-static uint64_t splitmix(uint64_t *x)
-{
-	uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-static uint32_t rnd(uint64_t *x, uint32_t n)
-{
-	return n ? (uint32_t)(splitmix(x) % n) : 0;
-}
-
-static uint64_t fnv64(const void *p, size_t n)
-{
-	const unsigned char *b = p;
-	uint64_t h = 1469598103934665603ull;
-	for (size_t i = 0; i < n; i++) {
-		h ^= b[i];
-		h *= 1099511628211ull;
-	}
-	return h;
-}
 
 /* A forked child must die of its signals: cmocka's handlers would carry
  * on with the next test inside the child. */
@@ -170,9 +147,9 @@ static size_t value_of(char *buf, uint64_t id)
 {
 	uint64_t x = id * 0x2545f4914f6cdd1dull;
 	int n = snprintf(buf, VAL_CAP, "id=%016" PRIx64 ";", id);
-	size_t len = (size_t)n + rnd(&x, 200);
+	size_t len = (size_t)n + prng_below(&x, 200);
 	for (size_t i = (size_t)n; i < len; i++)
-		buf[i] = (char)('a' + rnd(&x, 26));
+		buf[i] = (char)('a' + prng_below(&x, 26));
 	return len;
 }
 
@@ -372,21 +349,21 @@ static void child_op(struct child *c)
 {
 	char vals[MAXR][VAL_CAP];
 	offlog_message m[MAXR];
-	uint32_t r = rnd(&c->rng, 100);
+	uint32_t r = prng_below(&c->rng, 100);
 	int kind = r < 25 ? OP_SINGLE : r < 45 ? OP_BATCH : r < 65 ? OP_TXN : r < 85 ? OP_PRODUCE
 	                                                                           : OP_COMMIT;
 	struct ev *e = ev_new(c);
 	struct ev b;
 	int rc;
 	if (kind == OP_COMMIT) {
-		int32_t p = (int32_t)rnd(&c->rng, 4);
+		int32_t p = (int32_t)prng_below(&c->rng, 4);
 		int64_t old = committed_or_zero(c, "g", "t", p), leo = child_leo(c, "t", p);
 		char meta[32];
 		e->type = EV_BEGIN;
 		e->kind = OP_COMMIT;
 		e->op = c->next_op++;
 		e->key = p;
-		e->commit = old + (int64_t)rnd(&c->rng, (uint32_t)(leo - old + 1));
+		e->commit = old + (int64_t)prng_below(&c->rng, (uint32_t)(leo - old + 1));
 		b = *e;
 		ev_publish(c);
 		snprintf(meta, sizeof meta, "c%" PRIu64, b.op);
@@ -400,22 +377,22 @@ static void child_op(struct child *c)
 		return;
 	}
 	uint32_t n = kind == OP_SINGLE ? 1
-	           : kind == OP_BATCH  ? 2 + rnd(&c->rng, MAXR - 1)
-	           : kind == OP_TXN    ? 1 + rnd(&c->rng, 4)
-	                               : 1 + rnd(&c->rng, 6);
-	int32_t topic = kind == OP_SINGLE && rnd(&c->rng, 5) == 0 ? 1 : 0;
+	           : kind == OP_BATCH  ? 2 + prng_below(&c->rng, MAXR - 1)
+	           : kind == OP_TXN    ? 1 + prng_below(&c->rng, 4)
+	                               : 1 + prng_below(&c->rng, 6);
+	int32_t topic = kind == OP_SINGLE && prng_below(&c->rng, 5) == 0 ? 1 : 0;
 	begin_records(c, e, kind, n, topic);
-	int32_t p0 = (int32_t)rnd(&c->rng, (uint32_t)topic_parts[topic]);
+	int32_t p0 = (int32_t)prng_below(&c->rng, (uint32_t)topic_parts[topic]);
 	for (uint32_t i = 0; i < n; i++) {
 		size_t len = value_of(vals[i], e->id0 + i);
-		e->part[i] = kind == OP_TXN ? (int32_t)rnd(&c->rng, 4) : p0;
+		e->part[i] = kind == OP_TXN ? (int32_t)prng_below(&c->rng, 4) : p0;
 		e->sum[i] = fnv64(vals[i], len);
 		m[i] = (offlog_message){NULL, 0, vals[i], len, OFFLOG_TIMESTAMP_NOW, NULL, 0};
 	}
 	if (kind == OP_TXN) {
 		int64_t old = committed_or_zero(c, "txg", "in", 0), leo = child_leo(c, "in", 0);
 		e->key = TXN_KEY;
-		e->commit = old + rnd(&c->rng, 3);
+		e->commit = old + prng_below(&c->rng, 3);
 		if (e->commit > leo)
 			e->commit = leo;
 	}
@@ -459,7 +436,7 @@ static void child_op(struct child *c)
 	case OP_PRODUCE:
 		for (uint32_t i = 0; i < n; i++) {
 			void *opq = (void *)(uintptr_t)i;
-			rc = rnd(&c->rng, 2)
+			rc = prng_below(&c->rng, 2)
 			         ? offlog_producer_send(c->prod, "t", p0, &m[i], opq)
 			         : offlog_producer_send_sequenced(c->prod, "t", p0, b.seq0 + i, &m[i], opq);
 			if (rc)
@@ -941,8 +918,8 @@ static void test_kill9_at_random_moments_loses_nothing_acknowledged(void **state
 		atomic_store(&k.sh->ready, 0);
 		k.sh->id_base = next_id;
 		k.sh->op_base = next_op;
-		k.sh->seed = splitmix(&k.rng);
-		k.sh->durability = modes[rnd(&k.rng, 3)];
+		k.sh->seed = prng_next(&k.rng);
+		k.sh->durability = modes[prng_below(&k.rng, 3)];
 		k.sh->err[0] = 0;
 		fflush(NULL);
 		pid_t pid = fork();
@@ -954,14 +931,14 @@ static void test_kill9_at_random_moments_loses_nothing_acknowledged(void **state
 		/* Mostly kill while operations run; sometimes during open and recovery. */
 		int status;
 		pid_t gone = 0;
-		if (rnd(&k.rng, 8) != 0) {
+		if (prng_below(&k.rng, 8) != 0) {
 			int64_t deadline = mono_ms() + 10000;
 			while (!atomic_load(&k.sh->ready) && mono_ms() < deadline &&
 			       (gone = waitpid(pid, &status, WNOHANG)) == 0)
 				sleep_us(200);
 		}
 		if (!gone) {
-			sleep_us((long)rnd(&k.rng, 20001));
+			sleep_us((long)prng_below(&k.rng, 20001));
 			if (!atomic_load(&k.sh->ready))
 				k.killed_before_ready++;
 			kill(pid, SIGKILL);

@@ -1,7 +1,9 @@
 /* test_producer.c - the batching producer: delivery reports, order, queue
- * limits, flush and close, idempotence across a crash; group commit. */
+ * limits, flush and close, idempotence across a crash, producer ids and
+ * their fencing, fork; group commit. */
 #define _XOPEN_SOURCE 700
 #include "helpers.h"
+#include "internal.h"
 
 #include <pthread.h>
 #include <signal.h>
@@ -574,6 +576,340 @@ static void test_idempotent_resend_after_kill9_returns_original_offsets(void **s
 	reports_free(rs);
 }
 
+/* ---- producer ids: fencing and reservation ------------------------------ */
+
+static void test_newer_producer_with_the_same_id_fences_the_older(void **state)
+{
+	fx *f = *state;
+	create_topic(f->env, "t", 1);
+	struct reports *rs = reports_new(), *rs2 = reports_new();
+	fixed_id = 77;
+	offlog_producer *zombie = producer(f->env, rs, idempotent_fixed);
+	send_seq(zombie, 0, 0);
+	assert_ok(offlog_producer_flush(zombie, -1));
+	assert_int_equal(rs->n, 1);
+	assert_ok(rs->r[0].err);
+	offlog_producer *fresh = producer(f->env, rs2, idempotent_fixed);
+
+	/* The older instance's next records are refused in their write. */
+	rs->n = 0;
+	send_seq(zombie, 0, 1);
+	send_str(zombie, "t", 0, NULL, "plain", 2);
+	assert_ok(offlog_producer_flush(zombie, -1));
+	assert_int_equal(rs->n, 2);
+	for (size_t k = 0; k < rs->n; k++) {
+		assert_int_equal(rs->r[k].err, OFFLOG_EFENCED);
+		assert_int_equal(rs->r[k].offset, OFFLOG_OFFSET_INVALID);
+		assert_int_equal(rs->r[k].duplicate, 0);
+	}
+	assert_int_equal(leo_of(f->env, "t", 0), 1);
+	/* From then on its sends fail at once. */
+	offlog_message m = {NULL, 0, "v", 1, OFFLOG_TIMESTAMP_NOW, NULL, 0};
+	assert_code(offlog_producer_send(zombie, "t", 0, &m, NULL), OFFLOG_EFENCED);
+	assert_non_null(strstr(offlog_errmsg(), "fenced"));
+	assert_code(offlog_producer_send_sequenced(zombie, "t", 0, 1, &m, NULL), OFFLOG_EFENCED);
+
+	/* The newer one goes on from what the store holds. */
+	int64_t next;
+	assert_ok(offlog_producer_next_sequence(&next, fresh, "t", 0));
+	assert_int_equal(next, 1);
+	send_seq(fresh, 0, 0);
+	send_seq(fresh, 0, 1);
+	assert_ok(offlog_producer_flush(fresh, -1));
+	assert_int_equal(rs2->n, 2);
+	assert_int_equal(rs2->r[0].duplicate, 1);
+	assert_int_equal(rs2->r[0].offset, 0);
+	assert_ok(rs2->r[1].err);
+	assert_int_equal(rs2->r[1].duplicate, 0);
+	assert_int_equal(rs2->r[1].offset, 1);
+	assert_ok(offlog_producer_close(zombie, 0));
+	assert_ok(offlog_producer_close(fresh, 0));
+	assert_int_equal(leo_of(f->env, "t", 0), 2);
+	reports_free(rs);
+	reports_free(rs2);
+}
+
+/* A producer that resumes an id the store gave out finds that id's records
+ * and fences the instance still running with it. */
+static void test_resuming_a_store_given_id_finds_its_records_and_fences_the_zombie(void **state)
+{
+	fx *f = *state;
+	create_topic(f->env, "t", 1);
+	struct reports *rs = reports_new(), *rs2 = reports_new();
+	offlog_producer *zombie = producer(f->env, rs, idempotent);
+	uint64_t id;
+	assert_ok(offlog_producer_id(&id, zombie));
+	for (intptr_t i = 0; i < 5; i++)
+		send_str(zombie, "t", 0, NULL, "z", i);
+	assert_ok(offlog_producer_flush(zombie, -1));
+	fixed_id = id;
+	offlog_producer *p = producer(f->env, rs2, idempotent_fixed);
+	uint64_t again;
+	assert_ok(offlog_producer_id(&again, p));
+	assert_true(again == id);
+	for (int64_t s = 0; s < 5; s++)
+		send_seq(p, 0, s);
+	assert_ok(offlog_producer_flush(p, -1));
+	for (size_t k = 0; k < rs2->n; k++) {
+		assert_int_equal(rs2->r[k].duplicate, 1);
+		assert_int_equal(rs2->r[k].offset, rs->r[k].offset);
+	}
+	rs->n = 0;
+	send_str(zombie, "t", 0, NULL, "late", 5);
+	assert_ok(offlog_producer_close(zombie, 0));
+	assert_int_equal(rs->n, 1);
+	assert_int_equal(rs->r[0].err, OFFLOG_EFENCED);
+	assert_int_equal(leo_of(f->env, "t", 0), 5);
+	assert_ok(offlog_producer_close(p, 0));
+	reports_free(rs);
+	reports_free(rs2);
+}
+
+static void test_store_given_ids_never_meet_caller_chosen_ones(void **state)
+{
+	fx *f = *state;
+	create_topic(f->env, "t", 1);
+	struct reports *rs = reports_new();
+	/* An application's own id, as the example gateway's. */
+	fixed_id = 1;
+	offlog_producer *mine = producer(f->env, rs, idempotent_fixed);
+	send_seq(mine, 0, 0);
+	assert_ok(offlog_producer_flush(mine, -1));
+
+	/* New ids come from the store's range, in order, each once. */
+	uint64_t last = 0;
+	for (int i = 0; i < 3; i++) {
+		rs->n = 0;
+		offlog_producer *q = producer(f->env, rs, idempotent);
+		uint64_t id;
+		assert_ok(offlog_producer_id(&id, q));
+		assert_true(id >= OFFLOG_PRODUCER_ID_STORE_MIN);
+		assert_true(id > last);
+		last = id;
+		send_str(q, "t", 0, NULL, "anon", i);
+		assert_ok(offlog_producer_close(q, 0));
+		assert_int_equal(rs->n, 1);
+		assert_ok(rs->r[0].err);
+		assert_int_equal(rs->r[0].sequence, 0);
+		assert_int_equal(rs->r[0].duplicate, 0);
+	}
+	/* None of them fenced the application's producer. */
+	rs->n = 0;
+	send_seq(mine, 0, 1);
+	assert_ok(offlog_producer_close(mine, 0));
+	assert_int_equal(rs->n, 1);
+	assert_ok(rs->r[0].err);
+
+	fx_reopen(f, NULL);
+	offlog_producer *q = producer(f->env, rs, idempotent);
+	uint64_t id;
+	assert_ok(offlog_producer_id(&id, q));
+	assert_true(id > last);
+	assert_ok(offlog_producer_close(q, 0));
+
+	/* An id of the store's range it has not given out is refused. */
+	offlog_producer_options o;
+	offlog_producer *p = NULL;
+	offlog_producer_options_init(&o);
+	o.idempotent = 1;
+	uint64_t refused = id + 1;
+	o.producer_id = refused;
+	assert_code(offlog_producer_open(&p, f->env, &o), OFFLOG_EINVAL);
+	assert_null(p);
+	assert_non_null(strstr(offlog_errmsg(), "not handed out"));
+	o.producer_id = UINT64_MAX;
+	assert_code(offlog_producer_open(&p, f->env, &o), OFFLOG_EINVAL);
+	/* ... and the store still gives that id out in its turn. */
+	q = producer(f->env, rs, idempotent);
+	assert_ok(offlog_producer_id(&id, q));
+	assert_true(id == refused);
+	assert_ok(offlog_producer_close(q, 0));
+	/* One it gave out may be resumed. */
+	o.producer_id = last;
+	assert_ok(offlog_producer_open(&p, f->env, &o));
+	assert_ok(offlog_producer_close(p, 0));
+	reports_free(rs);
+}
+
+/* A store written before producer epochs and the split of the id ranges:
+ * ids were handed out 1, 2, ... and no epoch was stored. */
+static void test_store_of_the_earlier_layout_keeps_its_producer_ids(void **state)
+{
+	fx *f = *state;
+	create_topic(f->env, "t", 1);
+	struct reports *rs = reports_new();
+	fixed_id = 2;
+	offlog_producer *p = producer(f->env, rs, idempotent_fixed);
+	for (int64_t s = 0; s < 3; s++)
+		send_seq(p, 0, s);
+	assert_ok(offlog_producer_close(p, 0));
+	ol_txn t;
+	uint8_t k[8], next[8];
+	ol_be64(k, 2);
+	ol_be64(next, 3);
+	assert_ok(db_write_begin(&t, f->env));
+	assert_true(db_del(&t, T_PRODUCERS, k, 8) >= 0);
+	assert_ok(db_put(&t, T_META, "next_producer_id", 16, next, 8));
+	assert_ok(db_commit(&t));
+	fx_reopen(f, NULL);
+
+	/* The id it handed out resumes: its records are found. */
+	rs->n = 0;
+	p = producer(f->env, rs, idempotent_fixed);
+	for (int64_t s = 0; s < 4; s++)
+		send_seq(p, 0, s);
+	assert_ok(offlog_producer_flush(p, -1));
+	assert_int_equal(rs->n, 4);
+	for (size_t j = 0; j < 4; j++) {
+		assert_ok(rs->r[j].err);
+		assert_int_equal(rs->r[j].duplicate, j < 3);
+		assert_int_equal(rs->r[j].offset, (int64_t)j);
+	}
+	/* New ids are the store's range: 3 and below are never given again. */
+	offlog_producer *q = producer(f->env, rs, idempotent);
+	uint64_t id;
+	assert_ok(offlog_producer_id(&id, q));
+	assert_true(id == OFFLOG_PRODUCER_ID_STORE_MIN);
+	assert_ok(offlog_producer_close(q, 0));
+	/* The resumed producer was the newest with id 2: another open fences it. */
+	offlog_producer *r = producer(f->env, rs, idempotent_fixed);
+	rs->n = 0;
+	send_seq(p, 0, 4);
+	assert_ok(offlog_producer_close(p, 0));
+	assert_int_equal(rs->n, 1);
+	assert_int_equal(rs->r[0].err, OFFLOG_EFENCED);
+	assert_ok(offlog_producer_close(r, 0));
+	reports_free(rs);
+}
+
+/* A child gives its result on a pipe and ends by SIGKILL: ending by exit
+ * would have valgrind count the memory it inherited as its own leaks. */
+static _Noreturn void child_end(int fd, unsigned char result)
+{
+	if (write(fd, &result, 1) != 1)
+		_exit(9);
+	kill(getpid(), SIGKILL);
+	_exit(9);
+}
+
+static unsigned child_result(pid_t pid, int fd)
+{
+	unsigned char r = 0;
+	ssize_t n = read(fd, &r, 1);
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	if (n != 1)
+		fail_msg("the child ended without a result (status 0x%x; a call hung?)", status);
+	return r;
+}
+
+/* The child opens a producer with the parent's id when told to, says so,
+ * and waits to be told to end. */
+static void fencing_child(const char *path, int go, int done)
+{
+	alarm(30);   /* never outlives a parent that failed */
+	char c;
+	if (read(go, &c, 1) != 1)
+		_exit(2);
+	offlog_env *env;
+	offlog_producer *p;
+	offlog_producer_options o = OFFLOG_PRODUCER_OPTIONS_INIT;
+	o.idempotent = 1;
+	o.producer_id = 78;
+	if (offlog_open(&env, path, NULL) || offlog_producer_open(&p, env, &o))
+		_exit(3);
+	if (write(done, "o", 1) != 1 || read(go, &c, 1) != 1)
+		_exit(4);
+	child_end(done, offlog_producer_close(p, 0) || offlog_close(env) ? 5 : 0);
+}
+
+static void test_producer_in_another_process_fences_the_zombie(void **state)
+{
+	fx *f = *state;
+	create_topic(f->env, "t", 1);
+	assert_ok(offlog_close(f->env));
+	f->env = NULL;
+	int go[2], done[2];
+	assert_int_equal(pipe(go), 0);
+	assert_int_equal(pipe(done), 0);
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(go[1]);
+		close(done[0]);
+		fencing_child(f->path, go[0], done[1]);
+	}
+	close(go[0]);
+	close(done[1]);
+	assert_ok(offlog_open(&f->env, f->path, NULL));
+	struct reports *rs = reports_new();
+	fixed_id = 78;
+	offlog_producer *p = producer(f->env, rs, idempotent_fixed);
+	send_seq(p, 0, 0);
+	assert_ok(offlog_producer_flush(p, -1));
+	char c;
+	assert_int_equal(write(go[1], "g", 1), 1);
+	assert_int_equal(read(done[0], &c, 1), 1);
+	send_seq(p, 0, 1);
+	assert_ok(offlog_producer_flush(p, -1));
+	assert_int_equal(rs->n, 2);
+	assert_ok(rs->r[0].err);
+	assert_int_equal(rs->r[1].err, OFFLOG_EFENCED);
+	assert_int_equal(leo_of(f->env, "t", 0), 1);
+	assert_ok(offlog_producer_close(p, 0));
+	assert_int_equal(write(go[1], "e", 1), 1);
+	assert_int_equal(child_result(pid, done[0]), 0);
+	close(go[1]);
+	close(done[0]);
+	reports_free(rs);
+}
+
+/* ---- fork --------------------------------------------------------------- */
+
+/* In a child, a producer of the parent is refused at once and its close only
+ * frees memory; a new producer on the parent's store handle is refused. */
+static void test_producer_inherited_over_fork_is_refused_and_close_only_frees(void **state)
+{
+	fx *f = *state;
+	create_topic(f->env, "t", 1);
+	struct reports *rs = reports_new();
+	fixed_id = 5;
+	offlog_producer *p = producer(f->env, rs, idempotent_fixed);
+	send_seq(p, 0, 0);
+	assert_ok(offlog_producer_flush(p, -1));
+	int res[2];
+	assert_int_equal(pipe(res), 0);
+	pid_t pid = fork();
+	if (pid == 0) {
+		alarm(10);   /* a call that hangs fails the test instead of hanging it */
+		offlog_message m = {NULL, 0, "child", 5, OFFLOG_TIMESTAMP_NOW, NULL, 0};
+		offlog_producer *q = NULL;
+		uint64_t id;
+		int64_t seq;
+		int bad = 0;
+		bad |= (offlog_producer_send(p, "t", 0, &m, NULL) != OFFLOG_ESTATE) << 0;
+		bad |= (offlog_producer_send_sequenced(p, "t", 0, 1, &m, NULL) != OFFLOG_ESTATE) << 1;
+		bad |= (offlog_producer_flush(p, -1) != OFFLOG_ESTATE) << 2;
+		bad |= (offlog_producer_id(&id, p) != OFFLOG_ESTATE) << 3;
+		bad |= (offlog_producer_next_sequence(&seq, p, "t", 0) != OFFLOG_ESTATE) << 4;
+		bad |= (offlog_producer_open(&q, f->env, NULL) != OFFLOG_ESTATE || q) << 5;
+		bad |= (offlog_producer_close(p, 0) != 0) << 6;
+		bad |= (offlog_close(f->env) != 0) << 7;
+		free(rs);   /* this process's copy */
+		child_end(res[1], (unsigned char)bad);
+	}
+	close(res[1]);
+	assert_int_equal(child_result(pid, res[0]), 0);
+	close(res[0]);
+	/* The parent's producer goes on; nothing of the child's was written. */
+	send_seq(p, 0, 1);
+	assert_ok(offlog_producer_close(p, 0));
+	assert_int_equal(rs->n, 2);
+	assert_ok(rs->r[1].err);
+	assert_int_equal(rs->r[1].offset, 1);
+	assert_int_equal(leo_of(f->env, "t", 0), 2);
+	reports_free(rs);
+}
+
 /* ---- group commit ------------------------------------------------------- */
 
 struct appender {
@@ -677,6 +1013,12 @@ int main(void)
 		T(test_idempotent_producer_numbers_records_per_partition),
 		T(test_resend_of_a_stored_sequence_returns_the_original_offset),
 		T(test_idempotent_resend_after_kill9_returns_original_offsets),
+		T(test_newer_producer_with_the_same_id_fences_the_older),
+		T(test_resuming_a_store_given_id_finds_its_records_and_fences_the_zombie),
+		T(test_store_given_ids_never_meet_caller_chosen_ones),
+		T(test_store_of_the_earlier_layout_keeps_its_producer_ids),
+		T(test_producer_in_another_process_fences_the_zombie),
+		T(test_producer_inherited_over_fork_is_refused_and_close_only_frees),
 		T(test_group_commit_isolates_a_failing_append),
 		T(test_producer_options_are_checked),
 	};

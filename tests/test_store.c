@@ -7,6 +7,7 @@
 #include <lmdb.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -726,6 +727,236 @@ static void test_store_stat_counts_readers(void **state)
 	assert_int_equal(info.readers_used, before);
 }
 
+
+/* A transaction begun before fork() is the parent's: the child can neither
+ * add to it nor commit it (which would commit the parent's writes behind
+ * its back), and the parent's commit stands after a reopen. */
+static void test_child_cannot_use_or_commit_the_parents_transaction(void **state)
+{
+	fx *f = *state;
+	assert_ok(offlog_topic_create(f->env, "t", 1, NULL));
+	offlog_txn *x;
+	offlog_message m = {NULL, 0, "parent", 6, OFFLOG_TIMESTAMP_NOW, NULL, 0};
+	int64_t off = -1;
+	assert_ok(offlog_txn_begin(&x, f->env));
+	assert_ok(offlog_txn_append(&off, NULL, x, "t", 0, &m));
+	assert_int_equal(off, 0);
+	pid_t pid = fork();
+	if (pid == 0) {
+		alarm(10);
+		offlog_message cm = {NULL, 0, "child", 5, OFFLOG_TIMESTAMP_NOW, NULL, 0};
+		int rc1 = offlog_txn_append(NULL, NULL, x, "t", 0, &cm);
+		int rc2 = offlog_txn_commit(x);   /* refused, and frees the copy */
+		int rc3 = offlog_close(f->env);
+		_exit(rc1 == OFFLOG_ESTATE && rc2 == OFFLOG_ESTATE && rc3 == 0 ? 0 : 1);
+	}
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_ok(offlog_txn_commit(x));
+	assert_int_equal(append_str(f->env, "t", 0, NULL, "after"), 1);
+	fx_reopen(f, NULL);
+	assert_int_equal(leo_of(f->env, "t", 0), 2);
+	offlog_batch *b = NULL;
+	const offlog_record *r;
+	size_t n;
+	assert_ok(offlog_fetch(&b, f->env, "t", 0, 0, 10, 0));
+	assert_ok(offlog_batch_records(&r, &n, NULL, b));
+	assert_int_equal(n, 2);
+	assert_memory_equal(r[0].value, "parent", 6);
+	assert_memory_equal(r[1].value, "after", 5);
+	offlog_batch_free(b);
+}
+
+static atomic_bool churn_stop;
+
+static void *churn_main(void *arg)
+{
+	offlog_env *env = arg;
+	offlog_message m = {NULL, 0, "x", 1, OFFLOG_TIMESTAMP_NOW, NULL, 0};
+	while (!atomic_load(&churn_stop))
+		offlog_append(NULL, NULL, env, "t", 0, &m);
+	return NULL;
+}
+
+/* Forked while other threads hold the group commit's lock or lead a group:
+ * the child's calls on the inherited handle return at once (an append used
+ * to wait for ever for a leader that only the parent has). */
+static void test_child_forked_during_group_commits_gets_estate_at_once(void **state)
+{
+	fx *f = *state;
+	assert_ok(offlog_topic_create(f->env, "t", 1, NULL));
+	pthread_t th[2];
+	atomic_store(&churn_stop, false);
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(pthread_create(&th[i], NULL, churn_main, f->env), 0);
+	for (int round = 0; round < 30; round++) {
+		pid_t pid = fork();
+		if (pid == 0) {
+			alarm(5);   /* a hang fails the test instead of stopping it */
+			offlog_message m = {NULL, 0, "c", 1, OFFLOG_TIMESTAMP_NOW, NULL, 0};
+			int rc1 = offlog_append(NULL, NULL, f->env, "t", 0, &m);
+			int rc2 = offlog_flush(f->env);
+			int rc3 = offlog_maintain(f->env, 0, NULL);
+			offlog_txn *x = NULL;
+			int rc4 = offlog_txn_begin(&x, f->env);
+			int rc5 = offlog_close(f->env);
+			_exit(rc1 == OFFLOG_ESTATE && rc2 == OFFLOG_ESTATE && rc3 == OFFLOG_ESTATE &&
+			              rc4 == OFFLOG_ESTATE && rc5 == 0
+			          ? 0
+			          : 1);
+		}
+		int status;
+		assert_int_equal(waitpid(pid, &status, 0), pid);
+		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+			fail_msg("round %d: the child %s", round,
+			         WIFSIGNALED(status) ? "hung or crashed" : "got a wrong code");
+	}
+	atomic_store(&churn_stop, true);
+	for (int i = 0; i < 2; i++)
+		pthread_join(th[i], NULL);
+}
+
+/* A closed handle is refused, before its memory is touched: a second close
+ * and a call after close get OFFLOG_ESTATE. */
+static void test_closed_handle_is_refused(void **state)
+{
+	(void)state;
+	char *dir = temp_dir(), *path = mkpath(dir, "s");
+	offlog_env *env;
+	assert_ok(offlog_open(&env, path, NULL));
+	assert_ok(offlog_topic_create(env, "t", 1, NULL));
+	assert_ok(offlog_close(env));
+	assert_code(offlog_close(env), OFFLOG_ESTATE);
+	assert_non_null(strstr(offlog_errmsg(), "not an open store handle"));
+	offlog_message m = {NULL, 0, "x", 1, OFFLOG_TIMESTAMP_NOW, NULL, 0};
+	assert_code(offlog_append(NULL, NULL, env, "t", 0, &m), OFFLOG_ESTATE);
+	int64_t leo;
+	assert_code(offlog_watermarks_get(NULL, NULL, &leo, env, "t", 0), OFFLOG_ESTATE);
+	assert_code(offlog_topic_create(env, "u", 1, NULL), OFFLOG_ESTATE);
+	assert_code(offlog_flush(env), OFFLOG_ESTATE);
+	offlog_txn *x;
+	assert_code(offlog_txn_begin(&x, env), OFFLOG_ESTATE);
+	assert_code(offlog_store_reclaim_readers(NULL, NULL, NULL), OFFLOG_EINVAL);
+	free(path);
+	rm_rf(dir);
+	free(dir);
+}
+
+/* A map size beyond the address space is a bad option, not a shortage of
+ * memory; nothing is left on disk. */
+static void test_map_size_beyond_the_address_space_is_einval(void **state)
+{
+	(void)state;
+	char *dir = temp_dir(), *path = mkpath(dir, "s");
+	offlog_env *env = NULL;
+	offlog_options o = OFFLOG_OPTIONS_INIT;
+	o.map_size = UINT64_MAX;
+	assert_code(offlog_open(&env, path, &o), OFFLOG_EINVAL);
+	assert_null(env);
+	assert_int_equal(access(path, F_OK), -1);
+	o.map_size = (uint64_t)1 << 62;   /* fits size_t on 64-bit, no address space does */
+	assert_code(offlog_open(&env, path, &o), OFFLOG_EINVAL);
+	assert_non_null(strstr(offlog_errmsg(), "map_size"));
+	assert_int_equal(access(path, F_OK), -1);
+	free(path);
+	rm_rf(dir);
+	free(dir);
+}
+
+/* A child that opens the store, polls (holding a snapshot in a reader
+ * slot) and is killed. */
+static void killed_reader(const char *path)
+{
+	int p[2];
+	assert_int_equal(pipe(p), 0);
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(p[0]);
+		offlog_env *env;
+		offlog_options o = OFFLOG_OPTIONS_INIT;
+		o.max_readers = 8;
+		char ok = 'n';
+		if (offlog_open(&env, path, &o) == 0) {
+			offlog_batch *b = NULL;
+			if (offlog_fetch(&b, env, "t", 0, 0, 1, 0) == 0)
+				ok = 'y';
+		}
+		if (write(p[1], &ok, 1) != 1)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	close(p[1]);
+	char ok = 0;
+	assert_int_equal(read(p[0], &ok, 1), 1);
+	close(p[0]);
+	kill(pid, SIGKILL);
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	if (ok != 'y')
+		fail_msg("a reader process could not read: its slot was refused");
+}
+
+static off_t file_size(const char *dir, const char *name)
+{
+	char *p = mkpath(dir, name);
+	struct stat st;
+	assert_int_equal(stat(p, &st), 0);
+	free(p);
+	return st.st_size;
+}
+
+/* Reader processes killed while holding a snapshot, beside a long-lived
+ * writer: their slots are reclaimed, so neither the reader table fills nor
+ * the file grows with the writer's append-and-delete churn. */
+static void test_dead_readers_are_reclaimed_beside_a_long_lived_writer(void **state)
+{
+	(void)state;
+	char *dir = temp_dir(), *path = mkpath(dir, "s");
+	offlog_env *env;
+	offlog_options o = OFFLOG_OPTIONS_INIT;
+	o.max_readers = 8;
+	assert_ok(offlog_open(&env, path, &o));
+	assert_ok(offlog_topic_create(env, "t", 1, NULL));
+	static char big[8192];
+	memset(big, 'v', sizeof big);
+	offlog_message m = {NULL, 0, big, sizeof big, OFFLOG_TIMESTAMP_NOW, NULL, 0};
+	int64_t off;
+	assert_ok(offlog_append(&off, NULL, env, "t", 0, &m));
+	/* Three times the reader table: without reclaiming, the slots run out. */
+	for (int i = 0; i < 24; i++)
+		killed_reader(path);
+	offlog_batch *b = NULL;
+	assert_ok(offlog_fetch(&b, env, "t", 0, 0, 1, 0));
+	offlog_batch_free(b);
+
+	/* One more dies holding the oldest snapshot; then the writer churns. */
+	killed_reader(path);
+	off_t before = file_size(path, "data.mdb");
+	for (int i = 0; i < 1500; i++) {
+		assert_ok(offlog_append(&off, NULL, env, "t", 0, &m));
+		int64_t low;
+		assert_ok(offlog_delete_records(&low, env, "t", 0, off));
+		if (i % 100 == 0)
+			assert_ok(offlog_maintain(env, 0, NULL));
+	}
+	off_t after = file_size(path, "data.mdb");
+	/* 12 MB went through; with the dead slot kept the file would hold it. */
+	if (after > before + ((off_t)2 << 20))
+		fail_msg("data.mdb grew from %lld to %lld bytes", (long long)before, (long long)after);
+	uint32_t now;
+	uint64_t total;
+	assert_ok(offlog_store_reclaim_readers(env, &now, &total));
+	assert_int_equal(now, 0);
+	assert_true(total >= 1);
+	assert_ok(offlog_close(env));
+	free(path);
+	rm_rf(dir);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -763,6 +994,13 @@ int main(void)
 		cmocka_unit_test(test_version_matches_header),
 		cmocka_unit_test_setup_teardown(test_handle_used_after_fork_is_refused, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_store_stat_counts_readers, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_child_cannot_use_or_commit_the_parents_transaction,
+		                                fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_child_forked_during_group_commits_gets_estate_at_once,
+		                                fx_setup, fx_teardown),
+		cmocka_unit_test(test_closed_handle_is_refused),
+		cmocka_unit_test(test_map_size_beyond_the_address_space_is_einval),
+		cmocka_unit_test(test_dead_readers_are_reclaimed_beside_a_long_lived_writer),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -63,7 +63,10 @@ int cmd_stats(int argc, char **argv)
 	char **topics = NULL, **groups = NULL;
 	size_t nt = 0, ng = 0;
 	int64_t parts = 0, records = 0, bytes = 0;
-	int r = offlog_store_stat(&si, env);
+	uint64_t reclaimed = 0;   /* dead processes' reader slots, freed at open or now */
+	int r = offlog_store_reclaim_readers(env, NULL, &reclaimed);
+	if (r == 0)
+		r = offlog_store_stat(&si, env);
 	if (r == 0)
 		r = offlog_topic_list(&topics, &nt, env);
 	if (r == 0)
@@ -94,11 +97,13 @@ int cmd_stats(int argc, char **argv)
 			cli_json_cstr(stdout, cli_dir);
 			printf(",\"files\":{\"data.mdb\":%lld,\"lock.mdb\":%lld,\"offlog.wake\":%lld},"
 			       "\"map_size\":%llu,\"map_used\":%llu,\"page_size\":%u,\"readers_used\":%u,"
-			       "\"max_readers\":%u,\"format_version\":%u,\"topics\":%zu,\"partitions\":%lld,"
+			       "\"max_readers\":%u,\"readers_reclaimed\":%llu,\"format_version\":%u,"
+			       "\"topics\":%zu,\"partitions\":%lld,"
 			       "\"records\":%lld,\"record_bytes\":%lld,\"groups\":%zu}\n",
 			       (long long)data, (long long)lock, (long long)wake,
 			       (unsigned long long)si.map_size, (unsigned long long)si.map_used,
-			       si.page_size, si.readers_used, si.max_readers, si.format_version, nt,
+			       si.page_size, si.readers_used, si.max_readers, (unsigned long long)reclaimed,
+			       si.format_version, nt,
 			       (long long)parts, (long long)records, (long long)bytes, ng);
 		} else {
 			printf("store           %s\n", cli_dir);
@@ -108,8 +113,8 @@ int cmd_stats(int argc, char **argv)
 			printf("map size        %llu bytes\n", (unsigned long long)si.map_size);
 			printf("map used        %llu bytes (%.1f%%)\n", (unsigned long long)si.map_used, use);
 			printf("page size       %u\n", si.page_size);
-			printf("readers         %u of %u slots in use\n",
-			       si.readers_used, si.max_readers);
+			printf("readers         %u of %u slots in use; %llu of dead processes freed\n",
+			       si.readers_used, si.max_readers, (unsigned long long)reclaimed);
 			printf("format version  %u\n", si.format_version);
 			printf("durability      %s (of this handle)\n",
 			       si.durability >= 0 && si.durability <= 2 ? dur[si.durability] : "?");
@@ -445,8 +450,14 @@ int cmd_check(int argc, char **argv)
 		return rc < 0 ? CLI_OK : rc;
 	}
 	offlog_env *env;
-	/* First the data file's structure, every page read and checked. */
+	/* First the open's check: every page of the data file read and checked,
+	 * then whether the tables agree with each other. */
 	if ((rc = cli_open_flags(&env, false, true, OFFLOG_OPEN_VERIFY)) != 0) {
+		if (json) {
+			printf("{\"ok\":false,\"errors\":[");
+			cli_json_cstr(stdout, offlog_errmsg());
+			printf("],\"notes\":[]}\n");
+		}
 		cli_args_free(&a);
 		return rc;
 	}

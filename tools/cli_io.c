@@ -563,6 +563,26 @@ static int parse_start(consume_state *s, const char *v)
 	return CLI_OK;
 }
 
+/* -f, -K and --json each say how to print a record: one of them at most
+ * (repeated, the last one), rather than a silent precedence. */
+static int one_output_form(const cli_args *a)
+{
+	int first = 0;
+	for (size_t i = 0; i < a->nopts; i++) {
+		int id = a->ids[i];
+		if (id != C_FORMAT && id != P_KEYSEP && id != C_JSON)
+			continue;
+		if (first && first != id) {
+			const char *x = first == C_FORMAT ? "-f" : first == P_KEYSEP ? "-K" : "--json";
+			const char *y = id == C_FORMAT ? "-f" : id == P_KEYSEP ? "-K" : "--json";
+			return cli_usage("consume: %s and %s both choose the output: give one of -f, -K "
+			                 "and --json", x, y);
+		}
+		first = id;
+	}
+	return CLI_OK;
+}
+
 /* "%k<SEP>%s\n" with SEP's own % and \ escaped. */
 static char *keysep_format(const char *sep)
 {
@@ -626,6 +646,8 @@ int cmd_consume(int argc, char **argv)
 			break;
 		}
 	}
+	if (rc == 0)
+		rc = one_output_form(&a);
 	if (rc == 0 && a.npos != 1)
 		rc = cli_usage("consume: expected one TOPIC");
 	if (rc == 0)

@@ -36,32 +36,53 @@ typedef struct config {
 	bool changed;
 } config;
 
-static void config_set_groups(config *c, const char *list)
+static void config_clear_groups(config *c)
 {
 	for (size_t i = 0; i < c->ngroups; i++)
 		free(c->groups[i]);
 	free(c->groups);
 	c->groups = NULL;
 	c->ngroups = 0;
-	for (const char *p = list; *p;) {
-		const char *comma = strchr(p, ',');
-		size_t len = comma ? (size_t)(comma - p) : strlen(p);
-		if (len) {
-			c->groups = cli_xrealloc(c->groups, (c->ngroups + 1) * sizeof *c->groups);
-			char *g = cli_xmalloc(len + 1);
-			memcpy(g, p, len);
-			g[len] = 0;
-			c->groups[c->ngroups++] = g;
-		}
-		p += len + (comma != NULL);
-	}
+	c->cfg.protected_groups = NULL;
+	c->cfg.protected_group_count = 0;
+}
+
+static void config_add_group(config *c, const char *g, size_t len)
+{
+	c->groups = cli_xrealloc(c->groups, (c->ngroups + 1) * sizeof *c->groups);
+	char *copy = cli_xmalloc(len + 1);
+	memcpy(copy, g, len);
+	copy[len] = 0;
+	c->groups[c->ngroups++] = copy;
 	c->cfg.protected_groups = (const char *const *)c->groups;
 	c->cfg.protected_group_count = c->ngroups;
 }
 
+/* A comma list of group ids; "" is none. An empty element (",,", "a,")
+ * is a usage error: it is a typo more often than a wish. */
+static int config_set_groups(config *c, const char *list)
+{
+	config_clear_groups(c);
+	if (!*list)
+		return CLI_OK;
+	for (const char *p = list;;) {
+		const char *comma = strchr(p, ',');
+		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+		if (len == 0) {
+			config_clear_groups(c);
+			return cli_usage("protected.groups: '%s' has an empty group id (give G1,G2,... or "
+			                 "'' for none)", list);
+		}
+		config_add_group(c, p, len);
+		if (!comma)
+			return CLI_OK;
+		p = comma + 1;
+	}
+}
+
 static void config_free(config *c)
 {
-	config_set_groups(c, "");
+	config_clear_groups(c);
 }
 
 static int parse_ms(int64_t *out, const char *v)
@@ -126,7 +147,7 @@ static int config_set(config *c, const char *key, const char *value)
 		else
 			c->cfg.max_message_bytes = (int32_t)v;
 	} else if (!strcmp(k, "protected.groups")) {
-		config_set_groups(c, value ? value : "");
+		return config_set_groups(c, value ? value : "");
 	} else {
 		return cli_usage("unknown config key '%s' (retention.ms, retention.bytes, cleanup.policy, "
 		                 "delete.retention.ms, max.message.bytes, protected.groups)", key);
@@ -436,18 +457,12 @@ static int topics_alter(const cli_args *a)
 	/* The call replaces the whole configuration: start from the current one. */
 	config c = {ti->config, NULL, 0, false};
 	c.cfg.version = OFFLOG_TOPIC_CONFIG_VERSION;
-	char *list = NULL;
-	size_t len = 0;
+	c.cfg.protected_groups = NULL;
+	c.cfg.protected_group_count = 0;
 	for (size_t i = 0; i < ti->config.protected_group_count; i++) {
-		size_t k = strlen(ti->config.protected_groups[i]);
-		list = cli_xrealloc(list, len + k + 2);
-		memcpy(list + len, ti->config.protected_groups[i], k);
-		len += k;
-		list[len++] = ',';
-		list[len] = 0;
+		const char *g = ti->config.protected_groups[i];
+		config_add_group(&c, g, strlen(g));
 	}
-	config_set_groups(&c, list ? list : "");
-	free(list);
 	offlog_topic_info_free(ti);
 	if ((rc = config_apply(&c, a)) == 0 && !c.changed)
 		rc = cli_usage("topics alter: nothing to change (give --config KEY=VALUE)");

@@ -125,10 +125,14 @@ static const struct {
 	{"check",
 	 "usage: offlog check [--json]\n"
 	 "\n"
-	 "Reads every partition and verifies: log start <= high watermark <= log end,\n"
-	 "offsets strictly increasing and within the watermarks, record counts, headers,\n"
-	 "and every group's committed offsets within [log start, log end]. Exit status 1\n"
-	 "with a report when something is wrong.\n"},
+	 "Opens the store with OFFLOG_OPEN_VERIFY: every page of the data file is read and\n"
+	 "checked, then the tables against each other (every topic with its id and partition\n"
+	 "states; every record, time index entry, committed offset and producer state in a\n"
+	 "partition that exists, below its log end; record counts and bytes). Then reads\n"
+	 "every partition through the API: log start <= high watermark <= log end, offsets\n"
+	 "strictly increasing and within the watermarks, record counts, headers, and every\n"
+	 "group's committed offsets within [log start, log end]. Exit status 1 with a report\n"
+	 "when something is wrong.\n"},
 };
 
 void cli_help(FILE *f, const char *cmd)
