@@ -977,7 +977,8 @@ static void op_offsets_for_times(input *in)
 	check_entries("offsets_for_times entry", rc, po, n);
 	for (size_t i = 0; i < n; i++)
 		if (po[i].err == 0)
-			expect(po[i].offset >= 0, "offset for a time is an offset");
+			expect(po[i].offset >= 0 || po[i].offset == OFFLOG_OFFSET_END,
+			       "offset for a time is an offset, or END");
 }
 
 static void op_delete_records(input *in)

@@ -147,6 +147,18 @@ OFFLOG_API const char *offlog_errmsg(void);
 #define OFFLOG_OFFSET_STORED (-1000)   /* the group's committed offset */
 #define OFFLOG_OFFSET_INVALID (-1001)  /* no offset (e.g. nothing committed) */
 
+/* Tail offsets, librdkafka's RD_KAFKA_OFFSET_TAIL(n): n records before the
+ * end, resolved when used as max(log start, end - n), where end is the end
+ * a consumer reads to (the high watermark, or the log end offset with
+ * OFFLOG_ISOLATION_COMMITTED). n is 0 (the end) to
+ * INT64_MAX + OFFLOG_OFFSET_TAIL_BASE (a larger n would overflow).
+ * Every offset at or below OFFLOG_OFFSET_TAIL_BASE is a tail offset. The
+ * count is of offsets: where compaction or retention left gaps inside the
+ * last n offsets, fewer than n records follow. Accepted by
+ * offlog_consumer_seek(). */
+#define OFFLOG_OFFSET_TAIL_BASE (-2000)
+#define OFFLOG_OFFSET_TAIL(n) (OFFLOG_OFFSET_TAIL_BASE - (n))
+
 /* Partition argument meaning "choose for me": by the key with Kafka's murmur2
  * partitioner when the record has a key, round-robin when it has none. */
 #define OFFLOG_PARTITION_ANY (-1)
@@ -790,9 +802,11 @@ typedef struct offlog_batch offlog_batch;
  * record when offset falls in a gap), up to the high watermark, at most
  * max_records records (0 = 500) and about max_bytes bytes of keys, values and
  * headers (0 = 1 MiB; the first record is returned even if larger).
- * offset may be OFFLOG_OFFSET_BEGINNING. An offset below log start or beyond
- * the log end offset is OFFLOG_ERANGE, with the valid range in the detail;
- * an offset at or past the high watermark gives an empty batch.
+ * offset may be OFFLOG_OFFSET_BEGINNING, or OFFLOG_OFFSET_END (the high
+ * watermark: an empty batch whose next offset is the high watermark; the
+ * answer of a time lookup with no such record). An offset below log start
+ * or beyond the log end offset is OFFLOG_ERANGE, with the valid range in
+ * the detail; an offset at or past the high watermark gives an empty batch.
  *
  * *batch owns the records and holds a read snapshot (which keeps old pages
  * of the store from being reused). Pass *batch = NULL to get a new batch, or
@@ -827,14 +841,54 @@ typedef struct offlog_partition_offset {
 	int err;              /* out: 0 or the OFFLOG_E* code of this entry */
 } offlog_partition_offset;
 
-/* Kafka's offsetsForTimes. On input each entry's `offset` holds a timestamp
- * in ms; on output it holds the earliest offset whose timestamp is >= that
- * timestamp, or the high watermark when there is none. Correct when producer
- * timestamps are not monotonic; O(log n) through the time index. As in
- * Kafka's ListOffsets, the timestamp -2 (OFFLOG_OFFSET_BEGINNING) asks for
- * the log start offset and -1 (OFFLOG_OFFSET_END) for the high watermark;
- * other negative timestamps are OFFLOG_EINVAL.
- * Entries that fail get their `err` set and the call returns the first error. */
+#define OFFLOG_PARTITION_TIME_VERSION 1
+
+/* One entry of offlog_offsets_for_times_v2(): the timestamp asked about and
+ * the offset found, each in a field of its own. Fields are only ever added
+ * at the end; `version` says which the caller knows, and so the size of
+ * every entry: all entries of one list carry the same version (an entry
+ * whose version differs from the first's fails with OFFLOG_EINVAL). */
+typedef struct offlog_partition_time {
+	unsigned int version;     /* OFFLOG_PARTITION_TIME_VERSION */
+	const char *topic;
+	int32_t partition;
+	int64_t timestamp;        /* in: ms since the epoch (>= 0), or OFFLOG_OFFSET_BEGINNING
+	                             / OFFLOG_OFFSET_END as in Kafka's ListOffsets */
+	int64_t offset;           /* out: the earliest readable offset whose timestamp is >=
+	                             `timestamp`, or OFFLOG_OFFSET_END when there is none; for
+	                             BEGINNING / END: the log start / the high watermark */
+	int64_t record_timestamp; /* out: the timestamp of the record at `offset` (Kafka's
+	                             OffsetAndTimestamp), or -1 when no record was looked up:
+	                             offset END, or a BEGINNING / END query */
+	int err;                  /* out: 0 or the OFFLOG_E* code of this entry */
+} offlog_partition_time;
+
+/* An entry asking about `timestamp` on topic/partition, outputs unset. */
+#define OFFLOG_PARTITION_TIME_INIT(topic, partition, timestamp) \
+	{ OFFLOG_PARTITION_TIME_VERSION, (topic), (partition), (timestamp), OFFLOG_OFFSET_INVALID, \
+	  -1, 0 }
+
+/* Kafka's offsetsForTimes: for each entry, the earliest offset below the
+ * high watermark whose record has a timestamp >= the entry's `timestamp`.
+ * When no readable record has one (the timestamp is later than every
+ * record's, or the partition is empty) the answer is OFFLOG_OFFSET_END, as
+ * Kafka answers null and librdkafka -1: seeking to it, or fetching from it,
+ * means the end. Correct when producer timestamps are not monotonic;
+ * O(log n) through the time index. As in Kafka's ListOffsets, the timestamp
+ * -2 (OFFLOG_OFFSET_BEGINNING) asks for the log start offset and -1
+ * (OFFLOG_OFFSET_END) for the high watermark, as numbers; other negative
+ * timestamps are OFFLOG_EINVAL. All entries are answered from one snapshot.
+ * Entries that fail get their `err` set and the call returns the first
+ * error. Errors: OFFLOG_EINVAL (NULL list with a count, a version not
+ * supported: nothing is written then), OFFLOG_ENOTOPIC, OFFLOG_ENOPART. */
+OFFLOG_API int offlog_offsets_for_times_v2(offlog_env *env, offlog_partition_time *list,
+                                           size_t count);
+
+/* The older form of offlog_offsets_for_times_v2(), kept for the callers
+ * built against it: on input each entry's `offset` holds the timestamp, and
+ * on output the answer, the same as offlog_offsets_for_times_v2()'s
+ * (OFFLOG_OFFSET_END when no record is at or after the timestamp);
+ * `metadata` is not used. */
 OFFLOG_API int offlog_offsets_for_times(offlog_env *env, offlog_partition_offset *list,
                                         size_t count);
 
@@ -899,8 +953,10 @@ enum offlog_isolation {
 
 /* How a group's partitions are shared among its members (subscribe). */
 enum offlog_assignor {
-	OFFLOG_ASSIGNOR_RANGE = 0,      /* per topic, contiguous ranges; Kafka's RangeAssignor */
-	OFFLOG_ASSIGNOR_ROUNDROBIN = 1, /* all partitions dealt in turn; RoundRobinAssignor */
+	OFFLOG_ASSIGNOR_RANGE = 0,      /* per topic, contiguous ranges; Kafka's RangeAssignor
+	                                   (eager: see offlog_consumer_subscribe) */
+	OFFLOG_ASSIGNOR_ROUNDROBIN = 1, /* all partitions dealt in turn; RoundRobinAssignor
+	                                   (eager) */
 	OFFLOG_ASSIGNOR_COOPERATIVE_STICKY = 2 /* balanced, partitions stay where they are: only
 	                                          the moved ones are revoked */
 };
@@ -909,7 +965,24 @@ enum offlog_assignor {
  * offlog_consumer_poll(), offlog_consumer_unsubscribe() or close. The array
  * is valid during the call. The consumer may be used in the callback (commit,
  * position, seek), except for poll, assign, subscribe, unsubscribe and close
- * (OFFLOG_ESTATE). */
+ * (OFFLOG_ESTATE).
+ *
+ * The three callbacks of offlog_consumer_options (on_assigned, on_revoked,
+ * on_lost) have this one type and share one opaque pointer
+ * (rebalance_opaque). Which event a call reports is told by which function
+ * is called, not by an argument: give each field its own function. To
+ * handle the events in one place, let three small functions pass the
+ * event on:
+ *
+ *     enum app_event { APP_ASSIGNED, APP_REVOKED, APP_LOST };
+ *     static void app_rebalance(struct app *a, enum app_event ev, offlog_consumer *c,
+ *                               const offlog_topic_partition *tps, size_t n);
+ *     static void app_assigned(void *o, offlog_consumer *c,
+ *                              const offlog_topic_partition *tps, size_t n)
+ *     { app_rebalance(o, APP_ASSIGNED, c, tps, n); }
+ *     (app_revoked and app_lost alike)
+ *     opts.on_assigned = app_assigned; opts.on_revoked = app_revoked;
+ *     opts.on_lost = app_lost; opts.rebalance_opaque = &app; */
 typedef void (*offlog_rebalance_cb)(void *opaque, offlog_consumer *consumer,
                                     const offlog_topic_partition *partitions, size_t count);
 
@@ -947,11 +1020,13 @@ typedef struct offlog_consumer_options {
 	                                     A second member joining with the same id takes
 	                                     over; the first is fenced: its poll and commits
 	                                     fail with OFFLOG_EFENCED from then on */
-	offlog_rebalance_cb on_assigned;  /* partitions this member now owns */
+	offlog_rebalance_cb on_assigned;  /* partitions this member now owns (eager assignors:
+	                                     its whole assignment, once per generation) */
 	offlog_rebalance_cb on_revoked;   /* partitions it gives up (commits still allowed) */
 	offlog_rebalance_cb on_lost;      /* partitions it lost without revoking them: it was
 	                                     removed from the group; commits are fenced */
-	void *rebalance_opaque;           /* first argument of the three callbacks */
+	void *rebalance_opaque;           /* first argument of the three callbacks; how to
+	                                     tell them apart: see offlog_rebalance_cb */
 	offlog_records_lost_cb on_records_lost; /* NULL: not reported */
 	void *records_lost_opaque;        /* its first argument */
 } offlog_consumer_options;
@@ -990,11 +1065,18 @@ OFFLOG_API int offlog_consumer_open(offlog_consumer **consumer, offlog_env *env,
 OFFLOG_API int offlog_consumer_close(offlog_consumer *consumer);
 
 /* Replace the assignment with `count` partitions (manual assignment, as
- * Kafka's assign(); OFFLOG_ESTATE while subscribed). Positions start unknown: the first poll starts at the
- * committed offset or, without one, where the reset policy says. With
- * auto-commit the old assignment's positions are committed first.
- * count 0 unassigns everything. Errors: OFFLOG_ENOTOPIC, OFFLOG_ENOPART,
- * OFFLOG_EINVAL (a duplicate entry), OFFLOG_ESTATE (from a callback). */
+ * Kafka's assign(); OFFLOG_ESTATE while subscribed). A partition that was
+ * assigned before and stays assigned keeps its position and its paused
+ * state, as in Kafka: progress not yet committed is not read again. A
+ * partition new to the assignment starts unknown: the first poll starts at
+ * the committed offset or, without one, where the reset policy says (to
+ * start elsewhere, seek after assigning: offlog_topic_partition carries no
+ * offset; OFFLOG_OFFSET_TAIL(n) for the last n). One given up is forgotten:
+ * assigned again later, it starts unknown. With auto-commit the old
+ * assignment's positions are committed first. count 0 unassigns
+ * everything. Errors: OFFLOG_ENOTOPIC, OFFLOG_ENOPART, OFFLOG_EINVAL (a
+ * duplicate entry), OFFLOG_ESTATE (from a callback); the assignment is then
+ * unchanged. */
 OFFLOG_API int offlog_consumer_assign(offlog_consumer *consumer,
                                       const offlog_topic_partition *partitions, size_t count);
 
@@ -1041,16 +1123,20 @@ OFFLOG_API int offlog_consumer_position(int64_t *offset, offlog_consumer *consum
 
 /* Set the position of an assigned partition. offset is an absolute offset
  * (>= 0; if out of range, the next poll applies the reset policy),
- * OFFLOG_OFFSET_BEGINNING, OFFLOG_OFFSET_END or OFFLOG_OFFSET_STORED (the
- * committed offset, else the reset policy). Never changes the committed
- * offset. Here and in the reset policy "end" and "latest" mean the end the
- * consumer reads to: the high watermark, or the log end offset with
- * OFFLOG_ISOLATION_COMMITTED. */
+ * OFFLOG_OFFSET_BEGINNING, OFFLOG_OFFSET_END, OFFLOG_OFFSET_TAIL(n) (n
+ * records before the end, at most back to the log start; resolved now) or
+ * OFFLOG_OFFSET_STORED (the committed offset, else the reset policy). Never
+ * changes the committed offset. Here and in the reset policy "end" and
+ * "latest" mean the end the consumer reads to: the high watermark, or the
+ * log end offset with OFFLOG_ISOLATION_COMMITTED. Errors: OFFLOG_ESTATE
+ * (not assigned), OFFLOG_EOFFSET (another negative offset), and for
+ * BEGINNING, END and TAIL OFFLOG_ENOTOPIC / OFFLOG_ENOPART. */
 OFFLOG_API int offlog_consumer_seek(offlog_consumer *consumer, const char *topic,
                                     int32_t partition, int64_t offset);
 
-/* Seek to the earliest offset whose timestamp is >= timestamp_ms (the high
- * watermark if none). timestamp_ms < 0 is OFFLOG_EINVAL. */
+/* Seek to the earliest offset whose timestamp is >= timestamp_ms; when no
+ * record has one (the time lookup's answer is OFFLOG_OFFSET_END), to the end
+ * (as for offlog_consumer_seek()). timestamp_ms < 0 is OFFLOG_EINVAL. */
 OFFLOG_API int offlog_consumer_seek_timestamp(offlog_consumer *consumer, const char *topic,
                                               int32_t partition, int64_t timestamp_ms);
 
@@ -1146,6 +1232,31 @@ OFFLOG_API int offlog_consumer_lag(int64_t *lag, int64_t *position_lag,
  * the reset policy. A topic that does not exist yet is assigned once it is
  * created (noticed at the next heartbeat), as are partitions added later.
  *
+ * Rebalances. The eager assignors (range, round-robin) keep the barrier of
+ * Kafka's eager protocol: in each rebalance every member first gives up
+ * every partition it owns (on_revoked, after the auto-commit), and no member
+ * takes a partition of the new generation before every member has done so
+ * or was removed; then each member takes its whole new assignment at once,
+ * in one on_assigned per generation. A member owning nothing has nothing to
+ * give up and holds no one up. While a member waits at the barrier it owns
+ * nothing and its polls return no records (a poll waits up to its timeout
+ * and goes on as soon as the barrier is passed); it keeps heartbeating. A
+ * member that does not give up its partitions (killed, or not polling)
+ * holds the group up until it is removed, after session_timeout_ms or
+ * max_poll_interval_ms; a new generation then starts without it. A
+ * partition a member is given again after giving it up starts at the
+ * committed offset: commit in on_revoked, or use auto-commit, to go on
+ * where it was. With cooperative-sticky, a member gives up only the
+ * partitions that move and reads the others on; it takes each new partition
+ * as soon as its previous owner gave it up (an on_assigned each time).
+ *
+ * A member that takes over the partitions of a removed member gets them in
+ * one on_assigned, at the generation that gives them (with an eager
+ * assignor after it gave up what it owned, as in every rebalance): a
+ * generation that starts while the member catches up is caught up with in
+ * the same poll, and no partition is taken, given up and taken again: the
+ * takeover delivers no record twice.
+ *
  * While subscribed, a background thread of the consumer heartbeats;
  * members not heard from for session_timeout_ms, or not polling for
  * max_poll_interval_ms, are removed by the others, and their partitions
@@ -1164,10 +1275,15 @@ OFFLOG_API int offlog_consumer_subscribe(offlog_consumer *consumer, const char *
  * nothing to do. OFFLOG_ESTATE from a callback. */
 OFFLOG_API int offlog_consumer_unsubscribe(offlog_consumer *consumer);
 
-/* The member id ("" when not subscribed) and the generation of the group
- * the member last synchronised with (-1 when not subscribed). The string is
- * owned by the consumer and valid until it next changes (poll,
- * subscribe, unsubscribe) or close. Either pointer may be NULL. */
+/* The member id ("" when not subscribed) and the generation whose
+ * assignment the member holds: it moves on when the member takes its
+ * assignment of a newer generation (with cooperative-sticky: once it gave
+ * up what moves), so on_assigned sees the generation it gives and
+ * on_revoked the one whose partitions are given up; a member waiting at
+ * the eager barrier still reports the previous one. -1 when not subscribed,
+ * and after (re)joining until its first assignment. The string is owned by
+ * the consumer and valid until it next changes (poll, subscribe,
+ * unsubscribe) or close. Either pointer may be NULL. */
 OFFLOG_API int offlog_consumer_member(const char **member_id, int64_t *generation,
                                       offlog_consumer *consumer);
 
@@ -1288,9 +1404,33 @@ OFFLOG_API int offlog_txn_append(int64_t *offset, int32_t *partition_out, offlog
                                  const offlog_message *msg);
 
 /* Commit offsets for `group` inside the transaction (rules as in
- * offlog_consumer_commit_offsets()). */
+ * offlog_consumer_commit_offsets()). Unfenced: a group name is all it
+ * checks, so a zombie (a member removed from the group while its work was
+ * under way, its partitions given to another) can move the group's offsets
+ * through it. A member of a group commits with
+ * offlog_txn_commit_offsets_member() or offlog_txn_commit_consumer()
+ * instead; this form is for consumers of manually assigned partitions. */
 OFFLOG_API int offlog_txn_commit_offsets(offlog_txn *txn, const char *group,
                                          offlog_partition_offset *offsets, size_t count);
+
+/* Commit offsets for `group` inside the transaction in the name of one
+ * member of the group, fenced as offlog_txn_commit_consumer() is (Kafka's
+ * sendOffsetsToTransaction() with the consumer's group metadata): for when
+ * the consumer is not at hand, in another thread or process. member_id and
+ * generation are what offlog_consumer_member() tells the member's consumer
+ * (copy the id: the consumer's string changes). OFFLOG_EFENCED, every
+ * entry's `err` set, when that member is no longer in the group (removed
+ * after its session timed out or it stopped polling, or closed), holds
+ * another generation (it caught up with a rebalance since), or does not own
+ * one of the partitions. Other rules as in offlog_txn_commit_offsets().
+ * count 0 commits nothing and only checks the member. A call that fails
+ * writes nothing and leaves the transaction usable. Errors: OFFLOG_EINVAL
+ * (member_id NULL, empty or longer than any member id; generation < -1),
+ * OFFLOG_ENAME, OFFLOG_EFENCED, and those of offlog_txn_commit_offsets(). */
+OFFLOG_API int offlog_txn_commit_offsets_member(offlog_txn *txn, const char *group,
+                                                const char *member_id, int64_t generation,
+                                                offlog_partition_offset *offsets,
+                                                size_t count);
 
 /* Commit the consumer's current positions for its group inside the
  * transaction (which positions: as offlog_consumer_commit()): the

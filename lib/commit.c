@@ -127,6 +127,53 @@ int commit_write_list(ol_txn *t, const char *group, offlog_partition_offset *lis
 	return 0;
 }
 
+/* Kafka's ILLEGAL_GENERATION: the member caught up with a rebalance since
+ * the identity was taken, or is gone (UNKNOWN_MEMBER_ID). */
+static int fence_generation(ol_txn *t, const char *group, const char *member, int64_t generation)
+{
+	ol_member me;
+	int rc = member_get(t, group, member, &me);
+	if (rc == 1)
+		return ol_err(OFFLOG_EFENCED, "member %s is no longer in group %s", member, group);
+	if (rc)
+		return rc;
+	if (me.generation != generation)
+		rc = ol_err(OFFLOG_EFENCED, "member %s of group %s holds generation %lld, not %lld", member,
+		            group, (long long)me.generation, (long long)generation);
+	member_free(&me);
+	return rc;
+}
+
+int commit_fence(ol_txn *t, const char *group, const char *member, int64_t generation,
+                 offlog_partition_offset *list, size_t count)
+{
+	ol_tp *tps = malloc((count ? count : 1) * sizeof *tps);
+	if (!tps)
+		return ol_err(OFFLOG_ENOMEM, "commit: out of memory");
+	int rc = 0;
+	for (size_t i = 0; i < count; i++)
+		list[i].err = 0;
+	for (size_t i = 0; i < count && rc == 0; i++) {
+		ol_topic tp;
+		if ((rc = topic_get_part(t, list[i].topic, list[i].partition, &tp)) != 0)
+			list[i].err = rc;
+		else
+			tps[i] = (ol_tp){tp.id, list[i].partition};
+	}
+	if (rc) {   /* an entry's own error */
+		free(tps);
+		return rc;
+	}
+	if (generation != OL_GENERATION_ANY)
+		rc = fence_generation(t, group, member, generation);
+	if (rc == 0)
+		rc = group_fence(t, group, member, tps, count);
+	for (size_t i = 0; rc && i < count; i++)   /* the member is fenced: every entry */
+		list[i].err = rc;
+	free(tps);
+	return rc;
+}
+
 int commit_purge_topic(ol_txn *t, uint32_t tid, size_t *budget, bool *done)
 {
 	ol_cursor c;

@@ -325,6 +325,42 @@ static int check_assignment(offlog_consumer *c, const offlog_topic_partition *tp
 	return rc;
 }
 
+static int cmp_cpart(const void *a, const void *b)
+{
+	const struct cpart *x = *(const struct cpart *const *)a;
+	const struct cpart *y = *(const struct cpart *const *)b;
+	int r = strcmp(x->topic, y->topic);
+	return r ? r : (x->partition > y->partition) - (x->partition < y->partition);
+}
+
+/* As Kafka's assign(): a partition that stays assigned keeps its position
+ * (with the topic id it belongs to) and its paused state, so progress not
+ * yet committed is not read again. */
+static void keep_positions(offlog_consumer *c, struct cpart *parts, size_t n)
+{
+	struct cpart **old = c->nparts ? malloc(c->nparts * sizeof *old) : NULL;
+	for (size_t i = 0; old && i < c->nparts; i++)
+		old[i] = &c->parts[i];
+	if (old)
+		qsort(old, c->nparts, sizeof *old, cmp_cpart);
+	for (size_t i = 0; i < n && c->nparts; i++) {
+		const struct cpart *was;
+		if (old) {
+			struct cpart *key = &parts[i], **hit;
+			hit = bsearch(&key, old, c->nparts, sizeof *old, cmp_cpart);
+			was = hit ? *hit : NULL;
+		} else {   /* no memory for the sort: one at a time */
+			was = find(c, parts[i].topic, parts[i].partition);
+		}
+		if (!was)
+			continue;
+		parts[i].tid = was->tid;
+		parts[i].position = was->position;
+		parts[i].paused = was->paused;
+	}
+	free(old);
+}
+
 static int assign(offlog_consumer *c, const offlog_topic_partition *tps, size_t count)
 {
 	if (c->gm)
@@ -354,6 +390,7 @@ static int assign(offlog_consumer *c, const offlog_topic_partition *tps, size_t 
 	 * failure there must not block the new assignment. */
 	if (consumer_auto_commit_on(c))
 		consumer_commit_positions(c);
+	keep_positions(c, parts, count);
 	free_parts(c);
 	c->parts = parts;
 	c->view = view;
@@ -755,9 +792,11 @@ static int seek_to(offlog_consumer *c, const char *topic, int32_t partition, int
 		cp->position = OFFLOG_OFFSET_INVALID;
 		return 0;
 	}
-	if (offset != OFFLOG_OFFSET_BEGINNING && offset != OFFLOG_OFFSET_END)
+	bool tail = offset <= OFFLOG_OFFSET_TAIL_BASE;
+	if (offset != OFFLOG_OFFSET_BEGINNING && offset != OFFLOG_OFFSET_END && !tail)
 		return ol_err(OFFLOG_EOFFSET,
-		              "seek to %lld: use an offset >= 0 or OFFLOG_OFFSET_BEGINNING/END/STORED",
+		              "seek to %lld: use an offset >= 0, OFFLOG_OFFSET_BEGINNING/END/STORED or "
+		              "OFFLOG_OFFSET_TAIL(n)",
 		              (long long)offset);
 	/* Only the partition's state is needed: no committed offset, no reset
 	 * policy (the topic may even have been created again since). */
@@ -774,8 +813,14 @@ static int seek_to(offlog_consumer *c, const char *topic, int32_t partition, int
 		cp->position = keep;
 		return rc;
 	}
-	cp->position = offset == OFFLOG_OFFSET_BEGINNING ? p.log_start
-	                                                 : part_read_end(&p, c->opts.isolation);
+	int64_t end = part_read_end(&p, c->opts.isolation);
+	if (offset == OFFLOG_OFFSET_BEGINNING)
+		cp->position = p.log_start;
+	else if (tail) {   /* librdkafka's tail: n before the end, never before log start */
+		int64_t n = OFFLOG_OFFSET_TAIL_BASE - offset;   /* >= 0; end - n cannot overflow */
+		cp->position = end - n > p.log_start ? end - n : p.log_start;
+	} else
+		cp->position = end;
 	return 0;
 }
 

@@ -474,25 +474,9 @@ struct commit_args {
 static int commit_fn(ol_txn *t, void *arg)
 {
 	struct commit_args *a = arg;
-	if (a->member) {
-		ol_tp *tps = malloc((a->count ? a->count : 1) * sizeof *tps);
-		int rc = tps ? 0 : ol_err(OFFLOG_ENOMEM, "commit: out of memory");
-		for (size_t i = 0; i < a->count && rc == 0; i++) {
-			ol_topic tp;
-			if ((rc = ol_check_topic_name(a->list[i].topic)) == 0 &&
-			    (rc = topic_get_part(t, a->list[i].topic, a->list[i].partition, &tp)) == 0)
-				tps[i] = (ol_tp){tp.id, a->list[i].partition};
-			if (rc)
-				a->list[i].err = rc;
-		}
-		if (rc == 0 && (rc = group_fence(t, a->group, a->member, tps, a->count)) != 0)
-			for (size_t i = 0; i < a->count; i++)
-				a->list[i].err = rc;
-		free(tps);
-		if (rc)
-			return rc;
-	}
-	return commit_write_list(t, a->group, a->list, a->count);
+	int rc = a->member ? commit_fence(t, a->group, a->member, OL_GENERATION_ANY, a->list, a->count)
+	                   : 0;
+	return rc ? rc : commit_write_list(t, a->group, a->list, a->count);
 }
 
 static int positions_fn(ol_txn *t, void *arg)

@@ -58,6 +58,8 @@ static int fetch_into(offlog_batch *b, const char *topic, int32_t partition, int
 		return rc;
 	if (offset == OFFLOG_OFFSET_BEGINNING)
 		offset = p.log_start;
+	else if (offset == OFFLOG_OFFSET_END)
+		offset = p.hw;
 	if (offset < p.log_start || offset > p.leo)
 		return ol_range_error(topic, partition, offset, &p);
 	if (b->cap < max) {
@@ -81,8 +83,9 @@ OFFLOG_API int offlog_fetch(offlog_batch **batch, offlog_env *env, const char *t
 	OL_ENV_CHECK(env);
 	if (*batch && (*batch)->env != env)
 		return ol_err(OFFLOG_EINVAL, "offlog_fetch: the batch belongs to another store");
-	if (offset < 0 && offset != OFFLOG_OFFSET_BEGINNING)
-		return ol_err(OFFLOG_EOFFSET, "offset %lld: must be >= 0 or OFFLOG_OFFSET_BEGINNING",
+	if (offset < 0 && offset != OFFLOG_OFFSET_BEGINNING && offset != OFFLOG_OFFSET_END)
+		return ol_err(OFFLOG_EOFFSET,
+		              "offset %lld: must be >= 0, OFFLOG_OFFSET_BEGINNING or OFFLOG_OFFSET_END",
 		              (long long)offset);
 	if (max_records > FETCH_MAX_RECORDS)
 		return ol_err(OFFLOG_EINVAL, "max_records %zu: at most %d", max_records, FETCH_MAX_RECORDS);
@@ -124,30 +127,55 @@ OFFLOG_API int offlog_batch_records(const offlog_record **records, size_t *count
 	return 0;
 }
 
-static int offset_for_time(ol_txn *t, offlog_partition_offset *e)
+/* ---- offsets for times ---------------------------------------------------- */
+
+/* One lookup: the earliest offset below the high watermark whose timestamp
+ * is >= ts, or OFFLOG_OFFSET_END when no readable record has one (Kafka's
+ * null, librdkafka's -1); ts -2 / -1 ask for the log start / the high
+ * watermark, as in ListOffsets. *rec_ts (may be NULL) gets the found
+ * record's timestamp, else -1. */
+static int lookup_time(ol_snapshot *s, const char *topic, int32_t partition, int64_t ts,
+                       int64_t *offset, int64_t *rec_ts)
 {
 	ol_topic tp;
 	ol_part p;
-	int rc = topic_get_part(t, e->topic, e->partition, &tp);
+	int rc = topic_get_part(&s->t, topic, partition, &tp);
 	if (rc == 0)
-		rc = part_get(t, tp.id, e->partition, &p);
+		rc = part_get(&s->t, tp.id, partition, &p);
 	if (rc)
 		return rc;
-	/* As in Kafka's ListOffsets: -2 asks for the earliest, -1 the latest. */
-	if (e->offset == OFFLOG_OFFSET_BEGINNING) {
-		e->offset = p.log_start;
+	if (ts == OFFLOG_OFFSET_BEGINNING || ts == OFFLOG_OFFSET_END) {
+		if (rec_ts)
+			*rec_ts = -1;
+		*offset = ts == OFFLOG_OFFSET_BEGINNING ? p.log_start : p.hw;
 		return 0;
 	}
-	if (e->offset == OFFLOG_OFFSET_END) {
-		e->offset = p.hw;
-		return 0;
-	}
-	if (e->offset < 0)
-		return ol_err(OFFLOG_EINVAL, "timestamp %lld: must be >= 0", (long long)e->offset);
+	if (ts < 0)
+		return ol_err(OFFLOG_EINVAL, "timestamp %lld: must be >= 0", (long long)ts);
 	int64_t off;
-	if ((rc = log_offset_for_time(t, &p, e->offset, p.hw, &off)) == 0)
-		e->offset = off;
-	return rc;
+	if ((rc = log_offset_for_time(&s->t, &p, ts, p.hw, &off)) != 0)
+		return rc;
+	/* Every record lies below the end given: the end means none. */
+	if (off >= p.hw) {
+		*offset = OFFLOG_OFFSET_END;
+		if (rec_ts)
+			*rec_ts = -1;
+		return 0;
+	}
+	if (rec_ts) {   /* Kafka's OffsetAndTimestamp: the found record's own */
+		offlog_record r;
+		size_t n;
+		int64_t next;
+		if ((rc = log_read(&s->t, &s->rd, p.pid, partition, topic, off, off + 1, 1, UINT64_MAX,
+		                   &r, &n, &next)) != 0)
+			return rc;
+		if (n != 1)
+			return ol_err(OFFLOG_ECORRUPT, "%s/%d: the record at offset %lld is missing", topic,
+			              partition, (long long)off);
+		*rec_ts = r.timestamp;
+	}
+	*offset = off;
+	return 0;
 }
 
 OFFLOG_API int offlog_offsets_for_times(offlog_env *env, offlog_partition_offset *list,
@@ -156,16 +184,60 @@ OFFLOG_API int offlog_offsets_for_times(offlog_env *env, offlog_partition_offset
 	if (!env || (!list && count))
 		return ol_err(OFFLOG_EINVAL, "offlog_offsets_for_times: NULL argument");
 	OL_ENV_CHECK(env);
-	ol_txn t;
+	ol_snapshot s = {0};
 	int first = 0;
-	int rc = db_read_begin(&t, env);
+	int rc = snap_open(&s, env);
 	if (rc)
 		return rc;
 	for (size_t i = 0; i < count; i++) {
-		list[i].err = offset_for_time(&t, &list[i]);
-		if (list[i].err && !first)
+		int64_t off;
+		/* The older layout: the timestamp in, the answer out, in `offset`. */
+		list[i].err = lookup_time(&s, list[i].topic, list[i].partition, list[i].offset, &off, NULL);
+		if (list[i].err == 0)
+			list[i].offset = off;
+		else if (!first)
 			first = list[i].err;
 	}
-	db_abort(&t);
+	snap_free(&s);
+	return first;
+}
+
+/* The size of an entry of each version: a later version's entries are
+ * larger, and the list is walked with the caller's size. */
+static size_t time_entry_size(unsigned version)
+{
+	return version == 1 ? sizeof(offlog_partition_time) : 0;
+}
+
+OFFLOG_API int offlog_offsets_for_times_v2(offlog_env *env, offlog_partition_time *list,
+                                           size_t count)
+{
+	if (!env || (!list && count))
+		return ol_err(OFFLOG_EINVAL, "offlog_offsets_for_times_v2: NULL argument");
+	OL_ENV_CHECK(env);
+	if (count == 0)
+		return 0;
+	unsigned version = list[0].version;
+	size_t size = time_entry_size(version);
+	if (size == 0)
+		return ol_err(OFFLOG_EINVAL, "offlog_partition_time.version %u is not supported", version);
+	ol_snapshot s = {0};
+	int first = 0;
+	int rc = snap_open(&s, env);
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < count; i++) {
+		offlog_partition_time *e = (offlog_partition_time *)((char *)list + i * size);
+		if (e->version != version)
+			e->err = ol_err(OFFLOG_EINVAL,
+			                "offsets_for_times_v2: entry %zu has version %u, the first %u", i,
+			                e->version, version);
+		else
+			e->err = lookup_time(&s, e->topic, e->partition, e->timestamp, &e->offset,
+			                     &e->record_timestamp);
+		if (e->err && !first)
+			first = e->err;
+	}
+	snap_free(&s);
 	return first;
 }

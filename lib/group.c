@@ -13,11 +13,17 @@
  * partitions) removes the expired members, computes every live member's
  * target with the group's assignor, and bumps the generation. Members then
  * catch up on their own, in their poll: they give up (revoke) what they own
- * outside their target (everything, with the eager assignors), and take
- * (claim) each target partition once no other live member owns it. Since a
- * claim checks the owners in the same transaction that records it, a
- * partition never has two owners; a member that expired is removed before
- * its partitions are claimed.
+ * outside their target (everything, with the eager assignors), record that
+ * they did (member.generation), and take (claim) their target. With
+ * cooperative-sticky a member claims each target partition once no other
+ * member owns it; with the eager assignors, as in Kafka's eager protocol,
+ * it claims its whole target at once, and only after every member that
+ * owns anything has made its revocations for the generation (the barrier).
+ * A claim made for a generation older than the group's is refused: the
+ * target is then a newer generation's, whose revocations the member has not
+ * made. Since a claim checks the owners in the same transaction that
+ * records it, a partition never has two owners; a member that expired is
+ * removed before its partitions are claimed.
  *
  * Keys: group, NUL, 'g' for the state; group, NUL, 'm', member id for a
  * member. Records are little-endian with a format byte first.
@@ -742,19 +748,71 @@ int group_heartbeat_fn(ol_txn *t, void *arg)
 	return rc ? rc : group_tend(t, b->group, false, -1);
 }
 
+/* A member that owns nothing has nothing to revoke: it does not hold the
+ * others up (one that joined and has not polled yet, say), and the claims
+ * it may still try for an older generation are refused as stale. */
+bool group_barrier(const ol_member *all, size_t n, const char *id, int64_t generation)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(all[i].id, id) != 0 && all[i].generation < generation && all[i].nowned > 0)
+			return false;
+	return true;
+}
+
+/* May me take target partition p now? Not while another member owns it. */
+static bool free_for(const ol_member *all, size_t n, const ol_member *me, ol_tp p)
+{
+	for (size_t o = 0; o < n; o++)
+		if (&all[o] != me && member_owns(&all[o], p.tid, p.part))
+			return false;
+	return true;
+}
+
+/* What me owns after giving up s->revoked and taking what it may of its
+ * target (see group_sync_fn); *complete when that is the whole target. */
+static uint32_t sync_claim(const ol_sync *s, const ol_member *all, size_t n, const ol_member *me,
+                           bool may_claim, bool all_or_none, ol_tp *owned, bool *complete)
+{
+	uint32_t k = 0;
+	for (uint32_t i = 0; i < me->nowned; i++)
+		if (!tp_in(s->revoked, (uint32_t)s->nrevoked, me->owned[i].tid, me->owned[i].part))
+			owned[k++] = me->owned[i];
+	uint32_t kept = k;
+	*complete = true;
+	for (uint32_t i = 0; i < me->ntarget; i++) {
+		ol_tp p = me->target[i];
+		if (tp_in(owned, kept, p.tid, p.part))
+			continue;
+		if (may_claim && free_for(all, n, me, p)) {
+			owned[k++] = p;
+			continue;
+		}
+		*complete = false;
+		if (all_or_none) {   /* drop what was taken so far, take nothing more */
+			k = kept;
+			may_claim = false;
+		}
+	}
+	return k;
+}
+
 int group_sync_fn(ol_txn *t, void *arg)
 {
 	ol_sync *s = arg;
 	ol_member *all = NULL, *me = NULL;
+	ol_group g;
 	size_t n = 0;
 	int64_t now = ol_now_ms();
 	s->lost = false;
 	s->complete = false;
+	s->stale = false;
 	free(s->owned);
 	s->owned = NULL;
 	s->nowned = 0;
 	/* Expired owners go first, so their partitions can be claimed now. */
 	int rc = group_tend(t, s->group, false, -1);
+	if (rc == 0 && (rc = group_get(t, s->group, &g)) > 0)
+		rc = 0;
 	if (rc == 0)
 		rc = group_members(t, s->group, &all, &n);
 	for (size_t i = 0; rc == 0 && i < n; i++)
@@ -766,29 +824,24 @@ int group_sync_fn(ol_txn *t, void *arg)
 		members_free(all, n);
 		return rc;
 	}
-	uint32_t k = 0;
 	ol_tp *owned = malloc(((size_t)me->nowned + me->ntarget + 1) * sizeof *owned);
 	if (!owned) {
 		members_free(all, n);
 		return ol_err(OFFLOG_ENOMEM, "group sync: out of memory");
 	}
-	for (uint32_t i = 0; i < me->nowned; i++)
-		if (!tp_in(s->revoked, (uint32_t)s->nrevoked, me->owned[i].tid, me->owned[i].part))
-			owned[k++] = me->owned[i];
-	bool complete = true;
-	for (uint32_t i = 0; i < me->ntarget; i++) {
-		ol_tp p = me->target[i];
-		if (member_owns(me, p.tid, p.part) &&
-		    !tp_in(s->revoked, (uint32_t)s->nrevoked, p.tid, p.part))
-			continue;   /* kept above */
-		bool taken = false;
-		for (size_t o = 0; o < n && !taken; o++)
-			taken = &all[o] != me && member_owns(&all[o], p.tid, p.part);
-		if (taken)
-			complete = false;
-		else
-			owned[k++] = p;
-	}
+	/* The revocations were made for s->generation. When the tend above (or
+	 * another member before it) started a newer one, the target is that
+	 * generation's, whose revocations the member has not made yet: it
+	 * records those it made and claims nothing; it catches up next. */
+	s->stale = g.generation != s->generation;
+	bool eager = g.assignor != OFFLOG_ASSIGNOR_COOPERATIVE_STICKY;
+	/* Kafka's eager barrier: no member takes partitions of a generation
+	 * until every member has given up what it owned before it; then each
+	 * takes its whole target at once. (The tend above removed the members
+	 * whose session expired: the barrier never waits for a dead one.) */
+	bool may_claim = !s->stale && (!eager || group_barrier(all, n, s->id, s->generation));
+	bool complete;
+	uint32_t k = sync_claim(s, all, n, me, may_claim, eager, owned, &complete);
 	tp_sort(owned, k);
 	free(me->owned);
 	me->owned = owned;
@@ -805,7 +858,7 @@ int group_sync_fn(ol_txn *t, void *arg)
 			memcpy(s->owned, owned, k * sizeof *owned);
 	}
 	s->nowned = rc == 0 ? k : 0;
-	s->complete = complete;
+	s->complete = complete && !s->stale;
 	members_free(all, n);
 	return rc;
 }

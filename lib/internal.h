@@ -561,6 +561,13 @@ int commit_put(ol_txn *t, const char *group, offlog_partition_offset *e, int64_t
 /* Check a whole list before writing any of it. */
 int commit_check_list(ol_txn *t, offlog_partition_offset *list, size_t count);
 int commit_write_list(ol_txn *t, const char *group, offlog_partition_offset *list, size_t count);
+/* A commit in the name of member `member` of `group` is fenced (writes
+ * nothing) unless the member exists, holds `generation` (OL_GENERATION_ANY:
+ * any), and owns every partition of list; on failure the entries' err say
+ * why. Checks only: write with commit_write_list. */
+#define OL_GENERATION_ANY INT64_MIN
+int commit_fence(ol_txn *t, const char *group, const char *member, int64_t generation,
+                 offlog_partition_offset *list, size_t count);
 /* Store one committed offset; the caller has validated it. */
 int commit_store(ol_txn *t, const char *group, uint32_t tid, int32_t part, int64_t offset,
                  const char *metadata, int64_t now);
@@ -657,6 +664,9 @@ bool tp_in(const ol_tp *list, uint32_t n, uint32_t tid, int32_t part);
 int group_tend(ol_txn *t, const char *group, bool force, int assignor);
 /* Delete every record of the group's membership. */
 int group_drop(ol_txn *t, const char *group);
+/* The eager assignors' barrier: every member of all[] but `id` has made
+ * its revocations for `generation`, or owns nothing. */
+bool group_barrier(const ol_member *all, size_t n, const char *id, int64_t generation);
 /* The commit fencing rule: member `id` exists and owns every partition. */
 int group_fence(ol_txn *t, const char *group, const char *id, const ol_tp *tps, size_t n);
 
@@ -690,6 +700,7 @@ typedef struct ol_sync {
 	ol_tp *owned;           /* out (malloc): what the member owns after */
 	uint32_t nowned;
 	bool complete;          /* out: it owns its whole target */
+	bool stale;             /* out: a newer generation started: nothing was claimed */
 } ol_sync;
 int group_sync_fn(ol_txn *t, void *arg);
 

@@ -9,8 +9,11 @@
  * asynchronous commits are written, after the auto-commit, with
  * on_revoked), records that and claims what it may in one
  * write transaction, then starts reading the claimed partitions (with
- * on_assigned). A member whose record vanished was removed by the others:
- * on_lost, then it joins again as a new member.
+ * on_assigned). A member of an eager group that made its revocations waits,
+ * polling without records, until the others made theirs. When a newer
+ * generation started meanwhile, the claim is refused and the member catches
+ * up with that one in the same poll. A member whose record vanished was
+ * removed by the others: on_lost, then it joins again as a new member.
  *
  * The heartbeat thread only refreshes the member's heartbeat and last poll
  * time and, through group_tend, removes members that expired. It never runs
@@ -532,6 +535,18 @@ static bool claimable(const view *v, int64_t now)
 	return false;
 }
 
+/* Eager assignors: is a sync worth writing for a member that made its
+ * revocations and waits for its target? Once the barrier is passed, or
+ * when a member's session expired: the sync removes it (a new generation
+ * starts), so that the group does not wait for a dead member. */
+static bool barrier_moved(const view *v, int64_t now)
+{
+	for (size_t o = 0; o < v->n; o++)
+		if (strcmp(v->all[o].id, v->mine.id) != 0 && !member_live(&v->all[o], now))
+			return true;
+	return group_barrier(v->all, v->n, v->mine.id, v->g.generation);
+}
+
 /* Take the partitions the sync gave: names looked up, positions unknown. */
 static int take_owned(offlog_consumer *c, const ol_sync *s)
 {
@@ -605,29 +620,36 @@ static int fenced_error(const offlog_consumer *c)
 	              c->group, c->instance);
 }
 
-int member_poll(offlog_consumer *c)
+/* Removed by the others: on_lost; a static member whose instance id
+ * another member took is fenced for good, any other joins again. */
+static int member_lost(offlog_consumer *c)
+{
+	struct cmember *gm = c->gm;
+	offlog_topic_partition *tps;
+	size_t n;
+	bool taken = false;
+	int rc = c->instance ? replaced(c, &taken) : 0;
+	if (rc)
+		return rc;
+	if ((tps = as_tps(gm, NULL, &n)) != NULL)
+		call(c, c->opts.on_lost, tps, n);
+	free(tps);
+	if (taken) {   /* as Kafka's fenced instance id: fatal for this consumer */
+		own_drop(c, NULL);
+		gm->fenced = true;
+		return fenced_error(c);
+	}
+	return rejoin_after_loss(c);
+}
+
+/* One round of catching up with the group: give up what this generation
+ * takes away (on_revoked), record that and take what it gives (one write),
+ * then on_assigned. *again when a newer generation started meanwhile. */
+static int catch_up(offlog_consumer *c, bool *again)
 {
 	struct cmember *gm = c->gm;
 	int64_t now = ol_now_ms();
-	if (gm->fenced)
-		return fenced_error(c);
-	if (atomic_load(&gm->lost)) {
-		offlog_topic_partition *tps;
-		size_t n;
-		bool taken = false;
-		int rc = c->instance ? replaced(c, &taken) : 0;
-		if (rc)
-			return rc;
-		if ((tps = as_tps(gm, NULL, &n)) != NULL)
-			call(c, c->opts.on_lost, tps, n);
-		free(tps);
-		if (taken) {   /* as Kafka's fenced instance id: fatal for this consumer */
-			own_drop(c, NULL);
-			gm->fenced = true;
-			return fenced_error(c);
-		}
-		return rejoin_after_loss(c);
-	}
+	*again = false;
 	uint64_t seq = ol_wake_seq(c->env);
 	/* Other processes' commits move the counter only with the shared page. */
 	if (gm->stable && seq == gm->checked_seq && c->env->wake)
@@ -639,7 +661,8 @@ int member_poll(offlog_consumer *c)
 	if (!v.found) {
 		view_free(&v);
 		atomic_store(&gm->lost, true);
-		return member_poll(c);
+		*again = true;
+		return 0;
 	}
 	ol_member *me = &v.mine;
 	bool eager = v.g.assignor != OFFLOG_ASSIGNOR_COOPERATIVE_STICKY;
@@ -670,7 +693,7 @@ int member_poll(offlog_consumer *c)
 	mine_in_step &= gm->nown == me->nowned;
 	bool complete = same_set(me->owned, me->nowned, me->target, me->ntarget);
 	bool write = ngive > 0 || new_gen || !mine_in_step;
-	if (!write && !complete) {   /* waiting for others to give up partitions */
+	if (!write && !complete) {   /* waiting: for others to give up partitions, or the barrier */
 		view_free(&v);
 		if ((rc = read_view(c, &v, true)) != 0 || !v.found) {
 			free(give);
@@ -679,11 +702,14 @@ int member_poll(offlog_consumer *c)
 			return rc;   /* gone meanwhile: the next poll finds out */
 		}
 		me = &v.mine;
-		write = claimable(&v, now);
+		write = eager ? barrier_moved(&v, now) : claimable(&v, now);
 	}
 	int64_t generation = v.g.generation;
 	if (!write) {
-		gm->generation = me->generation;
+		/* With an eager assignor, a member waiting at the barrier still
+		 * holds (nothing of) the previous generation's assignment. */
+		if (complete || !eager)
+			gm->generation = me->generation;
 		gm->stable = complete;
 		gm->checked_seq = seq;
 		free(give);
@@ -695,16 +721,42 @@ int member_poll(offlog_consumer *c)
 		revoke(c, cb);
 	free(cb);
 	view_free(&v);
-	ol_sync s = {c->group, gm->id, generation, give, ngive, false, NULL, 0, false};
+	ol_sync s = {c->group, gm->id, generation, give, ngive, false, NULL, 0, false, false};
 	rc = ol_write(c->env, group_sync_fn, &s);
 	free(give);
 	gm->stable = false;   /* the next poll confirms it */
-	if (rc == 0 && s.lost)
+	if (rc == 0 && s.lost) {
 		atomic_store(&gm->lost, true);
-	else if (rc == 0) {
-		gm->generation = generation;
+		*again = true;
+	} else if (rc == 0) {
+		/* on_assigned sees the generation whose assignment it gives. */
+		if (!s.stale && (s.complete || !eager))
+			gm->generation = generation;
 		rc = take_owned(c, &s);
+		*again = s.stale;
 	}
 	free(s.owned);
+	return rc;
+}
+
+/* A newer generation found while catching up is caught up with in the same
+ * poll: a member taking over from a removed one gets its partitions once,
+ * at the generation that gives them. Bounded: generations may keep coming. */
+#define CATCH_UP_ROUNDS 4
+
+int member_poll(offlog_consumer *c)
+{
+	struct cmember *gm = c->gm;
+	int rc = 0;
+	for (int round = 0; round < CATCH_UP_ROUNDS && rc == 0; round++) {
+		if (gm->fenced)
+			return fenced_error(c);
+		if (atomic_load(&gm->lost))
+			return member_lost(c);
+		bool again;
+		rc = catch_up(c, &again);
+		if (!again)
+			break;
+	}
 	return rc;
 }

@@ -115,6 +115,30 @@ OFFLOG_API int offlog_txn_commit_offsets(offlog_txn *x, const char *group,
 	return note(x, commit_write_list(&x->t, group, offsets, count));
 }
 
+OFFLOG_API int offlog_txn_commit_offsets_member(offlog_txn *x, const char *group,
+                                                const char *member_id, int64_t generation,
+                                                offlog_partition_offset *offsets, size_t count)
+{
+	int rc = usable(x);
+	if (rc)
+		return rc;
+	if ((rc = ol_check_group(group)) != 0)
+		return rc;
+	size_t n = member_id ? strnlen(member_id, OL_MEMBER_ID_MAX + 1) : 0;
+	if (n == 0 || n > OL_MEMBER_ID_MAX)
+		return ol_err(OFFLOG_EINVAL, "offlog_txn_commit_offsets_member: member_id must be a "
+		                             "member id (1 to %d bytes)", OL_MEMBER_ID_MAX);
+	if (generation < -1)   /* -1: a member that has not synchronised yet */
+		return ol_err(OFFLOG_EINVAL, "generation %lld: a member's generation is >= -1",
+		              (long long)generation);
+	if (!offsets && count)
+		return ol_err(OFFLOG_EINVAL, "offset list is NULL");
+	/* The fencing reads only: a fenced call leaves the transaction usable. */
+	if ((rc = note(x, commit_fence(&x->t, group, member_id, generation, offsets, count))) != 0)
+		return rc;
+	return note(x, commit_write_list(&x->t, group, offsets, count));
+}
+
 OFFLOG_API int offlog_txn_commit_consumer(offlog_txn *x, offlog_consumer *c)
 {
 	int rc = usable(x);

@@ -256,6 +256,11 @@ check "format with headers" grep -qx 'orders|0|[0-9]*|k|with headers|src=cli,tra
 check "format without extra headers" grep -qx 'orders|0|[0-9]*|k2|no headers|src=cli|2|10' "$TMP/out"
 expect 0 "consume -K" consume orders -p 0 -o -1 -e -K ' => '
 check "-o -1 gives the last record" [ "$(cat "$TMP/out")" = "k2 => no headers" ]
+expect 0 "consume -o -1 offset" consume orders -p 0 -o -1 -e -f '%o\n'
+last=$(cat "$TMP/out")
+expect 0 "consume -o -2" consume orders -p 0 -o -2 -e -f '%o\n'
+check "-o -2 gives the last two records" [ "$(lines)" = 2 ] && \
+	[ "$(head -n 1 "$TMP/out")" = $((last - 1)) ] && [ "$(tail -n 1 "$TMP/out")" = "$last" ]
 expect 0 "consume -c" consume orders --from-beginning -c 5
 check "-c 5" [ "$(lines)" = 5 ]
 expect 0 "consume -o @0" consume orders -o @0 -e -f '%o\n'
@@ -411,6 +416,11 @@ check "low watermark 4" grep -qE '^events +1 +4$' "$TMP/out"
 expect 0 "consume after delete-records" consume events -p 1 -o beginning -e -f '%o %s\n'
 check "starts at offset 4" [ "$(head -n 1 "$TMP/out")" = "4 r4" ]
 check "two left" [ "$(lines)" = 2 ]
+expect 0 "consume -o -N past the log start" consume events -p 1 -o -5 -e -f '%o %s\n'
+check "-o -5 starts at the log start" [ "$(head -n 1 "$TMP/out")" = "4 r4" ] && [ "$(lines)" = 2 ]
+expect 0 "consume -o -N with the largest N" consume events -p 1 -o -9223372036854775807 -e
+check "all of it" [ "$(lines)" = 2 ]
+bad 2 "expected -N with N >= 1" "offset '-0'" consume events -p 1 -o -0
 expect 0 "delete-records never goes back" delete-records events -p 1 --before 2 --json
 check "still 4" grep -q '"low_watermark":4' "$TMP/out"
 check "delete-records JSON" json_ok "$TMP/out"

@@ -584,6 +584,39 @@ static void test_seek_relative_with_extreme_delta_is_clamped(void **state)
 	assert_ok(offlog_consumer_close(c));
 }
 
+/* librdkafka's RD_KAFKA_OFFSET_TAIL(n): max(log start, end - n). */
+static void test_seek_tail_starts_n_records_before_the_end(void **state)
+{
+	fx *f = F(state);
+	create_topic(f->env, "t", 1);
+	append_n(f->env, "t", 0, 10);
+	offlog_consumer *c = consumer_on(f->env, "g", OFFLOG_RESET_EARLIEST, "t", 0);
+	assert_int_equal(OFFLOG_OFFSET_TAIL(3), -2003);
+	assert_ok(offlog_consumer_seek(c, "t", 0, OFFLOG_OFFSET_TAIL(3)));
+	assert_int_equal(position_of(c, "t", 0), 7);
+	const offlog_record *r;
+	assert_int_equal(poll1(&r, c, 1000), 3);
+	assert_int_equal(r[0].offset, 7);
+	assert_ok(offlog_consumer_seek(c, "t", 0, OFFLOG_OFFSET_TAIL(0)));
+	assert_int_equal(position_of(c, "t", 0), 10);
+	assert_ok(offlog_consumer_seek(c, "t", 0, OFFLOG_OFFSET_TAIL(10)));
+	assert_int_equal(position_of(c, "t", 0), 0);
+	/* Never before the log start; the largest count does not overflow. */
+	assert_ok(offlog_consumer_seek(c, "t", 0, OFFLOG_OFFSET_TAIL(11)));
+	assert_int_equal(position_of(c, "t", 0), 0);
+	assert_ok(offlog_delete_records(NULL, f->env, "t", 0, 6));
+	assert_ok(offlog_consumer_seek(c, "t", 0, OFFLOG_OFFSET_TAIL(7)));
+	assert_int_equal(position_of(c, "t", 0), 6);
+	assert_ok(offlog_consumer_seek(c, "t", 0, INT64_MIN));
+	assert_int_equal(position_of(c, "t", 0), 6);
+	assert_ok(offlog_consumer_seek(c, "t", 0, OFFLOG_OFFSET_TAIL(2)));
+	assert_int_equal(first_polled(c), 8);
+	/* Between the special values and the tail: still refused. */
+	assert_code(offlog_consumer_seek(c, "t", 0, OFFLOG_OFFSET_TAIL_BASE + 1), OFFLOG_EOFFSET);
+	assert_int_equal(committed_of(f->env, "g", "t", 0), OFFLOG_OFFSET_INVALID);
+	assert_ok(offlog_consumer_close(c));
+}
+
 static void test_seek_never_changes_committed_offset(void **state)
 {
 	fx *f = F(state);
@@ -611,7 +644,7 @@ static void test_seek_to_invalid_negative_offset_is_eoffset(void **state)
 	assert_ok(offlog_consumer_seek(c, "t", 0, 4));
 	assert_code(offlog_consumer_seek(c, "t", 0, -5), OFFLOG_EOFFSET);
 	assert_code(offlog_consumer_seek(c, "t", 0, OFFLOG_OFFSET_INVALID), OFFLOG_EOFFSET);
-	assert_code(offlog_consumer_seek(c, "t", 0, INT64_MIN), OFFLOG_EOFFSET);
+	assert_code(offlog_consumer_seek(c, "t", 0, -1999), OFFLOG_EOFFSET);
 	assert_int_equal(position_of(c, "t", 0), 4);
 	assert_ok(offlog_consumer_close(c));
 }
@@ -812,6 +845,84 @@ static void test_assign_with_auto_commit_commits_old_positions(void **state)
 	assert_ok(offlog_consumer_assign(c, &tps[1], 1));
 	assert_int_equal(committed_of(f->env, "g", "t", 0), 4);
 	assert_ok(offlog_consumer_close(c));
+}
+
+/* Kafka's assign(): a partition that stays assigned keeps its position,
+ * progress not committed included; a new one starts at the committed
+ * offset or by the reset policy; one given up is forgotten. */
+static void test_assign_keeps_position_of_partition_that_stays_assigned(void **state)
+{
+	fx *f = F(state);
+	const offlog_record *r;
+	create_topic(f->env, "t", 3);
+	for (int32_t p = 0; p < 3; p++)
+		append_n(f->env, "t", p, 10);
+	offlog_topic_partition tps[3] = {{"t", 0}, {"t", 1}, {"t", 2}};
+	offlog_consumer_options o = opts_with(OFFLOG_RESET_EARLIEST);
+	o.max_poll_records = 4;
+	offlog_consumer *c = open_on(f->env, "g", &o, &tps[0], 1);
+	commit_one(c, "t", 0, 1);
+	commit_one(c, "t", 1, 2);
+	assert_int_equal(poll1(&r, c, 1000), 4);   /* from the committed offset 1 */
+	assert_int_equal(position_of(c, "t", 0), 5);
+	/* t/0 stays (listed second now), t/1 comes in at its committed offset. */
+	offlog_topic_partition both[2] = {{"t", 1}, {"t", 0}};
+	assert_ok(offlog_consumer_assign(c, both, 2));
+	assert_int_equal(position_of(c, "t", 0), 5);
+	assert_int_equal(position_of(c, "t", 1), 2);
+	assert_int_equal(committed_of(f->env, "g", "t", 0), 1);   /* no auto-commit */
+	/* A sought position is kept too, and the new partition's unknown
+	 * position stays unknown until it is needed. */
+	assert_ok(offlog_consumer_seek(c, "t", 0, 8));
+	assert_ok(offlog_consumer_assign(c, tps, 3));
+	assert_int_equal(position_of(c, "t", 0), 8);
+	assert_int_equal(position_of(c, "t", 1), 2);
+	assert_int_equal(position_of(c, "t", 2), 0);   /* nothing committed: earliest */
+	seen s[40];
+	size_t n = collect(c, s, 40, 300);
+	assert_int_equal(n, 2 + 8 + 10);
+	for (size_t i = 0; i < n; i++)
+		if (s[i].partition == 0 && s[i].offset < 8)
+			fail_msg("t/0 offset %lld read again after the assignment changed",
+			         (long long)s[i].offset);
+	/* Given up, then assigned again: from the committed offset. */
+	assert_ok(offlog_consumer_assign(c, &tps[1], 1));
+	assert_ok(offlog_consumer_assign(c, tps, 2));
+	assert_int_equal(position_of(c, "t", 0), 1);
+	assert_int_equal(position_of(c, "t", 1), 10);
+	assert_ok(offlog_consumer_close(c));
+}
+
+/* With auto-commit the old positions are committed first; a partition that
+ * stays keeps its position and stays paused, as in Kafka. */
+static void test_assign_with_auto_commit_keeps_position_and_pause(void **state)
+{
+	fx *f = F(state);
+	const offlog_record *r;
+	create_topic(f->env, "t", 2);
+	append_n(f->env, "t", 0, 10);
+	append_n(f->env, "t", 1, 10);
+	offlog_topic_partition tps[2] = {{"t", 0}, {"t", 1}};
+	offlog_consumer_options o = opts_with(OFFLOG_RESET_EARLIEST);
+	o.enable_auto_commit = 1;
+	o.auto_commit_interval_ms = 60000;
+	o.max_poll_records = 4;
+	offlog_consumer *c = open_on(f->env, "g", &o, &tps[0], 1);
+	assert_int_equal(poll1(&r, c, 1000), 4);
+	assert_ok(offlog_consumer_pause(c, &tps[0], 1));
+	assert_ok(offlog_consumer_assign(c, tps, 2));
+	assert_int_equal(committed_of(f->env, "g", "t", 0), 4);
+	assert_int_equal(position_of(c, "t", 0), 4);
+	seen s[20];
+	size_t n = collect(c, s, 20, 300);
+	assert_int_equal(n, 10);
+	for (size_t i = 0; i < n; i++)
+		if (s[i].partition != 1)
+			fail_msg("paused t/0 returned offset %lld after assign", (long long)s[i].offset);
+	assert_ok(offlog_consumer_resume(c, &tps[0], 1));
+	assert_int_equal(first_polled(c), 4);
+	assert_ok(offlog_consumer_close(c));
+	assert_int_equal(committed_of(f->env, "g", "t", 1), 10);
 }
 
 static void test_poll_of_deleted_topic_is_enotopic(void **state)
@@ -1154,6 +1265,27 @@ static void test_seek_to_end_in_async_mode_is_high_watermark_not_log_end(void **
 	offlog_consumer *c = consumer_on(f->env, NULL, OFFLOG_RESET_EARLIEST, "t", 0);
 	assert_ok(offlog_consumer_seek(c, "t", 0, OFFLOG_OFFSET_END));
 	assert_int_equal(position_of(c, "t", 0), 3);
+	assert_ok(offlog_consumer_close(c));
+}
+
+/* A tail is counted back from the end the consumer reads to. */
+static void test_seek_tail_in_async_mode_counts_from_the_readable_end(void **state)
+{
+	fx *f = F(state);
+	create_topic(f->env, "t", 1);
+	append_n(f->env, "t", 0, 6);
+	assert_ok(offlog_flush(f->env));
+	append_n(f->env, "t", 0, 2);
+	offlog_consumer *c = consumer_on(f->env, NULL, OFFLOG_RESET_EARLIEST, "t", 0);
+	assert_ok(offlog_consumer_seek(c, "t", 0, OFFLOG_OFFSET_TAIL(2)));
+	assert_int_equal(position_of(c, "t", 0), 4);
+	assert_ok(offlog_consumer_close(c));
+	offlog_topic_partition tp = {"t", 0};
+	offlog_consumer_options o = opts_with(OFFLOG_RESET_EARLIEST);
+	o.isolation = OFFLOG_ISOLATION_COMMITTED;
+	c = open_on(f->env, NULL, &o, &tp, 1);
+	assert_ok(offlog_consumer_seek(c, "t", 0, OFFLOG_OFFSET_TAIL(2)));
+	assert_int_equal(position_of(c, "t", 0), 6);
 	assert_ok(offlog_consumer_close(c));
 }
 
@@ -1711,6 +1843,7 @@ int main(void)
 		T(test_seek_relative_moves_back_and_forward),
 		T(test_seek_relative_is_clamped_to_log_start_and_high_watermark),
 		T(test_seek_relative_with_extreme_delta_is_clamped),
+		T(test_seek_tail_starts_n_records_before_the_end),
 		T(test_seek_never_changes_committed_offset),
 		T(test_seek_to_invalid_negative_offset_is_eoffset),
 		T(test_seek_on_unassigned_partition_is_estate),
@@ -1726,6 +1859,8 @@ int main(void)
 		T(test_assign_duplicate_is_einval_and_keeps_assignment),
 		T(test_assignment_returns_current_list),
 		T(test_assign_with_auto_commit_commits_old_positions),
+		T(test_assign_keeps_position_of_partition_that_stays_assigned),
+		T(test_assign_with_auto_commit_keeps_position_and_pause),
 		T(test_poll_of_deleted_topic_is_enotopic),
 
 		T(test_poll_with_zero_timeout_returns_at_once_when_nothing_readable),
@@ -1747,6 +1882,7 @@ int main(void)
 		T_ASYNC(test_committed_isolation_consumer_sees_async_appends_at_once),
 		T_ASYNC(test_high_watermark_trails_log_end_until_flush),
 		T_ASYNC(test_seek_to_end_in_async_mode_is_high_watermark_not_log_end),
+		T_ASYNC(test_seek_tail_in_async_mode_counts_from_the_readable_end),
 
 		T(test_auto_commit_at_next_poll_commits_positions_of_previous_poll),
 		T(test_close_with_auto_commit_commits_positions),

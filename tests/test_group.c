@@ -172,6 +172,7 @@ typedef struct mem {
 	int n_assigned, n_revoked, n_lost;
 	char id[160];
 	int64_t generation;
+	int64_t assigned_gen;  /* the generation the member reported in its last on_assigned */
 	int64_t records;
 	/* consumer thread */
 	bool commit_in_revoke;
@@ -194,12 +195,14 @@ static void cb_assigned(void *opaque, offlog_consumer *c, const offlog_topic_par
 {
 	mem *m = opaque;
 	const char *id_ = NULL;
+	int64_t gen = -1;
 	trace_cb("assigned", m->idx, tps, n);
-	offlog_consumer_member(&id_, NULL, c);
+	offlog_consumer_member(&id_, &gen, c);
 	pthread_mutex_lock(&G.mu);
 	if (id_)
 		snprintf(m->id, sizeof m->id, "%s", id_);
 	m->n_assigned++;
+	m->assigned_gen = gen;
 	for (size_t i = 0; i < n; i++) {
 		int b = tp_bit(tps[i].topic, tps[i].partition);
 		if (b < 0) {
@@ -1308,6 +1311,331 @@ static void test_killed_member_partitions_reassigned_after_session_timeout(void 
 	assert_true(left > 0);
 }
 
+/* ---- the eager barrier, across processes --------------------------------- */
+
+/* Member processes log every rebalance callback to one file opened with
+ * O_APPEND, one write() a line ("pid generation event partitions..."), so
+ * that the file holds the callbacks of all processes in the order they ran.
+ * The generation is what offlog_consumer_member() reports in the callback:
+ * in on_revoked the one whose assignment is given up, in on_assigned the
+ * one whose assignment is given. */
+static int bar_log = -1;
+
+static void bar_write(offlog_consumer *c, char ev, const offlog_topic_partition *tps, size_t n)
+{
+	int64_t gen = -1;
+	offlog_consumer_member(NULL, &gen, c);
+	char buf[512];
+	int k = snprintf(buf, sizeof buf, "%d %lld %c", (int)getpid(), (long long)gen, ev);
+	for (size_t i = 0; i < n && k < (int)sizeof buf - 16; i++)
+		k += snprintf(buf + k, sizeof buf - (size_t)k, " %d", tps[i].partition);
+	buf[k++] = '\n';
+	if (write(bar_log, buf, (size_t)k) != (ssize_t)k)
+		_exit(6);
+}
+
+static void bar_assigned(void *o, offlog_consumer *c, const offlog_topic_partition *tps, size_t n)
+{
+	(void)o;
+	bar_write(c, 'a', tps, n);
+}
+
+static void bar_revoked(void *o, offlog_consumer *c, const offlog_topic_partition *tps, size_t n)
+{
+	(void)o;
+	bar_write(c, 'r', tps, n);
+}
+
+static void bar_lost(void *o, offlog_consumer *c, const offlog_topic_partition *tps, size_t n)
+{
+	(void)o;
+	bar_write(c, 'l', tps, n);
+}
+
+/* A member process: polls until ctl is closed, then closes (which revokes
+ * and leaves). */
+static void barrier_child(const char *path, const char *log, int assignor, int ctlfd)
+{
+	alarm(30);
+	offlog_env *env;
+	if ((bar_log = open(log, O_WRONLY | O_APPEND | O_CLOEXEC)) < 0 || offlog_open(&env, path, NULL))
+		_exit(2);
+	offlog_consumer_options o;
+	offlog_consumer_options_init(&o);
+	o.auto_offset_reset = OFFLOG_RESET_EARLIEST;
+	o.enable_auto_commit = 0;
+	o.session_timeout_ms = 3000;
+	o.heartbeat_interval_ms = 50;
+	o.assignor = assignor;
+	o.on_assigned = bar_assigned;
+	o.on_revoked = bar_revoked;
+	o.on_lost = bar_lost;
+	offlog_consumer *c;
+	const char *ts[1] = {"t"};
+	if (offlog_consumer_open(&c, env, "g", &o) || offlog_consumer_subscribe(c, ts, 1))
+		_exit(3);
+	for (;;) {
+		struct pollfd pf = {ctlfd, POLLIN, 0};
+		if (poll(&pf, 1, 0) > 0)
+			break;
+		const offlog_record *r;
+		size_t n;
+		if (offlog_consumer_poll(&r, &n, c, 10))
+			_exit(5);
+	}
+	if (offlog_consumer_close(c))
+		_exit(9);
+	_exit(offlog_close(env) ? 10 : 0);
+}
+
+#define BAR_KIDS 4
+
+typedef struct bar_state {
+	pid_t pid[BAR_KIDS];
+	int ctl[BAR_KIDS];
+	/* the generations the group settled at, and what each process owned then */
+	int64_t gen[3];
+	pid_t owner_pid[3][BAR_KIDS];
+	uint64_t owned[3][BAR_KIDS];
+	size_t nowners[3];
+} bar_state;
+
+static void bar_spawn(fx *f, bar_state *b, int i, const char *log, int assignor)
+{
+	int ctl[2];
+	assert_int_equal(pipe(ctl), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(ctl[1]);
+		for (int j = 0; j < i; j++)   /* the others' ends: their EOF must not wait for this one */
+			if (b->ctl[j] > 0)
+				close(b->ctl[j]);
+		barrier_child(f->path, log, assignor, ctl[0]);
+	}
+	close(ctl[0]);
+	reg_pid(pid);
+	b->pid[i] = pid;
+	b->ctl[i] = ctl[1];
+}
+
+/* Wait until the group is Stable with `members` members owning `each`
+ * partitions of "t" each; note its generation and who owns what. */
+static void bar_settle(fx *f, bar_state *b, int step, size_t members, size_t each)
+{
+	int64_t deadline = mono_ms() + 10000;
+	for (;;) {
+		check_snapshot(f->env, "g");
+		offlog_group_description *d = NULL;
+		int rc = offlog_group_describe(&d, f->env, "g");
+		if (rc != OFFLOG_ENOENT)
+			assert_ok(rc);
+		bool ok = rc == 0 && !strcmp(d->state, "Stable") && d->member_count == members;
+		uint64_t u = 0;
+		for (size_t i = 0; ok && i < d->member_count; i++) {
+			ok = d->members[i].owned_count == each;
+			u |= mask_of(d->members[i].owned, d->members[i].owned_count);
+		}
+		if (ok && u == TOPIC_ALL("t", 12)) {
+			b->gen[step] = d->generation;
+			b->nowners[step] = d->member_count;
+			for (size_t i = 0; i < d->member_count; i++) {
+				b->owner_pid[step][i] = (pid_t)d->members[i].pid;
+				b->owned[step][i] = mask_of(d->members[i].owned, d->members[i].owned_count);
+			}
+			offlog_group_description_free(d);
+			return;
+		}
+		offlog_group_description_free(d);
+		if (mono_ms() > deadline)
+			fail_msg("step %d: %zu members did not settle on %zu partitions each", step, members,
+			         each);
+		sleep_ms(5);
+	}
+}
+
+typedef struct bar_line {
+	int pid;
+	long long gen;
+	char ev;
+	uint64_t parts;
+} bar_line;
+
+static size_t bar_read(const char *log, bar_line *lines, size_t cap)
+{
+	FILE *fp = fopen(log, "r");
+	assert_non_null(fp);
+	char buf[512];
+	size_t n = 0;
+	while (fgets(buf, sizeof buf, fp)) {
+		assert_true(n < cap);
+		bar_line *l = &lines[n++];
+		int used = 0;
+		if (sscanf(buf, "%d %lld %c%n", &l->pid, &l->gen, &l->ev, &used) != 3)
+			fail_msg("bad log line: %s", buf);
+		l->parts = 0;
+		for (char *p = buf + used, *end;; p = end) {
+			long v = strtol(p, &end, 10);
+			if (end == p)
+				break;
+			l->parts |= TP("t", (int32_t)v);
+		}
+	}
+	fclose(fp);
+	return n;
+}
+
+/* The log says, for every generation: no member revoked the assignment of
+ * an earlier generation after any member was given its assignment of this
+ * one; each member was given its assignment of a generation at most once,
+ * the members' assignments were disjoint, and every revocation gave up
+ * everything (eager). For the generations the group settled at: each
+ * member was given, once, exactly what it then owned, together every
+ * partition. */
+static void bar_check(const bar_state *b, const bar_line *l, size_t n)
+{
+	int pids[16];
+	uint64_t held[16];
+	size_t npids = 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t k = 0;
+		while (k < npids && pids[k] != l[i].pid)
+			k++;
+		if (k == npids) {
+			assert_true(npids < 16);
+			pids[npids] = l[i].pid;
+			held[npids++] = 0;
+		}
+		if (l[i].ev == 'l')
+			fail_msg("line %zu: pid %d lost partitions", i + 1, l[i].pid);
+		if (l[i].ev == 'r') {
+			if (l[i].parts != held[k])
+				fail_msg("line %zu: pid %d revoked only part of what it held", i + 1, l[i].pid);
+			held[k] = 0;
+			for (size_t j = 0; j < i; j++)
+				if (l[j].ev == 'a' && l[j].gen > l[i].gen)
+					fail_msg("line %zu: pid %d revoked its generation %lld assignment after "
+					         "pid %d was given its generation %lld one (line %zu)",
+					         i + 1, l[i].pid, l[i].gen, l[j].pid, l[j].gen, j + 1);
+			continue;
+		}
+		if (held[k])
+			fail_msg("line %zu: pid %d given partitions while holding some", i + 1, l[i].pid);
+		held[k] = l[i].parts;
+		for (size_t j = 0; j < i; j++) {
+			if (l[j].ev != 'a' || l[j].gen != l[i].gen)
+				continue;
+			if (l[j].pid == l[i].pid)
+				fail_msg("line %zu: pid %d given its generation %lld assignment twice", i + 1,
+				         l[i].pid, l[i].gen);
+			if (l[j].parts & l[i].parts)
+				fail_msg("line %zu: generation %lld gives a partition to pids %d and %d", i + 1,
+				         l[i].gen, l[i].pid, l[j].pid);
+		}
+	}
+	for (int s = 0; s < 3; s++) {
+		uint64_t u = 0;
+		for (size_t m = 0; m < b->nowners[s]; m++) {
+			int got = 0;
+			for (size_t i = 0; i < n; i++)
+				if (l[i].ev == 'a' && l[i].gen == b->gen[s] && l[i].pid == b->owner_pid[s][m]) {
+					got++;
+					if (l[i].parts != b->owned[s][m])
+						fail_msg("generation %lld: pid %d was given part of its assignment",
+						         (long long)b->gen[s], (int)b->owner_pid[s][m]);
+					u |= l[i].parts;
+				}
+			if (got != 1)
+				fail_msg("generation %lld: pid %d was given its assignment %d times",
+				         (long long)b->gen[s], (int)b->owner_pid[s][m], got);
+		}
+		assert_true(u == TOPIC_ALL("t", 12));
+	}
+}
+
+/* Three member processes share 12 partitions; a fourth joins; one leaves. */
+static void run_barrier(fx *f, int assignor)
+{
+	create_topic(f->env, "t", 12);
+	char log[700];
+	snprintf(log, sizeof log, "%s/callbacks.log", f->dir);
+	int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	close(fd);
+	static bar_state b;
+	memset(&b, 0, sizeof b);
+	for (int i = 0; i < 3; i++)
+		bar_spawn(f, &b, i, log, assignor);
+	bar_settle(f, &b, 0, 3, 4);
+	bar_spawn(f, &b, 3, log, assignor);
+	bar_settle(f, &b, 1, 4, 3);
+	close(b.ctl[1]);
+	int status;
+	reap(b.pid[1], &status, 5000);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	bar_settle(f, &b, 2, 3, 4);
+	for (int i = 0; i < BAR_KIDS; i++)
+		if (i != 1)
+			close(b.ctl[i]);
+	for (int i = 0; i < BAR_KIDS; i++) {
+		if (i == 1)
+			continue;
+		reap(b.pid[i], &status, 5000);
+		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+			fail_msg("member process %d ended with status %d", i, status);
+	}
+	static bar_line lines[1024];
+	size_t n = bar_read(log, lines, 1024);
+	bar_check(&b, lines, n);
+}
+
+static void test_range_revokes_everywhere_before_assigning_once_per_generation(void **state)
+{
+	run_barrier(*state, OFFLOG_ASSIGNOR_RANGE);
+}
+
+static void test_roundrobin_revokes_everywhere_before_assigning_once_per_generation(void **state)
+{
+	run_barrier(*state, OFFLOG_ASSIGNOR_ROUNDROBIN);
+}
+
+static bool first_two_own_four(void *arg)
+{
+	mem **ms = arg;
+	return popc(owned_of(ms[0])) == 4 && popc(owned_of(ms[1])) == 4;
+}
+
+/* A member that owns nothing has nothing to revoke: one that subscribed and
+ * has not polled yet does not hold the others at the barrier. */
+static void test_eager_barrier_does_not_wait_for_a_member_owning_nothing(void **state)
+{
+	fx *f = *state;
+	tab_reset(true);
+	create_topic(f->env, "t", 12);
+	const uint64_t all = TOPIC_ALL("t", 12);
+	static mem m[3];
+	mem *ms[3] = {&m[0], &m[1], &m[2]};
+	mcfg cfg = cfg_default();
+	for (int i = 0; i < 2; i++) {
+		mem_open(&m[i], i, f->env, "g", &cfg);
+		mem_subscribe(&m[i], "t");
+	}
+	want w2 = {f->env, "g", ms, 2, {6, 6}, all, 2};
+	if (!poll_until(ms, 2, converged, &w2, 5000))
+		fail_msg("two members did not converge");
+	mem_open(&m[2], 2, f->env, "g", &cfg);
+	mem_subscribe(&m[2], "t");   /* a new generation; the newcomer does not poll yet */
+	if (!poll_until(ms, 2, first_two_own_four, ms, 3000))
+		fail_msg("the members waited for one that owns nothing");
+	assert_true(owned_of(&m[2]) == 0);
+	want w3 = {f->env, "g", ms, 3, {4, 4, 4}, all, 3};
+	if (!poll_until(ms, 3, converged, &w3, 5000))
+		fail_msg("three members did not converge");
+	for (int i = 0; i < 3; i++)
+		mem_close(&m[i]);
+	assert_no_violation();
+}
+
 /* ---- 4. fencing ---------------------------------------------------------- */
 
 struct async_log {
@@ -1449,6 +1777,243 @@ static void test_removed_member_commit_is_fenced(void **state)
 	poll_for(both, 2, 50);
 	assert_true(a.id[0] != 0);
 	assert_string_not_equal(a.id, old_id);
+	mem_close(&a);
+	mem_close(&b);
+}
+
+/* ---- taking over from a removed member ---------------------------------- */
+
+/* The member that takes over the partitions of a removed one (killed, or
+ * no longer polling) while it waited for them gets them once: one
+ * on_assigned with every partition, seen at the generation that gives
+ * them, no on_revoked, and each record once. The waiting member's
+ * heartbeats are slow, so that its poll, not its heartbeat, is what finds
+ * the other's session expired: the removal then starts a new generation
+ * inside the very transaction in which it claims. */
+#define TAKEOVER_N 20
+
+static mcfg slow_heartbeats(void)
+{
+	mcfg c = cfg_default();
+	c.session_ms = 10000;
+	c.heartbeat_ms = 5000;
+	return c;
+}
+
+static void assert_took_over_once(fx *f, mem *b)
+{
+	mem *mb[1] = {b};
+	const uint64_t all = TOPIC_ALL("t", 12);
+	struct owns_arg own_all = {b, all};
+	if (!poll_until(mb, 1, owns_exactly, &own_all, 8000))
+		fail_msg("the waiting member did not take over every partition");
+	int64_t deadline = mono_ms() + 3000;
+	while (mono_ms() < deadline) {
+		pthread_mutex_lock(&G.mu);
+		bool done = b->records >= 12 * TAKEOVER_N;
+		pthread_mutex_unlock(&G.mu);
+		if (done)
+			break;
+		poll_for(mb, 1, 10);
+	}
+	poll_for(mb, 1, 100);   /* and nothing more happens */
+	int64_t gen = describe_generation(f->env, "g"), now_gen = -1;
+	assert_ok(offlog_consumer_member(NULL, &now_gen, b->c));
+	pthread_mutex_lock(&G.mu);
+	int n_assigned = b->n_assigned, n_revoked = b->n_revoked, n_lost = b->n_lost;
+	uint64_t assigned = b->assigned;
+	int64_t assigned_gen = b->assigned_gen, records = b->records;
+	pthread_mutex_unlock(&G.mu);
+	if (n_assigned != 1 || n_revoked != 0 || n_lost != 0)
+		fail_msg("taking over: %d on_assigned, %d on_revoked, %d on_lost (want 1, 0, 0)",
+		         n_assigned, n_revoked, n_lost);
+	assert_true(assigned == all);
+	if (assigned_gen != gen || now_gen != gen)
+		fail_msg("on_assigned saw generation %lld, the member reports %lld, the group is at %lld",
+		         (long long)assigned_gen, (long long)now_gen, (long long)gen);
+	for (int32_t p = 0; p < 12; p++) {
+		int bit = tp_bit("t", p);
+		if (b->got[bit] != TAKEOVER_N || b->first_off[bit] != 0)
+			fail_msg("t/%d: %lld records from offset %lld (want %d from 0)", p,
+			         (long long)b->got[bit], (long long)b->first_off[bit], TAKEOVER_N);
+	}
+	assert_int_equal(records, 12 * TAKEOVER_N);
+}
+
+/* A member process that polls until it owns `nparts` partitions of "t", says
+ * so on `ready`, then stops polling (its heartbeats go on) until killed. */
+static void owner_child(const char *path, int ready, size_t nparts)
+{
+	alarm(30);
+	offlog_env *env;
+	if (offlog_open(&env, path, NULL))
+		_exit(2);
+	offlog_consumer_options o;
+	offlog_consumer_options_init(&o);
+	o.auto_offset_reset = OFFLOG_RESET_EARLIEST;
+	o.enable_auto_commit = 0;
+	o.session_timeout_ms = 1000;
+	o.heartbeat_interval_ms = 100;
+	offlog_consumer *c;
+	const char *ts[1] = {"t"};
+	if (offlog_consumer_open(&c, env, "g", &o) || offlog_consumer_subscribe(c, ts, 1))
+		_exit(3);
+	int64_t deadline = mono_ms() + 10000;
+	for (size_t n = 0; n != nparts;) {
+		const offlog_record *r;
+		size_t k;
+		const offlog_topic_partition *tps;
+		if (offlog_consumer_poll(&r, &k, c, 10) || offlog_consumer_assignment(&tps, &n, c) ||
+		    mono_ms() > deadline)
+			_exit(4);
+	}
+	if (write(ready, "r", 1) != 1)
+		_exit(5);
+	for (;;)
+		pause();
+}
+
+static void test_member_taking_over_from_a_killed_one_is_assigned_once(void **state)
+{
+	fx *f = *state;
+	tab_reset(true);
+	create_topic(f->env, "t", 12);
+	int rp[2];
+	assert_int_equal(pipe(rp), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(rp[0]);
+		owner_child(f->path, rp[1], 12);
+	}
+	reg_pid(pid);
+	close(rp[1]);
+	struct pollfd pf = {rp[0], POLLIN, 0};
+	char ch;
+	if (poll(&pf, 1, 10000) != 1 || read(rp[0], &ch, 1) != 1)
+		fail_msg("the first member did not take every partition");
+	close(rp[0]);
+	for (int32_t p = 0; p < 12; p++)
+		append_n(f->env, "t", p, TAKEOVER_N);
+	static mem b;
+	mcfg cfg = slow_heartbeats();
+	mem_open(&b, 1, f->env, "g", &cfg);
+	mem_subscribe(&b, "t");
+	mem *mb[1] = {&b};
+	poll_for(mb, 1, 100);   /* it waits: the other owns everything */
+	assert_true(owned_of(&b) == 0);
+	kill(pid, SIGKILL);
+	int status;
+	reap(pid, &status, 5000);
+	assert_true(WIFSIGNALED(status));
+	assert_took_over_once(f, &b);
+	mem_close(&b);
+	assert_no_violation();
+}
+
+static bool both_own_six(void *arg)
+{
+	mem **ms = arg;
+	return popc(owned_of(ms[0])) == 6 && popc(owned_of(ms[1])) == 6;
+}
+
+/* Eager: two members revoke for a new generation and wait at the barrier
+ * for a third, which stopped polling and never revokes; they take nothing
+ * meanwhile. It is killed: once its session expired the two take every
+ * partition, each with one on_assigned. */
+static void test_members_waiting_at_the_barrier_go_on_when_the_last_one_dies(void **state)
+{
+	fx *f = *state;
+	tab_reset(true);
+	create_topic(f->env, "t", 12);
+	/* The third is forked first: a process whose heartbeat threads run
+	 * forks children that cannot start threads under ThreadSanitizer. */
+	int rp[2];
+	assert_int_equal(pipe(rp), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(rp[0]);
+		owner_child(f->path, rp[1], 4);
+	}
+	reg_pid(pid);
+	close(rp[1]);
+	fcntl(rp[0], F_SETFL, O_NONBLOCK);
+	static mem m[2];
+	mem *ms[2] = {&m[0], &m[1]};
+	mcfg cfg = cfg_default();
+	for (int i = 0; i < 2; i++) {
+		mem_open(&m[i], i, f->env, "g", &cfg);
+		mem_subscribe(&m[i], "t");
+	}
+	/* The two poll until the third took its 4 and stopped polling. */
+	int64_t deadline = mono_ms() + 8000;
+	char ch;
+	while (read(rp[0], &ch, 1) != 1) {
+		if (mono_ms() > deadline)
+			fail_msg("the third member did not take its partitions");
+		poll_for(ms, 2, 10);
+	}
+	close(rp[0]);
+	if (!poll_until(ms, 2, first_two_own_four, ms, 5000))
+		fail_msg("three members did not converge");
+	/* A new generation: the two revoke, the third does not. */
+	mark(ms, 2);
+	const char *ts[1] = {"t"};
+	assert_ok(offlog_consumer_subscribe(m[0].c, ts, 1));
+	poll_for(ms, 2, 300);
+	pthread_mutex_lock(&G.mu);
+	int assigned = m[0].n_assigned + m[1].n_assigned;
+	uint64_t held = m[0].owned | m[1].owned;
+	pthread_mutex_unlock(&G.mu);
+	if (assigned || held)
+		fail_msg("%d on_assigned before the barrier; holding %d partitions", assigned, popc(held));
+	kill(pid, SIGKILL);
+	int status;
+	reap(pid, &status, 5000);
+	if (!poll_until(ms, 2, both_own_six, ms, 5000))
+		fail_msg("the two did not go on once the third's session expired");
+	poll_for(ms, 2, 100);
+	int64_t gen = describe_generation(f->env, "g");
+	pthread_mutex_lock(&G.mu);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(m[i].n_assigned, 1);
+		assert_int_equal(m[i].assigned_gen, gen);
+		assert_int_equal(m[i].n_lost, 0);
+	}
+	pthread_mutex_unlock(&G.mu);
+	for (int i = 0; i < 2; i++)
+		mem_close(&m[i]);
+	assert_no_violation();
+}
+
+static void test_member_taking_over_from_one_that_stopped_polling_is_assigned_once(void **state)
+{
+	fx *f = *state;
+	tab_reset(false);   /* the removed member learns its loss after the other took over */
+	create_topic(f->env, "t", 12);
+	static mem a, b;
+	mcfg ca = slow_heartbeats();
+	ca.max_poll_ms = 1000;
+	mem_open(&a, 0, f->env, "g", &ca);
+	mem_subscribe(&a, "t");
+	mem *pa[1] = {&a};
+	struct owns_arg a_all = {&a, TOPIC_ALL("t", 12)};
+	assert_true(poll_until(pa, 1, owns_exactly, &a_all, 5000));
+	for (int32_t p = 0; p < 12; p++)
+		append_n(f->env, "t", p, TAKEOVER_N);
+	/* a stops polling; b joins and waits for it. */
+	mcfg cb = slow_heartbeats();
+	mem_open(&b, 1, f->env, "g", &cb);
+	mem_subscribe(&b, "t");
+	assert_took_over_once(f, &b);
+	/* a's next poll: its partitions were lost, not revoked. */
+	if (!poll_until(pa, 1, lost_something, &a, 3000))
+		fail_msg("the removed member was not told it lost its partitions");
+	pthread_mutex_lock(&G.mu);
+	int a_revoked = a.n_revoked;
+	pthread_mutex_unlock(&G.mu);
+	assert_int_equal(a_revoked, 0);
 	mem_close(&a);
 	mem_close(&b);
 }
@@ -2520,7 +3085,13 @@ int main(void)
 		T(test_roundrobin_assignor_deals_partitions_in_turn),
 		T(test_more_members_than_partitions_leaves_some_idle),
 		T(test_killed_member_partitions_reassigned_after_session_timeout),
+		T(test_range_revokes_everywhere_before_assigning_once_per_generation),
+		T(test_roundrobin_revokes_everywhere_before_assigning_once_per_generation),
+		T(test_eager_barrier_does_not_wait_for_a_member_owning_nothing),
 		T(test_removed_member_commit_is_fenced),
+		T(test_member_taking_over_from_a_killed_one_is_assigned_once),
+		T(test_member_taking_over_from_one_that_stopped_polling_is_assigned_once),
+		T(test_members_waiting_at_the_barrier_go_on_when_the_last_one_dies),
 		T(test_commit_in_on_revoked_succeeds_and_hands_over),
 		T(test_static_member_restart_keeps_partitions_without_rebalance),
 		T(test_closed_static_member_is_removed_after_its_session_timeout),

@@ -410,7 +410,14 @@ static void test_fetch_range_errors_name_the_valid_range(void **state)
 	assert_null(b);
 	assert_non_null(strstr(offlog_errmsg(), "[0, 4]"));
 	assert_code(offlog_fetch(&b, f->env, "t", 0, -5, 10, 0), OFFLOG_EOFFSET);
-	assert_code(offlog_fetch(&b, f->env, "t", 0, OFFLOG_OFFSET_END, 10, 0), OFFLOG_EOFFSET);
+	assert_code(offlog_fetch(&b, f->env, "t", 0, OFFLOG_OFFSET_STORED, 10, 0), OFFLOG_EOFFSET);
+	assert_code(offlog_fetch(&b, f->env, "t", 0, OFFLOG_OFFSET_TAIL(1), 10, 0), OFFLOG_EOFFSET);
+	assert_null(b);
+	/* END, a time lookup's "no such record", is the high watermark. */
+	assert_ok(offlog_fetch(&b, f->env, "t", 0, OFFLOG_OFFSET_END, 10, 0));
+	assert_ok(offlog_batch_records(NULL, &n, &next, b));
+	assert_int_equal(n, 0);
+	assert_int_equal(next, 4);
 	assert_ok(offlog_fetch(&b, f->env, "t", 0, 4, 10, 0));
 	assert_ok(offlog_batch_records(NULL, &n, &next, b));
 	assert_int_equal(n, 0);
@@ -478,7 +485,7 @@ static void test_offsets_for_times_finds_first_at_or_after(void **state)
 	struct {
 		int64_t t, want;
 	} q[] = {{0, 0}, {100, 0}, {101, 1}, {250, 1}, {300, 1}, {301, 3}, {450, 3},
-	         {500, 3}, {501, 6}, {900, 6}, {901, 7}};
+	         {500, 3}, {501, 6}, {900, 6}, {901, OFFLOG_OFFSET_END}};
 	for (size_t i = 0; i < sizeof q / sizeof q[0]; i++) {
 		offlog_partition_offset e = {"t", 0, q[i].t, NULL, -99};
 		assert_ok(offlog_offsets_for_times(f->env, &e, 1));
@@ -533,7 +540,7 @@ static void test_offsets_for_times_matches_a_full_scan(void **state)
 	remove_records(f->env, 500, 900);
 	for (int q = 0; q < 400; q++) {
 		int64_t t = 900 + rand() % (int)(clock - 800);
-		int64_t want = N;
+		int64_t want = OFFLOG_OFFSET_END;
 		for (int i = 0; i < N; i++)
 			if (!gone[i] && ts[i] >= t) {
 				want = i;
@@ -545,6 +552,109 @@ static void test_offsets_for_times_matches_a_full_scan(void **state)
 			fail_msg("timestamp %lld: offset %lld, a scan gives %lld", (long long)t,
 			         (long long)e.offset, (long long)want);
 	}
+}
+
+/* Kafka answers null, librdkafka -1, where no record is at or after the
+ * timestamp: OFFLOG_OFFSET_END, which seeking and fetching take as the end. */
+static void test_offsets_for_times_after_every_record_is_end(void **state)
+{
+	fx *f = *state;
+	assert_ok(offlog_topic_create(f->env, "t", 2, NULL));
+	for (int i = 1; i <= 4; i++) {
+		offlog_message m = msg_ts("x", 1000 * i);
+		assert_ok(offlog_append(NULL, NULL, f->env, "t", 0, &m));
+	}
+	offlog_partition_offset e[4] = {{"t", 0, 4001, NULL, -99}, {"t", 0, 4000, NULL, -99},
+	                                {"t", 1, 0, NULL, -99}, {"t", 0, OFFLOG_OFFSET_END, NULL, -99}};
+	assert_ok(offlog_offsets_for_times(f->env, e, 4));
+	assert_int_equal(e[0].offset, OFFLOG_OFFSET_END);
+	assert_int_equal(e[0].err, 0);
+	assert_int_equal(e[1].offset, 3);
+	assert_int_equal(e[2].offset, OFFLOG_OFFSET_END);   /* an empty partition */
+	assert_int_equal(e[3].offset, 4);   /* ListOffsets' "latest": a number */
+	/* The answer means the end to a fetch... */
+	offlog_batch *b = NULL;
+	const offlog_record *r;
+	size_t n = 99;
+	int64_t next;
+	assert_ok(offlog_fetch(&b, f->env, "t", 0, e[0].offset, 10, 0));
+	assert_ok(offlog_batch_records(&r, &n, &next, b));
+	assert_int_equal(n, 0);
+	assert_int_equal(next, 4);
+	offlog_batch_free(b);
+	/* ...and to a seek, as seeking by the timestamp does. */
+	offlog_consumer *c = consumer_on(f->env, NULL, OFFLOG_RESET_EARLIEST, "t", 0);
+	assert_ok(offlog_consumer_seek(c, "t", 0, e[0].offset));
+	assert_int_equal(position_of(c, "t", 0), 4);
+	assert_ok(offlog_consumer_seek(c, "t", 0, 0));
+	assert_ok(offlog_consumer_seek_timestamp(c, "t", 0, 4001));
+	assert_int_equal(position_of(c, "t", 0), 4);
+	assert_ok(offlog_consumer_close(c));
+}
+
+/* The newer form: the timestamp in, the offset and its record's timestamp
+ * out, each in its own field; the same answers as the older form. */
+static void test_offsets_for_times_v2_keeps_input_and_output_apart(void **state)
+{
+	fx *f = *state;
+	assert_ok(offlog_topic_create(f->env, "t", 2, NULL));
+	const int64_t ts[] = {100, 300, 200, 500};
+	for (size_t i = 0; i < 4; i++) {
+		offlog_message m = msg_ts("x", ts[i]);
+		assert_ok(offlog_append(NULL, NULL, f->env, "t", 0, &m));
+	}
+	offlog_partition_time l[6] = {
+		OFFLOG_PARTITION_TIME_INIT("t", 0, 150),
+		OFFLOG_PARTITION_TIME_INIT("t", 0, 501),
+		OFFLOG_PARTITION_TIME_INIT("t", 0, OFFLOG_OFFSET_BEGINNING),
+		OFFLOG_PARTITION_TIME_INIT("t", 0, OFFLOG_OFFSET_END),
+		OFFLOG_PARTITION_TIME_INIT("t", 1, 0),
+		OFFLOG_PARTITION_TIME_INIT("t", 0, 0),
+	};
+	assert_ok(offlog_offsets_for_times_v2(f->env, l, 6));
+	const int64_t want[6] = {1, OFFLOG_OFFSET_END, 0, 4, OFFLOG_OFFSET_END, 0};
+	const int64_t want_ts[6] = {300, -1, -1, -1, -1, 100};
+	const int64_t asked[6] = {150, 501, OFFLOG_OFFSET_BEGINNING, OFFLOG_OFFSET_END, 0, 0};
+	for (size_t i = 0; i < 6; i++) {
+		if (l[i].offset != want[i] || l[i].record_timestamp != want_ts[i])
+			fail_msg("entry %zu: offset %lld ts %lld, expected %lld ts %lld", i,
+			         (long long)l[i].offset, (long long)l[i].record_timestamp,
+			         (long long)want[i], (long long)want_ts[i]);
+		assert_int_equal(l[i].timestamp, asked[i]);   /* the input is left as it was */
+		assert_int_equal(l[i].err, 0);
+		/* The older form answers the same. */
+		offlog_partition_offset e = {"t", l[i].partition, asked[i], NULL, 0};
+		assert_ok(offlog_offsets_for_times(f->env, &e, 1));
+		assert_int_equal(e.offset, want[i]);
+	}
+	/* Each entry gets its own error; the call returns the first. */
+	offlog_partition_time bad[3] = {OFFLOG_PARTITION_TIME_INIT("nope", 0, 1),
+	                                OFFLOG_PARTITION_TIME_INIT("t", 9, 1),
+	                                OFFLOG_PARTITION_TIME_INIT("t", 0, -7)};
+	assert_code(offlog_offsets_for_times_v2(f->env, bad, 3), OFFLOG_ENOTOPIC);
+	assert_int_equal(bad[0].err, OFFLOG_ENOTOPIC);
+	assert_int_equal(bad[1].err, OFFLOG_ENOPART);
+	assert_int_equal(bad[2].err, OFFLOG_EINVAL);
+	/* A version this library does not know: nothing is read or written. */
+	offlog_partition_time v[2] = {OFFLOG_PARTITION_TIME_INIT("t", 0, 150),
+	                              OFFLOG_PARTITION_TIME_INIT("t", 0, 150)};
+	v[0].version = 0;
+	assert_code(offlog_offsets_for_times_v2(f->env, v, 2), OFFLOG_EINVAL);
+	assert_int_equal(v[0].offset, OFFLOG_OFFSET_INVALID);
+	assert_int_equal(v[1].offset, OFFLOG_OFFSET_INVALID);
+	v[0].version = OFFLOG_PARTITION_TIME_VERSION + 1;
+	assert_code(offlog_offsets_for_times_v2(f->env, v, 2), OFFLOG_EINVAL);
+	assert_int_equal(v[0].err, 0);
+	/* An entry of another version than the first's fails alone. */
+	v[0].version = OFFLOG_PARTITION_TIME_VERSION;
+	v[1].version = 7;
+	assert_code(offlog_offsets_for_times_v2(f->env, v, 2), OFFLOG_EINVAL);
+	assert_int_equal(v[0].offset, 1);
+	assert_int_equal(v[0].err, 0);
+	assert_int_equal(v[1].err, OFFLOG_EINVAL);
+	assert_code(offlog_offsets_for_times_v2(NULL, v, 1), OFFLOG_EINVAL);
+	assert_code(offlog_offsets_for_times_v2(f->env, NULL, 1), OFFLOG_EINVAL);
+	assert_ok(offlog_offsets_for_times_v2(f->env, NULL, 0));
 }
 
 static offlog_options mode(int durability)
@@ -827,6 +937,8 @@ int main(void)
 		T(test_offsets_for_times_finds_first_at_or_after),
 		T(test_offsets_for_times_skips_removed_records),
 		T(test_offsets_for_times_matches_a_full_scan),
+		T(test_offsets_for_times_after_every_record_is_end),
+		T(test_offsets_for_times_v2_keeps_input_and_output_apart),
 		T(test_sync_mode_hw_equals_leo_after_every_commit),
 		cmocka_unit_test_setup_teardown(test_async_mode_hw_trails_until_flush, setup_async,
 		                                fx_teardown),

@@ -1064,7 +1064,7 @@ static void op_fetch(world *w)
 		off = OFFLOG_OFFSET_BEGINNING;
 		break;
 	case 1:
-		off = chance(50) ? -1 : -5 - rn(100);   /* EOFFSET: END is not allowed here */
+		off = chance(50) ? OFFLOG_OFFSET_END : -5 - rn(100);   /* END: the high watermark */
 		break;
 	default:
 		off = mp ? mp->log_start - 2 + rn(mp->leo - mp->log_start + 5) : rn(10);
@@ -1080,7 +1080,7 @@ static void op_fetch(world *w)
 	}
 	int rc = offlog_fetch(&w->batch, w->env, x.topic, x.part, off, max, max_bytes);
 	int want = 0;
-	if (off < 0 && off != OFFLOG_OFFSET_BEGINNING)
+	if (off < 0 && off != OFFLOG_OFFSET_BEGINNING && off != OFFLOG_OFFSET_END)
 		want = OFFLOG_EOFFSET;
 	mpart *p = NULL;
 	int mti;
@@ -1089,6 +1089,8 @@ static void op_fetch(world *w)
 	if (!want) {
 		if (off == OFFLOG_OFFSET_BEGINNING)
 			off = p->log_start;
+		else if (off == OFFLOG_OFFSET_END)
+			off = p->leo;   /* the high watermark: the model's stores are synced */
 		if (off < p->log_start || off > p->leo)
 			want = OFFLOG_ERANGE;
 	}
@@ -1152,8 +1154,8 @@ static void op_oft(world *w)
 				want = p->leo;
 			else if (in[i] < 0)
 				e = OFFLOG_EINVAL;
-			else
-				want = m_offset_for_time(p, in[i], p->leo);
+			else if ((want = m_offset_for_time(p, in[i], p->leo)) == p->leo)
+				want = OFFLOG_OFFSET_END;   /* no record at or after it: Kafka's null */
 		}
 		CHECK_RC(list[i].err, e);
 		if (!e && list[i].offset != want && getenv("OFFLOG_MODEL_DUMP")) {
@@ -1571,6 +1573,11 @@ static void op_assign(world *w)
 		return;
 	if (c->autoc && c->group >= 0)
 		m_commit_positions(&w->m, c, lo, hi);
+	/* A partition that stays assigned keeps its position and pause. */
+	for (size_t i = 0; i < k; i++)
+		for (size_t j = 0; j < c->n; j++)
+			if (c->a[j].ti == nparts[i].ti && c->a[j].part == nparts[i].part)
+				nparts[i] = c->a[j];
 	memcpy(c->a, nparts, k * sizeof *nparts);
 	c->n = k;
 	c->turn = 0;

@@ -852,7 +852,8 @@ static void test_offsets_for_times_with_out_of_order_timestamps(void **state)
 		assert_int_equal(append_ts(f->env, "t", 0, NULL, "v", stamps[i]), i);
 	const int64_t q[] = {0, 50, 60, 100, 101, 150, 250, 300, 350, 400, 401, 1000000,
 	                     OFFLOG_OFFSET_BEGINNING, OFFLOG_OFFSET_END};
-	const int64_t w[] = {0, 0, 0, 0, 2, 2, 2, 2, 4, 4, 5, 5, 0, 5};
+	const int64_t E = OFFLOG_OFFSET_END;   /* no record at or after the timestamp */
+	const int64_t w[] = {0, 0, 0, 0, 2, 2, 2, 2, 4, 4, E, E, 0, 5};
 	query_times(f->env, "t", q, w, 14);
 
 	/* A consumer's seek by timestamp agrees. */
@@ -880,7 +881,7 @@ static void test_offsets_for_times_with_out_of_order_timestamps(void **state)
 	set_retention(f->env, "t", -1, 3);
 	maintain_all(f->env);
 	assert_int_equal(log_start_of(f->env, "t", 0), 2);
-	const int64_t w2[] = {2, 2, 2, 2, 2, 2, 2, 2, 4, 4, 5, 5, 2, 5};
+	const int64_t w2[] = {2, 2, 2, 2, 2, 2, 2, 2, 4, 4, E, E, 2, 5};
 	query_times(f->env, "t", q, w2, 14);
 }
 
@@ -913,7 +914,7 @@ static void test_offsets_for_times_matches_a_scan(void **state)
 		if (round == 2)
 			maintain_all(f->env);
 		for (int64_t q = 0; q < 10000 + N * 10 + 21000; q += 37) {
-			int64_t want = N;
+			int64_t want = OFFLOG_OFFSET_END;
 			for (int64_t i = start; i < N; i++)
 				if (ts[i] >= q) {
 					want = i;

@@ -229,6 +229,199 @@ static void test_txn_commits_consumer_positions(void **state)
 	assert_ok(offlog_consumer_close(nogroup));
 }
 
+/* ---- commits in a member's name ---------------------------------------- */
+
+/* A member of group "g" subscribed to "in", polled until it owns in/0. */
+static offlog_consumer *member_owning_in(offlog_env *env, uint32_t session_ms)
+{
+	offlog_consumer_options o = OFFLOG_CONSUMER_OPTIONS_INIT;
+	o.enable_auto_commit = 0;
+	o.auto_offset_reset = OFFLOG_RESET_EARLIEST;
+	o.session_timeout_ms = session_ms;
+	o.heartbeat_interval_ms = session_ms / 5;
+	offlog_consumer *c = NULL;
+	if (offlog_consumer_open(&c, env, "g", &o))
+		return NULL;
+	const char *topics[1] = {"in"};
+	if (offlog_consumer_subscribe(c, topics, 1)) {
+		offlog_consumer_close(c);
+		return NULL;
+	}
+	int64_t deadline = mono_ms() + 10000;
+	while (mono_ms() < deadline) {
+		const offlog_record *r;
+		const offlog_topic_partition *a;
+		size_t n;
+		if (offlog_consumer_poll(&r, &n, c, 50) || offlog_consumer_assignment(&a, &n, c))
+			break;
+		if (n == 1)
+			return c;
+	}
+	offlog_consumer_close(c);
+	return NULL;
+}
+
+typedef struct identity {
+	char id[64];
+	int64_t generation;
+} identity;
+
+static identity identity_of(offlog_consumer *c)
+{
+	identity who;
+	const char *id;
+	assert_ok(offlog_consumer_member(&id, &who.generation, c));
+	assert_true(strlen(id) > 0 && strlen(id) < sizeof who.id);
+	snprintf(who.id, sizeof who.id, "%s", id);
+	return who;
+}
+
+/* Commit in/0 at `offset` in a transaction of its own, in who's name. */
+static int commit_as(offlog_env *env, const identity *who, int64_t offset)
+{
+	offlog_txn *x;
+	int rc = offlog_txn_begin(&x, env);
+	if (rc)
+		return rc;
+	offlog_partition_offset e = {"in", 0, offset, NULL, -99};
+	rc = offlog_txn_commit_offsets_member(x, "g", who->id, who->generation, &e, 1);
+	if (e.err != rc)
+		rc = OFFLOG_ECORRUPT;   /* the entry must carry the call's code */
+	if (rc) {
+		offlog_txn_abort(x);
+		return rc;
+	}
+	return offlog_txn_commit(x);
+}
+
+/* Kafka's sendOffsetsToTransaction(offsets, groupMetadata): the current
+ * member commits; its identity with another generation, for a partition it
+ * does not own, or once it left the group, is fenced and writes nothing. */
+static void test_txn_commit_in_a_members_name_is_fenced_once_it_left(void **state)
+{
+	fx *f = *state;
+	make_topics(f->env);
+	append_n(f->env, "in", 0, 10);
+	offlog_consumer *c = member_owning_in(f->env, 10000);
+	assert_non_null(c);
+	identity who = identity_of(c);
+	assert_true(who.generation >= 0);
+	assert_ok(commit_as(f->env, &who, 3));
+	assert_int_equal(committed_of(f->env, "g", "in", 0), 3);
+
+	offlog_txn *x;
+	assert_ok(offlog_txn_begin(&x, f->env));
+	offlog_message m = msg("out");
+	assert_ok(offlog_txn_append(NULL, NULL, x, "out", 0, &m));
+	offlog_partition_offset e[2] = {{"in", 0, 4, NULL, 0}, {"out", 0, 0, NULL, 0}};
+	/* Another generation: as Kafka's ILLEGAL_GENERATION. */
+	assert_code(offlog_txn_commit_offsets_member(x, "g", who.id, who.generation + 1, e, 1),
+	            OFFLOG_EFENCED);
+	assert_int_equal(e[0].err, OFFLOG_EFENCED);
+	/* A partition it does not own fences the whole call. */
+	assert_code(offlog_txn_commit_offsets_member(x, "g", who.id, who.generation, e, 2),
+	            OFFLOG_EFENCED);
+	assert_int_equal(e[0].err, OFFLOG_EFENCED);
+	assert_int_equal(e[1].err, OFFLOG_EFENCED);
+	/* Another group knows no such member. */
+	assert_code(offlog_txn_commit_offsets_member(x, "h", who.id, who.generation, e, 1),
+	            OFFLOG_EFENCED);
+	/* Bad arguments. */
+	assert_code(offlog_txn_commit_offsets_member(x, "g", NULL, who.generation, e, 1),
+	            OFFLOG_EINVAL);
+	assert_code(offlog_txn_commit_offsets_member(x, "g", "", who.generation, e, 1),
+	            OFFLOG_EINVAL);
+	char longid[200];
+	memset(longid, 'm', sizeof longid - 1);
+	longid[sizeof longid - 1] = 0;
+	assert_code(offlog_txn_commit_offsets_member(x, "g", longid, who.generation, e, 1),
+	            OFFLOG_EINVAL);
+	assert_code(offlog_txn_commit_offsets_member(x, "bad group", who.id, who.generation, e, 1),
+	            OFFLOG_ENAME);
+	assert_code(offlog_txn_commit_offsets_member(x, "g", who.id, INT64_MIN, e, 1), OFFLOG_EINVAL);
+	assert_code(offlog_txn_commit_offsets_member(x, "g", who.id, who.generation, NULL, 1),
+	            OFFLOG_EINVAL);
+	assert_code(offlog_txn_commit_offsets_member(NULL, "g", who.id, who.generation, e, 1),
+	            OFFLOG_EINVAL);
+	/* The fenced calls left the transaction usable, and wrote nothing. */
+	assert_ok(offlog_txn_commit_offsets_member(x, "g", who.id, who.generation, NULL, 0));
+	assert_ok(offlog_txn_commit(x));
+	assert_int_equal(leo_of(f->env, "out", 0), 1);
+	assert_int_equal(committed_of(f->env, "g", "in", 0), 3);
+
+	/* Closed: a dynamic member leaves at once; its identity is a zombie's. */
+	assert_ok(offlog_consumer_close(c));
+	assert_code(commit_as(f->env, &who, 5), OFFLOG_EFENCED);
+	assert_int_equal(committed_of(f->env, "g", "in", 0), 3);
+	/* The name-only form is not fenced: it still commits. */
+	assert_ok(offlog_txn_begin(&x, f->env));
+	offlog_partition_offset any = {"in", 0, 6, NULL, 0};
+	assert_ok(offlog_txn_commit_offsets(x, "g", &any, 1));
+	assert_ok(offlog_txn_commit(x));
+	assert_int_equal(committed_of(f->env, "g", "in", 0), 6);
+}
+
+/* A member killed in another process: its identity commits while it is in
+ * the group; once its session timed out and another member took its
+ * partition, the identity is fenced. */
+static void test_txn_commit_in_a_killed_members_name_is_fenced_after_its_session(void **state)
+{
+	fx *f = *state;
+	make_topics(f->env);
+	append_n(f->env, "in", 0, 10);
+	assert_ok(offlog_close(f->env));
+	f->env = NULL;
+	int fds[2];
+	assert_int_equal(pipe(fds), 0);
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(fds[0]);
+		offlog_env *env;
+		if (offlog_open(&env, f->path, NULL))
+			_exit(2);
+		offlog_consumer *c = member_owning_in(env, 600);
+		if (!c)
+			_exit(3);
+		identity who;
+		const char *id;
+		if (offlog_consumer_member(&id, &who.generation, c) || strlen(id) >= sizeof who.id)
+			_exit(4);
+		memset(who.id, 0, sizeof who.id);
+		memcpy(who.id, id, strlen(id));
+		if (write(fds[1], &who, sizeof who) != (ssize_t)sizeof who)
+			_exit(5);
+		for (;;)
+			pause();
+	}
+	close(fds[1]);
+	identity who;
+	ssize_t got = read(fds[0], &who, sizeof who);
+	close(fds[0]);
+	int open_rc = offlog_open(&f->env, f->path, NULL);
+	if (got != (ssize_t)sizeof who || open_rc) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		fail_msg("the member process did not report its identity, or open: %s",
+		         offlog_errname(open_rc));
+	}
+	int alive_rc = commit_as(f->env, &who, 2);
+	kill(pid, SIGKILL);
+	int status;
+	waitpid(pid, &status, 0);
+	assert_true(WIFSIGNALED(status));
+	assert_ok(alive_rc);
+	assert_int_equal(committed_of(f->env, "g", "in", 0), 2);
+	/* Another member takes in/0 once the dead one's session expired. */
+	offlog_consumer *c = member_owning_in(f->env, 10000);
+	assert_non_null(c);
+	assert_code(commit_as(f->env, &who, 7), OFFLOG_EFENCED);
+	assert_int_equal(committed_of(f->env, "g", "in", 0), 2);
+	identity now = identity_of(c);
+	assert_ok(commit_as(f->env, &now, 8));
+	assert_int_equal(committed_of(f->env, "g", "in", 0), 8);
+	assert_ok(offlog_consumer_close(c));
+}
+
 /* The child writes one byte to fd when its transaction is (about to be)
  * committed or not, then waits to be killed. */
 static void txn_child(const char *path, int fd, bool commit)
@@ -404,6 +597,8 @@ int main(void)
 		T(test_txn_is_used_only_by_its_thread),
 		T(test_other_writers_wait_for_the_txn),
 		T(test_txn_commits_consumer_positions),
+		T(test_txn_commit_in_a_members_name_is_fenced_once_it_left),
+		T(test_txn_commit_in_a_killed_members_name_is_fenced_after_its_session),
 		T(test_killed_txn_leaves_nothing_and_committed_txn_everything),
 		T(test_txn_is_all_or_nothing_under_random_kills),
 		T(test_abort_from_another_thread_does_nothing),

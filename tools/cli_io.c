@@ -359,10 +359,8 @@ static int seek_start(consume_state *s, offlog_consumer *c, int32_t part)
 		return 0;
 	s->seeked[part] = true;
 	switch (s->start) {
-	case START_FROM_END: {
-		int r = offlog_consumer_seek(c, s->topic, part, OFFLOG_OFFSET_END);
-		return r ? r : offlog_consumer_seek_relative(c, s->topic, part, -s->start_value);
-	}
+	case START_FROM_END:   /* kcat's -o -N: librdkafka's tail offset */
+		return offlog_consumer_seek(c, s->topic, part, OFFLOG_OFFSET_TAIL(s->start_value));
 	case START_TIME:
 		return offlog_consumer_seek_timestamp(c, s->topic, part, s->start_value);
 	default:
@@ -554,6 +552,9 @@ static int parse_start(consume_state *s, const char *v)
 		s->start = START_FROM_END;
 		if (cli_parse_i64(&s->start_value, v + 1, 1, INT64_MAX))
 			return cli_usage("consume: offset '%s': expected -N with N >= 1", v);
+		/* Larger counts would not fit a tail offset; they mean all of it anyway. */
+		if (s->start_value > INT64_MAX + OFFLOG_OFFSET_TAIL_BASE)
+			s->start_value = INT64_MAX + OFFLOG_OFFSET_TAIL_BASE;
 	} else {
 		s->start = START_ABS;
 		if (cli_parse_i64(&s->start_value, v, 0, INT64_MAX))
