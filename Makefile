@@ -10,9 +10,12 @@
 #   make valgrind   the tests under valgrind memcheck
 #   make lint-man   mandoc -T lint on every man page
 #   make install    PREFIX=/usr/local DESTDIR= (also uninstall)
-#   make deps       install missing build dependencies (Debian: apt-get)
+#   make deps       install the build dependencies (Debian: apt-get); the only
+#                   target that installs packages, run for you by `make run`
+#                   and `make check` when something is missing
 #
-# CFLAGS, LDFLAGS, CC, PKG_CONFIG, PREFIX, DESTDIR are honoured.
+# CFLAGS, LDFLAGS, CC, AR, LD, OBJCOPY, PKG_CONFIG, PREFIX, DESTDIR are honoured.
+# Cross-compiling: make CROSS=aarch64-linux-gnu- (the toolchain's prefix).
 
 VERSION_MAJOR := 0
 VERSION_MINOR := 1
@@ -27,15 +30,40 @@ BINDIR ?= $(EXEC_PREFIX)/bin
 MANDIR ?= $(PREFIX)/share/man
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 
-CC ?= cc
-AR ?= ar
-PKG_CONFIG ?= pkg-config
+# The toolchain. CROSS is the prefix of a cross toolchain (Debian:
+# gcc-aarch64-linux-gnu gives aarch64-linux-gnu-gcc, -ld, -objcopy; pkgconf:arm64
+# gives aarch64-linux-gnu-pkg-config). CC=aarch64-linux-gnu-gcc alone implies it.
+# make's built-in CC, AR and LD (cc, ar, ld) count as unset: `?=` would keep them.
+ifneq ($(filter default undefined,$(origin CC)),)
+CC = $(if $(CROSS),$(CROSS)gcc,cc)
+else
+CROSS ?= $(patsubst %gcc,%,$(filter %-gcc,$(notdir $(firstword $(CC)))))
+endif
+ifneq ($(filter default undefined,$(origin AR)),)
+AR = $(CROSS)ar
+endif
+ifneq ($(filter default undefined,$(origin LD)),)
+LD = $(CROSS)ld
+endif
+OBJCOPY ?= $(CROSS)objcopy
+# Without the prefixed pkg-config, the target's multiarch directory.
+ifeq ($(origin PKG_CONFIG),undefined)
+ifeq ($(CROSS),)
+PKG_CONFIG := pkg-config
+else ifneq ($(shell command -v $(CROSS)pkg-config 2>/dev/null),)
+PKG_CONFIG := $(CROSS)pkg-config
+else
+PKG_CONFIG := PKG_CONFIG_LIBDIR=/usr/lib/$(CROSS:%-=%)/pkgconfig:/usr/share/pkgconfig pkg-config
+endif
+endif
 INSTALL ?= install
 CFLAGS ?= -O2 -g
 BUILD ?= build
 
 WARN := -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wconversion
-DEFS := -D_XOPEN_SOURCE=700
+# 64-bit file offsets on 32-bit targets too: a store may pass 2 GiB, and
+# readdir() fails with EOVERFLOW on large inode numbers otherwise.
+DEFS := -D_XOPEN_SOURCE=700 -D_FILE_OFFSET_BITS=64
 LMDB_CFLAGS = $(shell $(PKG_CONFIG) --cflags lmdb 2>/dev/null)
 LMDB_LIBS = $(shell $(PKG_CONFIG) --libs lmdb 2>/dev/null || echo -llmdb)
 CMOCKA_CFLAGS = $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
@@ -70,14 +98,31 @@ all: lib examples tool
 lib: $(STLIB) $(SHLIB)
 
 # ---- dependencies -----------------------------------------------------------
-# `make run` and `make check` install what is missing on a Debian-like system.
+# `make deps` is the only target that installs packages. Building needs LMDB
+# and the tests need cmocka; when one is missing the build stops and names it,
+# except under `make run` and `make check` (the README's two commands, which
+# must work on a fresh machine): those run `make deps` first.
 
 DEPS_PKGS := pkg-config liblmdb-dev libcmocka-dev
-DEPS_STAMP := $(BUILD)/.deps
+DEPS_AUTO := $(if $(filter run check,$(MAKECMDGOALS)),1)
+# A module is there when pkg-config knows it or, without its .pc file, when
+# the compiler finds its header.
+have = { $(PKG_CONFIG) --exists $(1) 2>/dev/null || \
+         printf '\#include <$(2)>\n' | $(CC) $(CFLAGS) -E -o /dev/null - 2>/dev/null; }
+# $(call require,module,header,what,Debian package,other systems' packages)
+require = $(call have,$(1),$(2)) || { [ -n "$(DEPS_AUTO)" ] && $(MAKE) --no-print-directory deps && \
+  $(call have,$(1),$(2)); } || { \
+  echo "offlog: $(3) not found ($(PKG_CONFIG) $(1), <$(2)>): install $(4)$(if $(CROSS),:<arch> (Debian: the target's package$(comma) after dpkg --add-architecture <arch>),\
+ (Debian$(comma) Ubuntu: \`make deps\` installs it)); elsewhere $(5)" >&2; exit 1; }
+comma := ,
 
-$(DEPS_STAMP):
-	@if $(PKG_CONFIG) --exists lmdb cmocka 2>/dev/null; then :; else $(MAKE) --no-print-directory deps; fi
-	@mkdir -p $(BUILD) && touch $@
+$(BUILD)/.have-lmdb:
+	@$(call require,lmdb,lmdb.h,LMDB,liblmdb-dev,lmdb-devel or lmdb-dev)
+	@mkdir -p $(dir $@) && touch $@
+
+$(BUILD)/.have-cmocka:
+	@$(call require,cmocka,cmocka.h,cmocka (needed by the tests only),libcmocka-dev,libcmocka-devel or cmocka-dev)
+	@mkdir -p $(dir $@) && touch $@
 
 deps:
 	@if command -v apt-get >/dev/null 2>&1; then \
@@ -92,15 +137,15 @@ deps:
 
 # ---- library ----------------------------------------------------------------
 
-$(BUILD)/lib/%.o: lib/%.c $(LIB_HDR) | $(DEPS_STAMP)
+$(BUILD)/lib/%.o: lib/%.c $(LIB_HDR) | $(BUILD)/.have-lmdb
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -fPIC -fvisibility=hidden -c $< -o $@
 
 # The static library is one relocatable object whose internal symbols are
 # made local, so only offlog_* can clash with a program's own names.
 $(STLIB): $(LIB_OBJ)
-	$(LD) -r -o $(BUILD)/offlog-all.o $(LIB_OBJ)
-	objcopy --localize-hidden $(BUILD)/offlog-all.o
+	$(LD) -r --force-group-allocation -o $(BUILD)/offlog-all.o $(LIB_OBJ)
+	$(OBJCOPY) --localize-hidden $(BUILD)/offlog-all.o
 	rm -f $@
 	$(AR) rcs $@ $(BUILD)/offlog-all.o
 
@@ -117,7 +162,7 @@ $(BUILD)/examples/%: examples/%.c $(STLIB) include/offlog.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(STLIB) $(LMDB_LIBS) $(THREAD_LIBS)
 
-$(BUILD)/tests/%: tests/%.c $(TEST_HELPERS) tests/helpers.h $(LIB_OBJ) $(LIB_HDR)
+$(BUILD)/tests/%: tests/%.c $(TEST_HELPERS) tests/helpers.h $(LIB_OBJ) $(LIB_HDR) | $(BUILD)/.have-cmocka
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(CMOCKA_CFLAGS) -Ilib $(LDFLAGS) -o $@ $< $(TEST_HELPERS) $(LIB_OBJ) \
 	  $(CMOCKA_LIBS) $(LMDB_LIBS) $(THREAD_LIBS)
@@ -127,7 +172,7 @@ $(BUILD)/tests/%: tests/%.c $(TEST_HELPERS) tests/helpers.h $(LIB_OBJ) $(LIB_HDR
 
 tool: $(TOOL)
 
-$(BUILD)/tools/%.o: tools/%.c tools/cli.h include/offlog.h | $(DEPS_STAMP)
+$(BUILD)/tools/%.o: tools/%.c tools/cli.h include/offlog.h | $(BUILD)/.have-lmdb
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
@@ -263,14 +308,44 @@ lint-man:
 
 # ---- install ----------------------------------------------------------------
 
-$(BUILD)/offlog.pc: offlog.pc.in Makefile
-	@mkdir -p $(BUILD)
-	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' \
-	    -e 's|@VERSION@|$(VERSION)|g' $< > $@
+# The .pc file and the CMake package name their directories relative to the
+# prefix where they can (pkg-config --define-prefix, a moved tree); LMDB is
+# named through its own .pc file when it has one.
+CMAKEDIR ?= $(LIBDIR)/cmake/offlog
+relto = $(if $(filter $(2),$(1)),$(3),$(patsubst $(2)/%,$(3)/%,$(1)))
+PC_EXEC_PREFIX = $(call relto,$(EXEC_PREFIX),$(PREFIX),$${prefix})
+PC_LIBDIR = $(call relto,$(LIBDIR),$(EXEC_PREFIX),$${exec_prefix})
+PC_INCLUDEDIR = $(call relto,$(INCLUDEDIR),$(PREFIX),$${prefix})
+HAVE_LMDB_PC = $(shell $(PKG_CONFIG) --exists lmdb 2>/dev/null && echo 1)
+# From the library directory to the header's: ../include for lib,
+# ../../include for lib/x86_64-linux-gnu; absolute when not under PREFIX.
+LIB_UNDER_PREFIX = $(patsubst $(PREFIX)/%,%,$(filter $(PREFIX)/%,$(LIBDIR)))
+INC_UNDER_PREFIX = $(patsubst $(PREFIX)/%,%,$(filter $(PREFIX)/%,$(INCLUDEDIR)))
+CMAKE_INCLUDEDIR = $(if $(and $(LIB_UNDER_PREFIX),$(INC_UNDER_PREFIX)),$(subst $(eval) ,/,$(patsubst %,..,\
+  $(subst /, ,$(LIB_UNDER_PREFIX))) $(INC_UNDER_PREFIX)),$(INCLUDEDIR))
+SIZEOF_VOID_P = $(shell printf '__SIZEOF_POINTER__\n' | $(CC) $(CFLAGS) -E -P - 2>/dev/null | tail -n1)
+CMAKE_FILES := $(BUILD)/cmake/offlogConfig.cmake $(BUILD)/cmake/offlogConfigVersion.cmake
 
-install: lib $(TOOL) $(BUILD)/offlog.pc
+SUBST = sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@EXEC_PREFIX@|$(PC_EXEC_PREFIX)|g' \
+  -e 's|@LIBDIR@|$(PC_LIBDIR)|g' -e 's|@INCLUDEDIR@|$(PC_INCLUDEDIR)|g' \
+  -e 's|@REQUIRES_PRIVATE@|$(if $(HAVE_LMDB_PC),lmdb)|g' \
+  -e 's|@LIBS_PRIVATE@|$(if $(HAVE_LMDB_PC),,-llmdb )-pthread|g' \
+  -e 's|@CMAKE_INCLUDEDIR@|$(CMAKE_INCLUDEDIR)|g' -e 's|@SIZEOF_VOID_P@|$(SIZEOF_VOID_P)|g' \
+  -e 's|@VERSION@|$(VERSION)|g' -e 's|@VERSION_MAJOR@|$(VERSION_MAJOR)|g'
+
+# Written at every install: they hold PREFIX and LIBDIR, which may change.
+.PHONY: $(BUILD)/offlog.pc $(CMAKE_FILES)
+$(BUILD)/offlog.pc: offlog.pc.in
+	@mkdir -p $(BUILD)
+	$(SUBST) $< | sed -e '/^Requires.private: *$$/d' > $@
+
+$(CMAKE_FILES): $(BUILD)/cmake/%.cmake: cmake/%.cmake.in
+	@mkdir -p $(dir $@)
+	$(SUBST) $< > $@
+
+install: lib $(TOOL) $(BUILD)/offlog.pc $(CMAKE_FILES)
 	$(INSTALL) -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR) \
-	  $(DESTDIR)$(MANDIR)/man3 $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BINDIR)
+	  $(DESTDIR)$(CMAKEDIR) $(DESTDIR)$(MANDIR)/man3 $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BINDIR)
 	$(INSTALL) -m 755 $(TOOL) $(DESTDIR)$(BINDIR)/offlog
 	$(INSTALL) -m 644 include/offlog.h $(DESTDIR)$(INCLUDEDIR)/offlog.h
 	$(INSTALL) -m 644 $(STLIB) $(DESTDIR)$(LIBDIR)/libofflog.a
@@ -278,6 +353,7 @@ install: lib $(TOOL) $(BUILD)/offlog.pc
 	ln -sf libofflog.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libofflog.so
 	$(INSTALL) -m 644 $(BUILD)/offlog.pc $(DESTDIR)$(PKGCONFIGDIR)/offlog.pc
+	$(INSTALL) -m 644 $(CMAKE_FILES) $(DESTDIR)$(CMAKEDIR)/
 	for m in $(MAN3); do $(INSTALL) -m 644 $$m $(DESTDIR)$(MANDIR)/man3/; done
 	for m in $(MAN1); do $(INSTALL) -m 644 $$m $(DESTDIR)$(MANDIR)/man1/; done
 
@@ -285,7 +361,9 @@ uninstall:
 	rm -f $(DESTDIR)$(INCLUDEDIR)/offlog.h $(DESTDIR)$(LIBDIR)/libofflog.a \
 	  $(DESTDIR)$(LIBDIR)/libofflog.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME) \
 	  $(DESTDIR)$(LIBDIR)/libofflog.so $(DESTDIR)$(PKGCONFIGDIR)/offlog.pc \
+	  $(DESTDIR)$(CMAKEDIR)/offlogConfig.cmake $(DESTDIR)$(CMAKEDIR)/offlogConfigVersion.cmake \
 	  $(DESTDIR)$(BINDIR)/offlog
+	rmdir $(DESTDIR)$(CMAKEDIR) 2>/dev/null || true
 	for m in $(notdir $(MAN3)); do rm -f $(DESTDIR)$(MANDIR)/man3/$$m; done
 	for m in $(notdir $(MAN1)); do rm -f $(DESTDIR)$(MANDIR)/man1/$$m; done
 

@@ -117,10 +117,13 @@ enum offlog_error {
 	                           idempotent producer: a newer producer opened with its id */
 	OFFLOG_EGROUPLIVE = -29, /* the group has live members: refused unless forced */
 	OFFLOG_ESTOREFULL = -30, /* the store holds max_store_bytes and nothing may be dropped */
-	OFFLOG_EFATAL = -31     /* a write failed where the handle cannot recover from it (the
+	OFFLOG_EFATAL = -31,    /* a write failed where the handle cannot recover from it (the
 	                           disk filled while the commit record was written): every call
 	                           on the handle fails; close it and open the store again, which
 	                           finds everything committed before intact */
+	OFFLOG_EPLATFORM = -32  /* the store was written by a build of another word size or
+	                           byte order (LMDB files are not portable between them): not
+	                           readable here */
 };
 
 /* A static, one-line description of code err ("unknown topic").
@@ -301,8 +304,11 @@ OFFLOG_API int offlog_options_init(offlog_options *opts);
  * Errors: OFFLOG_ENOTSTORE when path holds something that is not an offlog
  * store (a regular file, an empty or foreign data file, another program's
  * LMDB, a non-empty directory without a store); OFFLOG_EVERSION for a store
- * of a newer format; OFFLOG_ENOENT when there is no store and OFFLOG_OPEN_NOCREATE
- * or OFFLOG_OPEN_READONLY forbids creating one; OFFLOG_EBUSY when this process
+ * of a newer format; OFFLOG_EPLATFORM for a store written by a build of
+ * another word size or byte order (a 64-bit store opened by a 32-bit build,
+ * say: LMDB lays its file out in the machine's own, and reads no other);
+ * OFFLOG_ENOENT when there is no store and OFFLOG_OPEN_NOCREATE or
+ * OFFLOG_OPEN_READONLY forbids creating one; OFFLOG_EBUSY when this process
  * already has the store open (share the handle between threads instead;
  * LMDB forbids two handles on one store in one process), or when the
  * snapshot the open checks was overwritten by another process's commits

@@ -46,6 +46,8 @@ static const struct errdesc errors[] = {
 	{OFFLOG_EGROUPLIVE, "OFFLOG_EGROUPLIVE", "group has live members"},
 	{OFFLOG_ESTOREFULL, "OFFLOG_ESTOREFULL", "store size cap reached"},
 	{OFFLOG_EFATAL, "OFFLOG_EFATAL", "store handle failed: reopen the store"},
+	{OFFLOG_EPLATFORM, "OFFLOG_EPLATFORM",
+	 "store was written by a build of another word size or byte order: not readable here"},
 };
 
 static const struct errdesc *find(int code)

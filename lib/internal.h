@@ -493,8 +493,46 @@ int log_purge_topic(ol_txn *t, uint32_t tid, size_t *budget, bool *done);
 
 /* ---- verify.c: LMDB's meta pages, and the check of OFFLOG_OPEN_VERIFY ----- */
 
-/* The newer of a data file's two meta pages; tables: 0 free list, 1 main. */
+/* LMDB 0.9's file layout, which is the host's: its byte order, and page
+ * numbers, counts and transaction ids the size of a size_t. LMDB reads only
+ * files of its own layout, so a store is not portable between word sizes
+ * or byte orders. A page: its number, 2 bytes of pad, 2 of flags, then
+ * the node table's bounds (or an overflow run's page count). A table
+ * record: 4 bytes of pad, flags and depth (2 each), then 5 words, the root
+ * last. A meta page: magic, version, address, map size, the two table
+ * records, the last page, the transaction id. */
 #define LMDB_META_MAGIC 0xBEEFC0DEu
+#define LMDB_DATA_VERSION 1
+#if SIZE_MAX > 0xffffffffu
+#define LMDB_WORD 8
+#else
+#define LMDB_WORD 4
+#endif
+#define LMDB_PAGEHDR (LMDB_WORD + 8)
+#define LMDB_PAGE_FLAGS (LMDB_WORD + 2)
+#define LMDB_DB_SIZE (8 + 5 * LMDB_WORD)
+#define LMDB_DB_ROOT (8 + 4 * LMDB_WORD)
+#define LMDB_META_MAPSIZE (LMDB_PAGEHDR + 8 + LMDB_WORD)
+#define LMDB_META_DBS (LMDB_PAGEHDR + 8 + 2 * LMDB_WORD)
+#define LMDB_META_LAST (LMDB_META_DBS + 2 * LMDB_DB_SIZE)
+#define LMDB_META_TXNID (LMDB_META_LAST + LMDB_WORD)
+#define LMDB_META_END (LMDB_META_TXNID + LMDB_WORD)
+
+/* A word of LMDB's file at p, in the host's byte order. */
+static inline uint64_t ol_get_word(const uint8_t *p)
+{
+	size_t v;
+	memcpy(&v, p, sizeof v);
+	return v;
+}
+
+/* The first page of a data file, open as fd: 0 when it is an LMDB meta
+ * page of this build's layout (*mapsize: the map size it records),
+ * OFFLOG_EPLATFORM when it is one of another word size or byte order (a
+ * store made on another kind of machine), OFFLOG_ENOTSTORE otherwise. */
+int meta_probe(int fd, const char *file, uint64_t *mapsize);
+
+/* The newer of a data file's two meta pages; tables: 0 free list, 1 main. */
 
 typedef struct ol_meta {
 	uint32_t psize;

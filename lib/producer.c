@@ -616,7 +616,7 @@ static int enqueue(offlog_producer *p, const char *topic, int32_t partition, int
 	m->partition = partition;
 	m->sequence = sequence;
 	m->opaque = opaque;
-	m->bytes = bytes;
+	m->bytes = (size_t)bytes;   /* a struct and a payload, both in memory */
 	m->next = NULL;
 	pthread_mutex_lock(&p->mu);
 	struct timespec ts = deadline_in(p->opts.block_ms);

@@ -242,11 +242,15 @@ static bool dir_is_empty(const char *path)
 		return false;
 	struct dirent *de;
 	bool empty = true;
+	errno = 0;
 	while ((de = readdir(d)) != NULL)
 		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) {
 			empty = false;
 			break;
 		}
+	/* A directory that cannot be read to its end is not known to be empty. */
+	if (empty && errno != 0)
+		empty = false;
 	closedir(d);
 	return empty;
 }
@@ -254,8 +258,6 @@ static bool dir_is_empty(const char *path)
 /* LMDB maps the file and trusts its newest meta page (meta_read). */
 static int check_meta_pages(const char *file, off_t size)
 {
-	if (sizeof(size_t) != 8)
-		return 0;
 	int fd = open(file, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return ol_errno_code(errno, "open", file);
@@ -266,8 +268,9 @@ static int check_meta_pages(const char *file, off_t size)
 }
 
 /* Check, without changing anything, that `file` starts with an LMDB meta
- * page; an empty file or random bytes would otherwise be overwritten by
- * LMDB as a new environment. *mapsize gets the map size recorded there. */
+ * page of this build's layout (meta_probe); an empty file or random bytes
+ * would otherwise be overwritten by LMDB as a new environment. *mapsize
+ * gets the map size recorded there. */
 static int check_data_file(const char *file, off_t size, uint64_t *mapsize)
 {
 	if (size == 0)
@@ -275,14 +278,9 @@ static int check_data_file(const char *file, off_t size, uint64_t *mapsize)
 	int fd = open(file, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return ol_errno_code(errno, "open", file);
-	/* Page header (16 bytes), then the meta: magic, version, address, map size. */
-	uint8_t hdr[40];
-	ssize_t n = pread(fd, hdr, sizeof hdr, 0);
+	int rc = meta_probe(fd, file, mapsize);
 	close(fd);
-	if (n != (ssize_t)sizeof hdr || ol_get_le32(hdr + 16) != LMDB_META_MAGIC)
-		return ol_err(OFFLOG_ENOTSTORE, "%s is not an offlog store (no LMDB header)", file);
-	*mapsize = sizeof(size_t) == 8 ? ol_get_le64(hdr + 32) : 0;
-	return check_meta_pages(file, size);
+	return rc ? rc : check_meta_pages(file, size);
 }
 
 struct probe {

@@ -9,7 +9,9 @@
  * inside the page, every key and value inside its page, every child and
  * overflow page inside the file and reached once, tree depths within LMDB's
  * cursor stack, and the free list's page numbers in range and not in use.
- * It costs one read of the file. Layout: LMDB 0.9 on a 64-bit machine.
+ * It costs one read of the file. Layout: LMDB 0.9's, which is the host's
+ * word size and byte order (internal.h); a file of another layout is
+ * refused before any of this (meta_probe).
  */
 #include "internal.h"
 
@@ -19,7 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define PAGEHDR 16
+#define PAGEHDR LMDB_PAGEHDR
 #define P_BRANCH 0x01
 #define P_LEAF 0x02
 #define P_OVERFLOW 0x04
@@ -28,7 +30,6 @@
 #define F_SUBDATA 0x02
 #define F_DUPDATA 0x04
 #define NODEHDR 8
-#define DB_SIZE 48
 #define MAX_DEPTH 30     /* LMDB's cursor stack holds 32 pages */
 #define MAX_TABLES 32
 #define MAX_KEY 511      /* LMDB's longest key */
@@ -53,9 +54,43 @@ typedef struct dbrec {
 	uint64_t root;
 } dbrec;
 
+/* Fields in the host's byte order, at any alignment. */
 static uint16_t u16(const uint8_t *p)
 {
-	return (uint16_t)(p[0] | p[1] << 8);
+	uint16_t v;
+	memcpy(&v, p, sizeof v);
+	return v;
+}
+
+static uint32_t u32(const uint8_t *p)
+{
+	uint32_t v;
+	memcpy(&v, p, sizeof v);
+	return v;
+}
+
+/* A tree's root: LMDB's "none" is a word of ones, UINT64_MAX here. */
+static uint64_t root_at(const uint8_t *p)
+{
+	uint64_t r = ol_get_word(p);
+	return r == (uint64_t)SIZE_MAX ? UINT64_MAX : r;
+}
+
+/* A node's data size, or a branch node's child page: 32 bits at its start
+ * (two 16-bit halves, the low one first in memory on a little-endian
+ * host), on a 64-bit host 16 more in the flags' place. */
+static uint32_t node_dsize(const uint8_t *node)
+{
+	return u32(node);
+}
+
+static uint64_t node_child(const uint8_t *node)
+{
+#if LMDB_WORD == 8
+	return u32(node) | (uint64_t)u16(node + 4) << 32;
+#else
+	return u32(node);
+#endif
 }
 
 static int bad(const walk *w, uint64_t pgno, const char *what)
@@ -83,7 +118,7 @@ static int read_page(walk *w, uint64_t pgno, uint8_t *buf)
 	mark(w, pgno);
 	if (pread(w->fd, buf, w->psize, (off_t)(pgno * w->psize)) != (ssize_t)w->psize)
 		return bad(w, pgno, "cannot be read");
-	if (ol_get_le64(buf) != pgno)
+	if (ol_get_word(buf) != pgno)
 		return bad(w, pgno, "holds another page's number");
 	return 0;
 }
@@ -94,9 +129,9 @@ static int mark_overflow(walk *w, uint64_t pgno, uint64_t data_size)
 	if (!buf)
 		return ol_err(OFFLOG_ENOMEM, "verify: out of memory");
 	int rc = read_page(w, pgno, buf);
-	uint32_t pages = rc ? 0 : ol_get_le32(buf + 12);
+	uint32_t pages = rc ? 0 : u32(buf + PAGEHDR - 4);
 	/* Exactly: a page marked dirty would be written through the map. */
-	if (rc == 0 && u16(buf + 10) != P_OVERFLOW)
+	if (rc == 0 && u16(buf + LMDB_PAGE_FLAGS) != P_OVERFLOW)
 		rc = bad(w, pgno, "an overflow page of the wrong kind");
 	else if (rc == 0 && (pages == 0 || pgno + pages - 1 > w->last || pgno + pages > w->npages ||
 	                     (uint64_t)pages * w->psize - PAGEHDR < data_size))
@@ -119,15 +154,15 @@ static int check_free_ids(walk *w, uint64_t pgno, const uint8_t *key, uint16_t k
 	/* Keys are the ids of the transactions that freed the pages, never 0:
 	 * LMDB takes a last id of 0 for "none used yet" and would hand the
 	 * pages of such a record out twice. */
-	if (ksize != 8 || ol_get_le64(key) > w->txnid || ol_get_le64(key) == 0)
+	if (ksize != LMDB_WORD || ol_get_word(key) > w->txnid || ol_get_word(key) == 0)
 		return bad(w, pgno, "a free list record of a transaction not yet made");
-	if (dsize < 8 || dsize % 8)
+	if (dsize < LMDB_WORD || dsize % LMDB_WORD)
 		return bad(w, pgno, "a free list record of the wrong size");
-	uint64_t n = ol_get_le64(ids);
-	if (n > dsize / 8 - 1)
+	uint64_t n = ol_get_word(ids);
+	if (n > dsize / LMDB_WORD - 1)
 		return bad(w, pgno, "a free list record longer than its value");
 	for (uint64_t i = 1, prev = UINT64_MAX; i <= n; i++) {
-		uint64_t id = ol_get_le64(ids + 8 * i);
+		uint64_t id = ol_get_word(ids + LMDB_WORD * i);
 		if (id < 2 || id > w->last || seen(w, id) || id >= prev)
 			return bad(w, pgno, "a free page out of range, out of order, twice or in use");
 		mark(w, id);   /* a page listed twice would be handed out twice */
@@ -140,7 +175,7 @@ static int check_free_ids(walk *w, uint64_t pgno, const uint8_t *key, uint16_t k
 static int check_leaf_node(walk *w, uint64_t pgno, const uint8_t *node, size_t room, int kind,
                            int *ntables, dbrec *tables)
 {
-	uint32_t dsize = (uint32_t)u16(node) | (uint32_t)u16(node + 2) << 16;
+	uint32_t dsize = node_dsize(node);
 	uint16_t flags = u16(node + 4), ksize = u16(node + 6);
 	if (NODEHDR + (size_t)ksize > room)
 		return bad(w, pgno, "key runs past the page");
@@ -150,9 +185,9 @@ static int check_leaf_node(walk *w, uint64_t pgno, const uint8_t *node, size_t r
 	    (kind == K_FREE && (flags & F_SUBDATA)))
 		return bad(w, pgno, "a node of an unknown kind");
 	if (flags & F_BIGDATA) {
-		if (NODEHDR + (size_t)ksize + 8 > room)
+		if (NODEHDR + (size_t)ksize + LMDB_WORD > room)
 			return bad(w, pgno, "overflow reference runs past the page");
-		uint64_t first = ol_get_le64(node + NODEHDR + ksize);
+		uint64_t first = ol_get_word(node + NODEHDR + ksize);
 		int rc = mark_overflow(w, first, dsize);
 		if (rc || kind != K_FREE)
 			return rc;
@@ -172,15 +207,15 @@ static int check_leaf_node(walk *w, uint64_t pgno, const uint8_t *node, size_t r
 	if (kind == K_FREE)
 		return check_free_ids(w, pgno, node + NODEHDR, ksize, node + NODEHDR + ksize, dsize);
 	if (flags & F_SUBDATA) {
-		if (kind != K_MAIN || dsize != DB_SIZE || *ntables >= MAX_TABLES)
+		if (kind != K_MAIN || dsize != LMDB_DB_SIZE || *ntables >= MAX_TABLES)
 			return bad(w, pgno, "a table record out of place");
 		const uint8_t *db = node + NODEHDR + ksize;
-		tables[(*ntables)++] = (dbrec){u16(db + 4), u16(db + 6), ol_get_le64(db + 40)};
+		tables[(*ntables)++] = (dbrec){u16(db + 4), u16(db + 6), root_at(db + LMDB_DB_ROOT)};
 	}
 	return 0;
 }
 
-/* Keys: bytewise, except the free list's, integers. */
+/* Keys: bytewise, except the free list's, integers (words). */
 typedef struct key {
 	const uint8_t *p;
 	size_t n;
@@ -188,8 +223,8 @@ typedef struct key {
 
 static int key_cmp(int kind, key a, key b)
 {
-	if (kind == K_FREE && a.n == 8 && b.n == 8) {
-		uint64_t x = ol_get_le64(a.p), y = ol_get_le64(b.p);
+	if (kind == K_FREE && a.n == LMDB_WORD && b.n == LMDB_WORD) {
+		uint64_t x = ol_get_word(a.p), y = ol_get_word(b.p);
 		return (x > y) - (x < y);
 	}
 	size_t n = a.n < b.n ? a.n : b.n;
@@ -218,8 +253,7 @@ static int check_packing(walk *w, uint64_t pgno, const uint8_t *buf, unsigned n,
 		const uint8_t *node = buf + u16(buf + PAGEHDR + 2 * i);
 		uint32_t size = NODEHDR + u16(node + 6);
 		if (leaf) {
-			uint32_t dsize = (uint32_t)u16(node) | (uint32_t)u16(node + 2) << 16;
-			size += (u16(node + 4) & F_BIGDATA) ? 8 : dsize;
+			size += (u16(node + 4) & F_BIGDATA) ? LMDB_WORD : node_dsize(node);
 		}
 		/* LMDB splits pages on the basis that no node is larger than
 		 * this (larger values go to overflow pages). */
@@ -270,7 +304,8 @@ static int walk_tree(walk *w, uint64_t pgno, int depth, int kind, int *ntables, 
 	if (!buf)
 		return ol_err(OFFLOG_ENOMEM, "verify: out of memory");
 	int rc = read_page(w, pgno, buf);
-	uint16_t flags = rc ? 0 : u16(buf + 10), lower = u16(buf + 12), upper = u16(buf + 14);
+	uint16_t flags = rc ? 0 : u16(buf + LMDB_PAGE_FLAGS), lower = u16(buf + LMDB_WORD + 4),
+	         upper = u16(buf + LMDB_WORD + 6);
 	bool branch = flags & P_BRANCH, leaf = flags & P_LEAF;
 	/* Exactly one kind and no other flag: LMDB writes in place to a page
 	 * marked dirty, and treats a page marked as a sub-page or loose apart. */
@@ -304,7 +339,7 @@ static int walk_tree(walk *w, uint64_t pgno, int depth, int kind, int *ntables, 
 		bool first_branch_key = branch && i == 0;   /* empty in LMDB: the page's low end */
 		if (first_branch_key)
 			continue;
-		if (kind == K_FREE && keys[i].n != 8) {   /* integers, compared as such */
+		if (kind == K_FREE && keys[i].n != LMDB_WORD) {   /* integers, compared as such */
 			rc = bad(w, pgno, "a free list key of the wrong size");
 			break;
 		}
@@ -322,9 +357,7 @@ static int walk_tree(walk *w, uint64_t pgno, int depth, int kind, int *ntables, 
 		if (leaf) {
 			rc = check_leaf_node(w, pgno, node, room, kind, ntables, tables);
 		} else {
-			uint64_t child = (uint64_t)u16(node) | (uint64_t)u16(node + 2) << 16 |
-			                 (uint64_t)u16(node + 4) << 32;
-			rc = walk_tree(w, child, depth + 1, kind, ntables, tables, i ? &keys[i] : lo,
+			rc = walk_tree(w, node_child(node), depth + 1, kind, ntables, tables, i ? &keys[i] : lo,
 			               i + 1 < n ? &keys[i + 1] : hi);
 		}
 	}
@@ -333,53 +366,98 @@ static int walk_tree(walk *w, uint64_t pgno, int depth, int kind, int *ntables, 
 	return rc;
 }
 
-/* Layout (64-bit): the meta follows the 16-byte page header; its two table
- * records start at 40 and 88 (flags at +4, depth at +6, root at +40, the
- * page size in the first one's pad field), the last page at 136, the
- * transaction id at 144. */
+/* Where a layout puts the magic and the version: after a page header of a
+ * word and 8 bytes. */
+static bool meta_of_layout(const uint8_t *page, size_t n, size_t word, bool swap)
+{
+	if (n < word + 16)
+		return false;
+	uint32_t magic = u32(page + word + 8), version = u32(page + word + 12);
+	if (swap) {
+		magic = __builtin_bswap32(magic);
+		version = __builtin_bswap32(version);
+	}
+	return magic == LMDB_META_MAGIC && version == LMDB_DATA_VERSION;
+}
+
+int meta_probe(int fd, const char *file, uint64_t *mapsize)
+{
+	uint8_t page[40];
+	_Static_assert(LMDB_META_DBS <= sizeof page, "the meta page's head");
+	ssize_t got = pread(fd, page, sizeof page, 0);
+	size_t n = got > 0 ? (size_t)got : 0;
+	if (n >= LMDB_META_DBS && u32(page + PAGEHDR) == LMDB_META_MAGIC) {
+		*mapsize = ol_get_word(page + LMDB_META_MAPSIZE);
+		return 0;
+	}
+	/* LMDB would not read it either (it would take it for no LMDB file):
+	 * say what it is, so it is not mistaken for a lost store. */
+	const uint16_t one = 1;
+	bool little = *(const uint8_t *)&one == 1;
+	for (size_t word = 4; word <= 8; word += 4)
+		for (int swap = 0; swap < 2; swap++)
+			if ((word != LMDB_WORD || swap) && meta_of_layout(page, n, word, swap))
+				return ol_err(OFFLOG_EPLATFORM,
+				              "%s is a store of a %d-bit %s-endian build (this one is "
+				              "%d-bit %s-endian): LMDB files are not portable between word "
+				              "sizes or byte orders; open it with a build like the one "
+				              "that wrote it",
+				              file, (int)word * 8, little != (bool)swap ? "little" : "big",
+				              LMDB_WORD * 8, little ? "little" : "big");
+	return ol_err(OFFLOG_ENOTSTORE, "%s is not an offlog store (no LMDB header)", file);
+}
+
+/* Layout: see internal.h. The page size is kept in the free list's table
+ * record's pad field. */
 int meta_read(int fd, off_t size, const char *file, uint64_t want, ol_meta *m)
 {
-	uint8_t page[2][160];
+	uint8_t page[2][LMDB_META_END];
+	const size_t db0 = LMDB_META_DBS, db1 = LMDB_META_DBS + LMDB_DB_SIZE;
 	uint32_t psize = 0;
 	bool ok = pread(fd, page[0], sizeof page[0], 0) == (ssize_t)sizeof page[0];
 	if (ok)
-		psize = ol_get_le32(page[0] + 40);
+		psize = u32(page[0] + db0);
 	/* LMDB takes a page size of the machine's, at least 4 KiB here, and
 	 * at most 32 KiB (node offsets are 16 bits) */
 	ok = ok && psize >= 4096 && psize <= 32768 && !(psize & (psize - 1)) &&
 	     (uint64_t)size >= 2 * (uint64_t)psize &&
-	     pread(fd, page[1], sizeof page[1], psize) == (ssize_t)sizeof page[1];
+	     pread(fd, page[1], sizeof page[1], (off_t)psize) == (ssize_t)sizeof page[1];
 	for (int i = 0; ok && i < 2; i++)
-		ok = ol_get_le32(page[i] + 16) == LMDB_META_MAGIC &&
+		ok = u32(page[i] + PAGEHDR) == LMDB_META_MAGIC &&
 		     /* LMDB takes the page size from the newer meta page: both must
 		      * agree, or it would map the second one where the file has none */
-		     ol_get_le32(page[i] + 40) == psize;
+		     u32(page[i] + db0) == psize;
 	if (!ok)
 		return ol_err(OFFLOG_ECORRUPT, "%s: damaged LMDB meta pages", file);
-	int newest = ol_get_le64(page[1] + 144) > ol_get_le64(page[0] + 144);
+	int newest = ol_get_word(page[1] + LMDB_META_TXNID) > ol_get_word(page[0] + LMDB_META_TXNID);
 	if (want != OL_META_NEWEST) {
 		newest = (int)(want & 1);
-		if (ol_get_le64(page[newest] + 144) != want)
+		if (ol_get_word(page[newest] + LMDB_META_TXNID) != want)
 			return 1;
 	}
 	const uint8_t *p = page[newest];
 	/* LMDB finds the current meta page by its transaction id's parity,
 	 * not by comparing the two: they must agree. */
-	if ((ol_get_le64(p + 144) & 1) != (uint64_t)newest)
+	if ((ol_get_word(p + LMDB_META_TXNID) & 1) != (uint64_t)newest)
 		return ol_err(OFFLOG_ECORRUPT, "%s: damaged LMDB meta pages", file);
-	*m = (ol_meta){psize, ol_get_le64(p + 136), ol_get_le64(p + 144),
-	               {ol_get_le64(p + 80), ol_get_le64(p + 128)}, {u16(p + 44), u16(p + 92)},
-	               {u16(p + 46), u16(p + 94)}};
+	*m = (ol_meta){psize,
+	               ol_get_word(p + LMDB_META_LAST),
+	               ol_get_word(p + LMDB_META_TXNID),
+	               {root_at(p + db0 + LMDB_DB_ROOT), root_at(p + db1 + LMDB_DB_ROOT)},
+	               {u16(p + db0 + 4), u16(p + db1 + 4)},
+	               {u16(p + db0 + 6), u16(p + db1 + 6)}};
 	for (int i = 0; i < 2; i++)
 		ok = ok && (m->root[i] == UINT64_MAX || m->root[i] <= m->last);
 	/* Pages 0 and 1 are the meta pages: a last page below 1 would have
 	 * LMDB hand out page 1 for data. The file may end before the last page
 	 * (check_tail), but each page past its end is then on the free
-	 * list, 8 bytes in the file. A transaction id past 2^63 is no count of
-	 * commits, and LMDB's reader table takes the largest for "no reader". */
+	 * list, a word in the file. A transaction id in the top half of a
+	 * word is no count of commits, and LMDB's reader table takes the
+	 * largest for "no reader". */
 	uint64_t npages = (uint64_t)size / psize;
-	if (!ok || m->last < 1 || (m->last >= npages && m->last - npages >= (uint64_t)size / 8) ||
-	    m->txnid >= (uint64_t)1 << 63)
+	if (!ok || m->last < 1 ||
+	    (m->last >= npages && m->last - npages >= (uint64_t)size / LMDB_WORD) ||
+	    m->txnid > (uint64_t)(SIZE_MAX >> 1))
 		return ol_err(OFFLOG_ECORRUPT, "%s: damaged LMDB meta pages", file);
 	return 0;
 }

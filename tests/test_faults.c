@@ -4,6 +4,9 @@
  * dynamic linker binds LMDB's calls to these, which fail on demand and
  * otherwise pass through to libc. Every failing call must return a code,
  * change nothing visible, and leave a store that keeps working and reopens. */
+/* The calls defined here must carry the names LMDB calls (pwrite, not
+ * pwrite64), whatever the build's large-file setting. */
+#undef _FILE_OFFSET_BITS
 #define _GNU_SOURCE
 #include "helpers.h"
 

@@ -15,6 +15,9 @@
  * The binary also defines write, pwrite, writev, pwritev, fsync and
  * fdatasync (as test_faults.c does): the dynamic linker binds LMDB's calls to
  * these, which fail with ENOSPC on demand and otherwise pass through. */
+/* The calls defined here must carry the names LMDB calls (pwrite, not
+ * pwrite64), whatever the build's large-file setting. */
+#undef _FILE_OFFSET_BITS
 #define _GNU_SOURCE
 #include "helpers.h"
 #include "internal.h"

@@ -389,7 +389,7 @@ typedef struct op {
 
 static bool documented(int rc)
 {
-	return rc <= OFFLOG_EINVAL && rc >= OFFLOG_EFATAL;
+	return rc <= OFFLOG_EINVAL && rc >= OFFLOG_EPLATFORM;
 }
 
 static long one_round(ctx *x, const op *o, long n, bool once, int *rc_out)

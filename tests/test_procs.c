@@ -467,7 +467,10 @@ typedef struct prod {
 	atomic_long outstanding;
 } prod;
 
-#define SEQ_BITS 48
+/* The partition and the sequence number ride in the message's opaque
+ * pointer: the sequence in the low bits, the partition above, as many as a
+ * pointer of this build holds. */
+#define SEQ_BITS (sizeof(void *) >= 8 ? 48 : 24)
 
 static void *seq_opaque(int32_t part, int64_t seq)
 {
@@ -489,6 +492,7 @@ static void on_delivery(void *opaque, const offlog_delivery *d)
 	prod *p = opaque;
 	child *c = p->c;
 	uint64_t o = (uint64_t)(uintptr_t)d->msg_opaque;
+	_Static_assert(MAXPARTS < 256, "the partition fits 8 bits of the opaque pointer");
 	int32_t part = (int32_t)(o >> SEQ_BITS);
 	int64_t seq = (int64_t)(o & ((UINT64_C(1) << SEQ_BITS) - 1));
 	if (d->err)

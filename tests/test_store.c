@@ -418,14 +418,15 @@ static void file_io(const char *dir, long off, void *buf, size_t n, bool write)
 	assert_int_equal(fclose(fp), 0);
 }
 
-/* LMDB's two meta pages (4 KiB pages; the transaction id at 144, the
- * last page at 136, the main table's root at 128, the free list's at 80
- * and its depth at 46): which one is current. */
-static int read_metas(const char *dir, uint8_t meta[2][160])
+/* LMDB's two meta pages (4 KiB pages, laid out as internal.h says): which
+ * one is current. */
+#define META_FREE_DB LMDB_META_DBS
+#define META_MAIN_DB (LMDB_META_DBS + LMDB_DB_SIZE)
+static int read_metas(const char *dir, uint8_t meta[2][LMDB_META_END])
 {
-	file_io(dir, 0, meta[0], 160, false);
-	file_io(dir, 4096, meta[1], 160, false);
-	return ol_get_le64(meta[1] + 144) > ol_get_le64(meta[0] + 144);
+	file_io(dir, 0, meta[0], LMDB_META_END, false);
+	file_io(dir, 4096, meta[1], LMDB_META_END, false);
+	return ol_get_word(meta[1] + LMDB_META_TXNID) > ol_get_word(meta[0] + LMDB_META_TXNID);
 }
 
 /* Topic "t" with 5 records, the store closed. */
@@ -485,51 +486,50 @@ static void test_open_refuses_what_lmdb_would_misread(void **state)
 {
 	fx *f = *state;
 	five_records_closed(f);
-	uint8_t meta[2][160];
+	uint8_t meta[2][LMDB_META_END];
 	int cur = read_metas(f->path, meta);
-	assert_int_equal(ol_get_le64(meta[cur] + 144) & 1, (uint64_t)cur);
-	uint8_t saved[8], odd[8];
-	memcpy(saved, meta[cur] + 144, 8);
-	memcpy(odd, saved, 8);
-	odd[0] = (uint8_t)(odd[0] + 1);   /* the newest still, of the other parity */
-	file_io(f->path, (long)cur * 4096 + 144, odd, 8, true);
+	assert_int_equal(ol_get_word(meta[cur] + LMDB_META_TXNID) & 1, (uint64_t)cur);
+	size_t txnid = (size_t)ol_get_word(meta[cur] + LMDB_META_TXNID), odd = txnid + 1;
+	/* the newest still, of the other parity */
+	file_io(f->path, (long)cur * 4096 + LMDB_META_TXNID, &odd, sizeof odd, true);
 	uint64_t digest = store_digest(f->path);
 	offlog_env *env = NULL;
 	offlog_options o = OFFLOG_OPTIONS_INIT;
 	assert_code(offlog_open(&env, f->path, &o), OFFLOG_ECORRUPT);
 	assert_non_null(strstr(offlog_errmsg(), "meta"));
 	assert_true(store_digest(f->path) == digest);
-	file_io(f->path, (long)cur * 4096 + 144, saved, 8, true);
-	/* The main table's root page, flags at 10: P_DIRTY (0x10) added. */
-	long root = (long)ol_get_le64(meta[cur] + 128);
-	uint8_t flags[2];
-	file_io(f->path, root * 4096 + 10, flags, 2, false);
-	flags[0] |= 0x10;
-	file_io(f->path, root * 4096 + 10, flags, 2, true);
+	file_io(f->path, (long)cur * 4096 + LMDB_META_TXNID, &txnid, sizeof txnid, true);
+	/* The main table's root page: P_DIRTY (0x10) added to its flags. */
+	long root = (long)ol_get_word(meta[cur] + META_MAIN_DB + LMDB_DB_ROOT);
+	uint16_t flags;
+	file_io(f->path, root * 4096 + LMDB_PAGE_FLAGS, &flags, 2, false);
+	flags |= 0x10;
+	file_io(f->path, root * 4096 + LMDB_PAGE_FLAGS, &flags, 2, true);
 	digest = store_digest(f->path);
 	o.flags = OFFLOG_OPEN_VERIFY;
 	assert_code(offlog_open(&env, f->path, &o), OFFLOG_ECORRUPT);
 	assert_non_null(strstr(offlog_errmsg(), "not a tree page"));
 	assert_true(store_digest(f->path) == digest);
-	flags[0] &= (uint8_t)~0x10;
-	file_io(f->path, root * 4096 + 10, flags, 2, true);
+	flags &= (uint16_t)~0x10;
+	file_io(f->path, root * 4096 + LMDB_PAGE_FLAGS, &flags, 2, true);
 	/* A free list record keyed 0 (LMDB would hand its pages out twice):
-	 * the free list's root (at 80, depth at 46) is a leaf here; its first
-	 * node's key follows the node's 8-byte header. */
-	uint8_t depth[2], ptr[2], key[8], zero[8] = {0};
-	file_io(f->path, (long)cur * 4096 + 46, depth, 2, false);
-	assert_int_equal(depth[0] | depth[1] << 8, 1);
-	long froot = (long)ol_get_le64(meta[cur] + 80);
-	file_io(f->path, froot * 4096 + 16, ptr, 2, false);
-	long kpos = froot * 4096 + (ptr[0] | ptr[1] << 8) + 8;
-	file_io(f->path, kpos, key, 8, false);
-	assert_true(ol_get_le64(key) > 0);
-	file_io(f->path, kpos, zero, 8, true);
+	 * the free list's root is a leaf here; its first node's key, a
+	 * transaction id, follows the node's 8-byte header. */
+	uint16_t depth, ptr;
+	size_t key, zero = 0;
+	file_io(f->path, (long)cur * 4096 + META_FREE_DB + 6, &depth, 2, false);
+	assert_int_equal(depth, 1);
+	long froot = (long)ol_get_word(meta[cur] + META_FREE_DB + LMDB_DB_ROOT);
+	file_io(f->path, froot * 4096 + LMDB_PAGEHDR, &ptr, 2, false);
+	long kpos = froot * 4096 + ptr + 8;
+	file_io(f->path, kpos, &key, sizeof key, false);
+	assert_true(key > 0);
+	file_io(f->path, kpos, &zero, sizeof zero, true);
 	digest = store_digest(f->path);
 	assert_code(offlog_open(&env, f->path, &o), OFFLOG_ECORRUPT);
 	assert_non_null(strstr(offlog_errmsg(), "free list"));
 	assert_true(store_digest(f->path) == digest);
-	file_io(f->path, kpos, key, 8, true);
+	file_io(f->path, kpos, &key, sizeof key, true);
 	fx_reopen(f, &o);
 	assert_int_equal(leo_of(f->env, "t", 0), 5);
 }
@@ -557,9 +557,9 @@ static void test_open_accepts_free_pages_past_the_end_not_a_cut(void **state)
 	assert_int_equal(mdb_del(t, d, &k, NULL), 0);
 	assert_int_equal(mdb_txn_commit(t), 0);
 	mdb_env_close(e);
-	uint8_t meta[2][160];
+	uint8_t meta[2][LMDB_META_END];
 	int cur = read_metas(f->path, meta);
-	uint64_t last = ol_get_le64(meta[cur] + 136);
+	uint64_t last = ol_get_word(meta[cur] + LMDB_META_LAST);
 	char data[700];
 	snprintf(data, sizeof data, "%s/data.mdb", f->path);
 	struct stat st;
@@ -622,6 +622,7 @@ static void test_verify_open_beside_a_live_writer(void **state)
 		}
 	}
 	char c;
+	close(ready[1]);   /* a writer that failed closes the pipe: the read ends */
 	assert_int_equal(read(ready[0], &c, 1), 1);
 	offlog_options o = OFFLOG_OPTIONS_INIT;
 	o.flags = OFFLOG_OPEN_VERIFY | OFFLOG_OPEN_READONLY;
@@ -642,14 +643,13 @@ static void test_verify_open_beside_a_live_writer(void **state)
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFSIGNALED(status));   /* the writer ran until killed */
 	close(ready[0]);
-	close(ready[1]);
 	assert_int_equal(failed, 0);
 }
 
 static void test_error_codes_have_distinct_names_and_texts(void **state)
 {
 	(void)state;
-	for (int a = OFFLOG_EFATAL; a <= 0; a++) {   /* the last code */
+	for (int a = OFFLOG_EPLATFORM; a <= 0; a++) {   /* the last code */
 		assert_string_not_equal(offlog_errname(a), "OFFLOG_E?");
 		assert_string_not_equal(offlog_strerror(a), "unknown error");
 		for (int b = a + 1; b <= 0; b++) {
@@ -858,7 +858,7 @@ static void test_map_size_beyond_the_address_space_is_einval(void **state)
 	assert_int_equal(access(path, F_OK), -1);
 	o.map_size = (uint64_t)1 << 62;   /* fits size_t on 64-bit, no address space does */
 	assert_code(offlog_open(&env, path, &o), OFFLOG_EINVAL);
-	assert_non_null(strstr(offlog_errmsg(), "map_size"));
+	assert_non_null(strstr(offlog_errmsg(), "address space"));
 	assert_int_equal(access(path, F_OK), -1);
 	free(path);
 	rm_rf(dir);
@@ -957,6 +957,178 @@ static void test_dead_readers_are_reclaimed_beside_a_long_lived_writer(void **st
 	free(dir);
 }
 
+/* An integer of n bytes in the given byte order. */
+static void put_int(uint8_t *p, uint64_t v, size_t n, bool big)
+{
+	for (size_t i = 0; i < n; i++)
+		p[big ? n - 1 - i : i] = (uint8_t)(v >> (8 * i));
+}
+
+/* The file a new LMDB environment starts as (mdb_env_init_meta: two meta
+ * pages of transaction 0, no tables, the default 1 MiB map), as a build of
+ * `word`-byte words and the given byte order lays it out: a page header of
+ * a word and 8 bytes (flags P_META at word + 2); the meta's magic, version,
+ * address and map size; the free list's table record (page size in its
+ * pad, flags MDB_INTEGERKEY) and the main one's, 8 bytes and 5 words each,
+ * the root ("none", all ones) last; the last page (1); the transaction id. */
+static uint8_t *new_lmdb_file(size_t psize, size_t word, bool big)
+{
+	uint8_t *file = calloc(2, psize);
+	assert_non_null(file);
+	for (size_t i = 0; i < 2; i++) {
+		uint8_t *pg = file + i * psize, *meta = pg + word + 8;
+		uint8_t *db0 = meta + 8 + 2 * word, *db1 = db0 + 8 + 5 * word;
+		put_int(pg, i, word, big);
+		put_int(pg + word + 2, 0x08, 2, big);
+		put_int(meta, 0xBEEFC0DEu, 4, big);
+		put_int(meta + 4, 1, 4, big);
+		put_int(meta + 8 + word, 1u << 20, word, big);
+		put_int(db0, psize, 4, big);
+		put_int(db0 + 4, 0x08, 2, big);
+		put_int(db0 + 8 + 4 * word, UINT64_MAX, word, big);
+		put_int(db1 + 8 + 4 * word, UINT64_MAX, word, big);
+		put_int(db1 + 8 + 5 * word, 1, word, big);
+	}
+	return file;
+}
+
+static bool host_is_big_endian(void)
+{
+	const uint16_t one = 1;
+	return *(const uint8_t *)&one == 0;
+}
+
+/* The crafted layout is LMDB's: of this build's word size and byte order,
+ * it is byte for byte the file LMDB itself makes. */
+static void test_crafted_meta_pages_match_what_lmdb_writes(void **state)
+{
+	(void)state;
+	char *dir = temp_dir(), *data = mkpath(dir, "data.mdb");
+	MDB_env *menv;
+	assert_int_equal(mdb_env_create(&menv), 0);
+	assert_int_equal(mdb_env_open(menv, dir, 0, 0600), 0);
+	MDB_stat ms;
+	assert_int_equal(mdb_env_stat(menv, &ms), 0);
+	mdb_env_close(menv);
+	size_t psize = ms.ms_psize;
+	uint8_t *want = new_lmdb_file(psize, LMDB_WORD, host_is_big_endian());
+	uint8_t *got = malloc(2 * psize);
+	FILE *fp = fopen(data, "rb");
+	assert_non_null(fp);
+	assert_int_equal(fread(got, 1, 2 * psize, fp), 2 * psize);
+	fclose(fp);
+	assert_memory_equal(got, want, 2 * psize);
+	free(got);
+	free(want);
+	free(data);
+	rm_rf(dir);
+	free(dir);
+}
+
+/* LMDB lays its file out in the host's word size and byte order and reads
+ * no other: a store from a machine of another kind (a 32-bit one's opened
+ * by a 64-bit build, say) is refused as such, not as "not a store" nor as
+ * damage, by every kind of open, and left as it was. */
+static void test_store_of_another_word_size_or_byte_order_is_refused_untouched(void **state)
+{
+	(void)state;
+	const unsigned flags[] = {0, OFFLOG_OPEN_READONLY, OFFLOG_OPEN_VERIFY,
+	                          OFFLOG_OPEN_VERIFY | OFFLOG_OPEN_READONLY};
+	for (size_t word = 4; word <= 8; word += 4)
+		for (int big = 0; big < 2; big++) {
+			if (word == LMDB_WORD && (bool)big == host_is_big_endian())
+				continue;
+			char *dir = temp_dir(), *data = mkpath(dir, "data.mdb");
+			uint8_t *file = new_lmdb_file(4096, word, big);
+			write_file(data, file, 2 * 4096);
+			uint64_t before = store_digest(dir);
+			for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++) {
+				offlog_env *env = NULL;
+				offlog_options o = OFFLOG_OPTIONS_INIT;
+				o.flags = flags[i];
+				assert_code(offlog_open(&env, dir, &o), OFFLOG_EPLATFORM);
+				assert_null(env);
+				char what[64];
+				snprintf(what, sizeof what, "%d-bit %s-endian build", (int)word * 8,
+				         big ? "big" : "little");
+				assert_non_null(strstr(offlog_errmsg(), what));
+				assert_int_equal(store_digest(dir), before);
+				assert_false(exists(dir, "lock.mdb"));
+			}
+			free(file);
+			free(data);
+			rm_rf(dir);
+			free(dir);
+		}
+	assert_string_equal(offlog_errname(OFFLOG_EPLATFORM), "OFFLOG_EPLATFORM");
+}
+
+/* OFFLOG_OPEN_VERIFY walks a store of this build's layout, whatever its
+ * word size: a store with records, overflow pages, several tables and a
+ * free list verifies; a branch page's child sent past the end of the file
+ * is found, the file unchanged. */
+static void test_verify_walks_this_builds_layout(void **state)
+{
+	fx *f = *state;
+	static char big[9000];
+	memset(big, 'x', sizeof big);
+	assert_ok(offlog_topic_create(f->env, "t", 2, NULL));
+	for (int i = 0; i < 600; i++) {
+		offlog_message m = {"k", 1, big, (size_t)(i % 50 == 0 ? sizeof big : 200),
+		                    OFFLOG_TIMESTAMP_NOW, NULL, 0};
+		assert_ok(offlog_append(NULL, NULL, f->env, "t", i % 2, &m));
+	}
+	assert_ok(offlog_delete_records(NULL, f->env, "t", 0, 100));
+	assert_ok(offlog_maintain(f->env, 0, NULL));
+	offlog_options o = OFFLOG_OPTIONS_INIT;
+	o.flags = OFFLOG_OPEN_VERIFY;
+	fx_reopen(f, &o);
+	assert_int_equal(leo_of(f->env, "t", 1), 300);
+	assert_ok(offlog_close(f->env));
+	f->env = NULL;
+	/* The main table's root, a leaf, holds the tables' records: a table two
+	 * pages deep or more has a branch page for its root. */
+	uint8_t meta[2][LMDB_META_END], page[4096];
+	int cur = read_metas(f->path, meta);
+	long branch = -1, mroot = (long)ol_get_word(meta[cur] + META_MAIN_DB + LMDB_DB_ROOT);
+	file_io(f->path, mroot * 4096, page, sizeof page, false);
+	uint16_t pflags, lower;
+	memcpy(&pflags, page + LMDB_PAGE_FLAGS, 2);
+	memcpy(&lower, page + LMDB_WORD + 4, 2);
+	assert_int_equal(pflags, 0x02);
+	for (size_t i = 0; LMDB_PAGEHDR + 2 * i < lower && branch < 0; i++) {
+		uint16_t off, nflags, ksize, depth;
+		memcpy(&off, page + LMDB_PAGEHDR + 2 * i, 2);
+		memcpy(&nflags, page + off + 4, 2);
+		memcpy(&ksize, page + off + 6, 2);
+		const uint8_t *db = page + off + 8 + ksize;
+		memcpy(&depth, db + 6, 2);
+		if ((nflags & 0x02) && depth >= 2)   /* F_SUBDATA: a table's record */
+			branch = (long)ol_get_word(db + LMDB_DB_ROOT);
+	}
+	assert_true(branch >= 0);
+	file_io(f->path, branch * 4096, page, sizeof page, false);
+	char data[700];
+	snprintf(data, sizeof data, "%s/data.mdb", f->path);
+	struct stat st;
+	assert_int_equal(stat(data, &st), 0);
+	/* Its last child sent past the end of the file. */
+	uint16_t node;
+	memcpy(&lower, page + LMDB_WORD + 4, 2);
+	memcpy(&node, page + lower - 2, 2);
+	uint32_t child, far = (uint32_t)(st.st_size / 4096 + 5);
+	memcpy(&child, page + node, 4);   /* its child's page number, low 32 bits */
+	file_io(f->path, branch * 4096 + node, &far, 4, true);
+	uint64_t digest = store_digest(f->path);
+	offlog_env *env = NULL;
+	assert_code(offlog_open(&env, f->path, &o), OFFLOG_ECORRUPT);
+	assert_non_null(strstr(offlog_errmsg(), "out of range"));
+	assert_true(store_digest(f->path) == digest);
+	file_io(f->path, branch * 4096 + node, &child, 4, true);
+	fx_reopen(f, &o);
+	assert_int_equal(leo_of(f->env, "t", 1), 300);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1001,6 +1173,10 @@ int main(void)
 		cmocka_unit_test(test_closed_handle_is_refused),
 		cmocka_unit_test(test_map_size_beyond_the_address_space_is_einval),
 		cmocka_unit_test(test_dead_readers_are_reclaimed_beside_a_long_lived_writer),
+		cmocka_unit_test(test_crafted_meta_pages_match_what_lmdb_writes),
+		cmocka_unit_test(test_store_of_another_word_size_or_byte_order_is_refused_untouched),
+		cmocka_unit_test_setup_teardown(test_verify_walks_this_builds_layout, fx_setup,
+		                                fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
