@@ -175,8 +175,10 @@ static void dir_listing(char *out, size_t cap, const char *dir)
 	int n = 0;
 	DIR *d = opendir(dir);
 	assert_non_null(d);
-	struct dirent *de;
-	while ((de = readdir(d)) != NULL && n < 32)
+	/* readdir64: this file is built without large-file names (see the top),
+	 * and a 32-bit readdir fails on large inode numbers. */
+	struct dirent64 *de;
+	while ((de = readdir64(d)) != NULL && n < 32)
 		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
 			snprintf(names[n++], sizeof names[0], "%s", de->d_name);
 	closedir(d);
