@@ -312,7 +312,7 @@ OFFLOG_API int offlog_options_init(offlog_options *opts);
  * already has the store open (share the handle between threads instead;
  * LMDB forbids two handles on one store in one process), or when the
  * snapshot the open checks was overwritten by another process's commits
- * before it was pinned, ten times over; OFFLOG_EPERM,
+ * before it was pinned, again and again for two seconds; OFFLOG_EPERM,
  * also when the store directory is writable by every user or belongs to
  * another user (anyone who can write there can replace the store's files;
  * root may open any store), unless OFFLOG_OPEN_INSECURE;

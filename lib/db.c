@@ -588,11 +588,15 @@ unsigned db_reclaim_readers(offlog_env *env)
  * file on: the check starts again. */
 static int verify_pinned(offlog_env *env, const char *dir)
 {
-	enum { ATTEMPTS = 10 };
+	/* At least ten attempts, and for two seconds: a slow machine beside
+	 * busy writers (an emulated or small ARM board) needs more than ten. */
+	enum { ATTEMPTS = 10, PERSIST_MS = 2000 };
 	char file[4200];
 	if ((size_t)snprintf(file, sizeof file, "%s/data.mdb", dir) >= sizeof file)
 		return ol_err(OFFLOG_EINVAL, "store path too long");
-	for (int i = 0; i < ATTEMPTS; i++) {
+	int64_t start = ol_mono_ms();
+	int i;
+	for (i = 0; i < ATTEMPTS || ol_mono_ms() - start < PERSIST_MS; i++) {
 		MDB_txn *rt;
 		int rc = mdb_txn_begin(env->mdb, NULL, MDB_RDONLY, &rt);
 		if (rc)
@@ -603,7 +607,7 @@ static int verify_pinned(offlog_env *env, const char *dir)
 			return rc;
 	}
 	return ol_err(OFFLOG_EBUSY, "%s: the store moved on during each of %d structural checks",
-	              dir, ATTEMPTS);
+	              dir, i);
 }
 
 /* A map that does not fit the address space is a bad map_size, not a
