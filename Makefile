@@ -17,9 +17,11 @@
 # CFLAGS, LDFLAGS, CC, AR, LD, OBJCOPY, PKG_CONFIG, PREFIX, DESTDIR are honoured.
 # Cross-compiling: make CROSS=aarch64-linux-gnu- (the toolchain's prefix).
 
-VERSION_MAJOR := 0
-VERSION_MINOR := 1
-VERSION_PATCH := 0
+# The version is written once, in include/offlog.h.
+offlog_version = $(shell sed -n 's/^\#define OFFLOG_VERSION_$(1) \([0-9][0-9]*\)$$/\1/p' include/offlog.h)
+VERSION_MAJOR := $(call offlog_version,MAJOR)
+VERSION_MINOR := $(call offlog_version,MINOR)
+VERSION_PATCH := $(call offlog_version,PATCH)
 VERSION := $(VERSION_MAJOR).$(VERSION_MINOR).$(VERSION_PATCH)
 
 PREFIX ?= /usr/local
@@ -137,9 +139,13 @@ deps:
 
 # ---- library ----------------------------------------------------------------
 
-$(BUILD)/lib/%.o: lib/%.c $(LIB_HDR) | $(BUILD)/.have-lmdb
+# -MMD -MP: each object's dependency file lists the headers it includes, so
+# a header edit rebuilds only the files that use it.
+$(BUILD)/lib/%.o: lib/%.c | $(BUILD)/.have-lmdb
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -fPIC -fvisibility=hidden -c $< -o $@
+	$(CC) $(ALL_CFLAGS) -MMD -MP -fPIC -fvisibility=hidden -c $< -o $@
+
+-include $(LIB_OBJ:.o=.d)
 
 # The static library is one relocatable object whose internal symbols are
 # made local, so only offlog_* can clash with a program's own names.

@@ -61,7 +61,13 @@ extern "C" {
 #define OFFLOG_VERSION_PATCH 0
 #define OFFLOG_VERSION_NUMBER \
 	(OFFLOG_VERSION_MAJOR * 10000 + OFFLOG_VERSION_MINOR * 100 + OFFLOG_VERSION_PATCH)
-#define OFFLOG_VERSION_STRING "0.1.0"
+/* "MAJOR.MINOR.PATCH", made from the three numbers above (the Makefile
+ * reads them too: the version is written only here). */
+#define OFFLOG_VERSION_STR_(x) #x
+#define OFFLOG_VERSION_STR(x) OFFLOG_VERSION_STR_(x)
+#define OFFLOG_VERSION_STRING                                                         \
+	OFFLOG_VERSION_STR(OFFLOG_VERSION_MAJOR) "." OFFLOG_VERSION_STR(OFFLOG_VERSION_MINOR) \
+	"." OFFLOG_VERSION_STR(OFFLOG_VERSION_PATCH)
 
 /* On-disk format version written by this library. A store with a larger
  * format version is refused with OFFLOG_EVERSION. */

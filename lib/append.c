@@ -1,5 +1,13 @@
 /* append.c - appending records, and Kafka's default partitioner. */
-#include "internal.h"
+#include "append.h"
+
+#include "db.h"
+#include "log.h"
+#include "names.h"
+#include "store.h"
+#include "topic.h"
+#include "write.h"
+
 
 OFFLOG_API int offlog_murmur2(int32_t *hash, const void *data, size_t len)
 {

@@ -45,7 +45,17 @@
  * never per record. T_LOG and T_TINDEX are ordered by partition id, so they
  * are merged with the partitions sorted the same way, without a search.
  */
-#include "internal.h"
+#include "check.h"
+
+#include "codec.h"
+#include "commit.h"
+#include "db.h"
+#include "env.h"
+#include "log.h"
+#include "names.h"
+#include "record.h"
+#include "seq.h"
+#include "topic.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -340,12 +350,6 @@ static int check_topic(check *ck, const ol_val *k, const ol_val *v)
 
 /* ---- T_PARTS -------------------------------------------------------------- */
 
-static bool is_byte_count(const ol_val *k)
-{
-	static const uint8_t zero[9];   /* retention.c's key for the store's byte count */
-	return k->n == sizeof zero && memcmp(k->p, zero, sizeof zero) == 0;
-}
-
 static int check_state(check *ck, const ol_part *st, uint32_t tid, int32_t part)
 {
 	char name[OFFLOG_NAME_MAX + 80];
@@ -368,7 +372,7 @@ static int check_state(check *ck, const ol_part *st, uint32_t tid, int32_t part)
 static int check_part(check *ck, const ol_val *k, const ol_val *v)
 {
 	char name[OFFLOG_NAME_MAX + 80];
-	if (is_byte_count(k)) {
+	if (log_is_bytes_key(k)) {
 		if (v->n != 8 || (int64_t)ol_get_le64(v->p) < 0)
 			return damaged(ck, "the store's byte count");
 		ck->have_bytes = true;

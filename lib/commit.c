@@ -6,7 +6,17 @@
  * offset, commit time (both little-endian int64), metadata length (u32),
  * metadata bytes.
  */
-#include "internal.h"
+#include "commit.h"
+
+#include "append.h"
+#include "clock.h"
+#include "codec.h"
+#include "db.h"
+#include "group.h"
+#include "log.h"
+#include "names.h"
+#include "store.h"
+#include "topic.h"
 
 #include <stdlib.h>
 

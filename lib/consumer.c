@@ -9,6 +9,19 @@
  */
 #include "consumer.h"
 
+#include "append.h"
+#include "clock.h"
+#include "commit.h"
+#include "db.h"
+#include "env.h"
+#include "log.h"
+#include "names.h"
+#include "record.h"
+#include "store.h"
+#include "topic.h"
+#include "wake.h"
+#include "write.h"
+
 #include <stdlib.h>
 
 /* ---- one thread at a time, in one process ------------------------------- */

@@ -6,7 +6,9 @@
 #ifndef OFFLOG_CONSUMER_H
 #define OFFLOG_CONSUMER_H
 
-#include "internal.h"
+#include "log.h"
+
+#include <stdatomic.h>
 
 struct cpart {
 	char *topic;
@@ -45,6 +47,7 @@ struct offlog_consumer {
 };
 
 /* consumer.c */
+const char *consumer_group(const offlog_consumer *c);
 /* Every public call on a consumer runs between these two. consumer_enter
  * fails with OFFLOG_ESTATE for a consumer inherited across fork() and while
  * another thread is inside a call on it; the thread inside may enter again,
@@ -73,6 +76,12 @@ int member_close(offlog_consumer *c);
 void member_forget(offlog_consumer *c);
 
 /* consumer_commit.c */
+/* offlog_txn_commit_consumer(): commit the consumer's positions in t (see
+ * consumer.c for which), after its asynchronous commits not yet written,
+ * which are written in t first. Checks the consumer's thread and fork
+ * generation itself (OFFLOG_ESTATE); writes nothing when it fails before
+ * writing the positions (fenced, say). */
+int consumer_commit_in(ol_txn *t, offlog_consumer *c);
 bool consumer_auto_commit_on(const offlog_consumer *c);
 /* Commit every known position (offlog_consumer_commit without checks),
  * after the asynchronous commits made before. */

@@ -14,7 +14,14 @@
  * of asynchronous commits run on the consumer's thread, in the order the
  * commits were made, inside its later calls.
  */
+#include "clock.h"
+#include "commit.h"
 #include "consumer.h"
+#include "db.h"
+#include "group.h"
+#include "log.h"
+#include "topic.h"
+#include "write.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -7,7 +7,13 @@
  * exclusive lock is bounded: a thread that holds consumer records (a read
  * snapshot) and then fills the map must not wait for itself forever.
  */
-#include "internal.h"
+#include "db.h"
+
+#include "clock.h"
+#include "codec.h"
+#include "env.h"
+#include "files.h"
+#include "verify.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -45,9 +51,76 @@ static int lock_exclusive(offlog_env *env, int wait_ms)
 	return pthread_rwlock_timedwrlock(&env->map_lock, &ts);
 }
 
-/* A process that forked after opening must not touch the parent's
- * environment: LMDB's reader slots and locks would be shared with it. */
-static bool forked(const offlog_env *env)
+/* An offlog code for an LMDB or errno value, with `what` in the detail. */
+int ol_mdb_err(int rc, const char *what)
+{
+	switch (rc) {
+	case 0:
+		return 0;
+	case MDB_MAP_FULL:
+		return ol_err(OFFLOG_EMAPFULL, "%s: map full", what);
+	case MDB_TXN_FULL:
+		return ol_err(OFFLOG_ETOOBIG, "%s: transaction too large (too many dirty pages)", what);
+	case MDB_READERS_FULL:
+		return ol_err(OFFLOG_EREADERS,
+		              "%s: every reader slot is held by a live reader; raise max_readers "
+		              "or release snapshots",
+		              what);
+	case MDB_CORRUPTED:
+	case MDB_PAGE_NOTFOUND:
+	case MDB_INVALID:
+	case MDB_BAD_VALSIZE:
+		return ol_err(OFFLOG_ECORRUPT, "%s: %s", what, mdb_strerror(rc));
+	case MDB_PANIC:
+		return ol_err(OFFLOG_EFATAL,
+		              "%s: an earlier write failed where this handle cannot recover; close it and "
+		              "open the store again (what was committed is intact)",
+		              what);
+	case MDB_VERSION_MISMATCH:
+		return ol_err(OFFLOG_EVERSION, "%s: %s", what, mdb_strerror(rc));
+	case MDB_BAD_TXN:
+	case MDB_BAD_RSLOT:
+		return ol_err(OFFLOG_ETXN, "%s: %s", what, mdb_strerror(rc));
+	case ENOSPC:
+	case EDQUOT:
+		return ol_err(OFFLOG_ENOSPC, "%s: %s", what, strerror(rc));
+	case ENOMEM:
+		return ol_err(OFFLOG_ENOMEM, "%s: out of memory", what);
+	case EACCES:
+	case EPERM:
+		return ol_err(OFFLOG_EPERM, "%s: %s", what, strerror(rc));
+	case EROFS:
+		return ol_err(OFFLOG_EREADONLY, "%s: %s", what, strerror(rc));
+	default:
+		return ol_err(OFFLOG_EIO, "%s: %s", what, mdb_strerror(rc));
+	}
+}
+
+/* ---- fork ----------------------------------------------------------------
+ * A process that forked after opening must not touch the parent's
+ * environment: LMDB's reader slots and locks would be shared with it. Each
+ * handle notes the fork generation it was opened in; a child's is higher. */
+
+static atomic_uint fork_generation;
+static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
+
+static void in_child(void)
+{
+	atomic_fetch_add(&fork_generation, 1);
+}
+
+static void watch_forks(void)
+{
+	pthread_atfork(NULL, NULL, in_child);
+}
+
+unsigned ol_fork_generation(void)
+{
+	pthread_once(&fork_once, watch_forks);
+	return atomic_load(&fork_generation);
+}
+
+bool ol_env_forked(const offlog_env *env)
 {
 	return env->fork_gen != ol_fork_generation();
 }
@@ -128,7 +201,7 @@ int db_map_grow(offlog_env *env)
 void db_grow_early(offlog_env *env)
 {
 	uint64_t size, used, want;
-	if (env->rdonly || forked(env))
+	if (env->rdonly || ol_env_forked(env))
 		return;
 	map_usage_shared(env, &size, &used);
 	if (used <= size / 2 || (env->opts.max_map_size && size >= env->opts.max_map_size))
@@ -141,7 +214,7 @@ void db_grow_early(offlog_env *env)
 
 static int txn_begin(ol_txn *t, offlog_env *env, bool write)
 {
-	if (forked(env))
+	if (ol_env_forked(env))
 		return refuse_forked();
 	t->env = env;
 	t->mt = NULL;
@@ -223,7 +296,7 @@ int db_commit(ol_txn *t)
 
 void db_abort(ol_txn *t)
 {
-	if (t->mt && !forked(t->env))
+	if (t->mt && !ol_env_forked(t->env))
 		mdb_txn_abort(t->mt);
 	t->mt = NULL;
 	unlock_shared(t);
@@ -231,7 +304,7 @@ void db_abort(ol_txn *t)
 
 int db_read_renew(ol_txn *t)
 {
-	if (forked(t->env))
+	if (ol_env_forked(t->env))
 		return refuse_forked();
 	for (;;) {
 		lock_shared(t->env, t);
@@ -249,7 +322,7 @@ int db_read_renew(ol_txn *t)
 void db_read_reset(ol_txn *t)
 {
 	if (t->locked) {
-		if (!forked(t->env))
+		if (!ol_env_forked(t->env))
 			mdb_txn_reset(t->mt);
 		unlock_shared(t);
 	}
@@ -573,7 +646,7 @@ static int same_files(offlog_env *env, int data_fd)
 unsigned db_reclaim_readers(offlog_env *env)
 {
 	int dead = 0;
-	if (env->mdb && !forked(env) && mdb_reader_check(env->mdb, &dead) == 0 && dead > 0) {
+	if (env->mdb && !ol_env_forked(env) && mdb_reader_check(env->mdb, &dead) == 0 && dead > 0) {
 		atomic_fetch_add(&env->readers_reclaimed, (uint_fast64_t)dead);
 		return (unsigned)dead;
 	}
@@ -682,7 +755,7 @@ static pthread_mutex_t inherited_mu = PTHREAD_MUTEX_INITIALIZER;
 
 void db_env_close(offlog_env *env)
 {
-	if (env->mdb && forked(env)) {
+	if (env->mdb && ol_env_forked(env)) {
 		struct inherited *i = malloc(sizeof *i);
 		if (i) {
 			pthread_mutex_lock(&inherited_mu);
@@ -701,7 +774,7 @@ void db_env_close(offlog_env *env)
 
 int db_env_copy(offlog_env *env, const char *dir)
 {
-	if (forked(env))
+	if (ol_env_forked(env))
 		return refuse_forked();
 	/* A resize waits until the copy's read transaction is over. */
 	pthread_rwlock_rdlock(&env->map_lock);
@@ -729,7 +802,7 @@ int db_env_stat(offlog_env *env, offlog_store_info *info)
 {
 	MDB_envinfo ei;
 	unsigned readers = 0;
-	if (forked(env))
+	if (ol_env_forked(env))
 		return refuse_forked();
 	pthread_rwlock_rdlock(&env->map_lock);
 	int rc = mdb_env_info(env->mdb, &ei);

@@ -1,5 +1,11 @@
 /* fetch.c - reading a partition without a consumer, and offsets for times. */
-#include "internal.h"
+#include "append.h"
+#include "db.h"
+#include "env.h"
+#include "log.h"
+#include "names.h"
+#include "store.h"
+#include "topic.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -22,7 +22,7 @@
  * new store's directory is synced after its data file, and the parent after
  * a directory the library made (files_sync_dir).
  */
-#include "internal.h"
+#include "files.h"
 
 #include <errno.h>
 #include <fcntl.h>

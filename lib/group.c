@@ -28,7 +28,12 @@
  * Keys: group, NUL, 'g' for the state; group, NUL, 'm', member id for a
  * member. Records are little-endian with a format byte first.
  */
-#include "internal.h"
+#include "group.h"
+
+#include "clock.h"
+#include "codec.h"
+#include "db.h"
+#include "topic.h"
 
 #include <stdio.h>
 #include <stdlib.h>

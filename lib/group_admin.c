@@ -2,7 +2,16 @@
  * group_admin.c - looking at and changing a group from outside: describe,
  * list, delete, reset offsets (kafka-consumer-groups.sh's operations).
  */
-#include "internal.h"
+#include "clock.h"
+#include "codec.h"
+#include "commit.h"
+#include "db.h"
+#include "group.h"
+#include "log.h"
+#include "names.h"
+#include "store.h"
+#include "topic.h"
+#include "write.h"
 
 #include <stdio.h>
 #include <stdlib.h>

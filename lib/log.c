@@ -24,7 +24,15 @@
  * passed since the last entry. A lookup scans at most about that many
  * records past the entry it finds.
  */
-#include "internal.h"
+#include "log.h"
+
+#include "clock.h"
+#include "codec.h"
+#include "db.h"
+#include "env.h"
+#include "record.h"
+#include "retention.h"
+#include "topic.h"
 
 #include <stdlib.h>
 
@@ -81,6 +89,77 @@ int part_put(ol_txn *t, uint32_t tid, int32_t part, const ol_part *s)
 	return db_put(t, T_PARTS, k, 8, v, sizeof v);
 }
 
+int log_init_partitions(ol_txn *t, uint32_t id, int32_t from, int32_t to)
+{
+	ol_val v;
+	uint32_t pid = 1;
+	int rc = db_get(t, T_META, "next_partition_id", 17, &v);
+	if (rc < 0)
+		return rc;
+	if (rc == 0 && v.n == 4)
+		pid = ol_get_be32(v.p);
+	if ((uint64_t)pid + (uint64_t)(to - from) >= UINT32_MAX)
+		return ol_err(OFFLOG_EINVAL, "partition ids exhausted");
+	for (int32_t p = from; p < to; p++) {
+		const ol_part empty = {pid++, 0, 0, 0, 0, 0, -1, -1};
+		if ((rc = part_put(t, id, p, &empty)) != 0)
+			return rc;
+	}
+	uint8_t next[4];
+	ol_be32(next, pid);
+	return db_put(t, T_META, "next_partition_id", 17, next, 4);
+}
+
+/* ---- the store's byte count ---------------------------------------------
+ * The sum of every live partition's bytes, kept in the partition table
+ * under a 9-byte key that sorts before every partition's (and that
+ * partition scans skip: their keys are 8 bytes): when the store has few
+ * partitions it shares their page, which an append writes anyway. Each
+ * write transaction adds its change (t->bytes_delta) once, at commit. */
+
+static const char BYTES_KEY[9] = {0};
+#define BYTES_KEY_LEN sizeof BYTES_KEY
+
+int log_bytes_get(ol_txn *t, int64_t *out, bool *found)
+{
+	ol_val v;
+	int rc = db_get(t, T_PARTS, BYTES_KEY, BYTES_KEY_LEN, &v);
+	*out = 0;
+	*found = rc == 0;
+	if (rc)
+		return rc == 1 ? 0 : rc;
+	if (v.n != 8)
+		return ol_err(OFFLOG_ECORRUPT, "the store's byte count is damaged");
+	*out = (int64_t)ol_get_le64(v.p);
+	return 0;
+}
+
+int log_bytes_put(ol_txn *t, int64_t n)
+{
+	uint8_t v[8];
+	ol_le64(v, (uint64_t)(n < 0 ? 0 : n));
+	return db_put(t, T_PARTS, BYTES_KEY, BYTES_KEY_LEN, v, 8);
+}
+
+bool log_is_bytes_key(const ol_val *k)
+{
+	return k->n == BYTES_KEY_LEN && !memcmp(k->p, BYTES_KEY, BYTES_KEY_LEN);
+}
+
+int log_bytes_settle(ol_txn *t)
+{
+	if (t->bytes_delta == 0)
+		return 0;
+	int64_t n;
+	bool found;
+	int rc = log_bytes_get(t, &n, &found);
+	if (rc == 0)
+		rc = log_bytes_put(t, n + t->bytes_delta);
+	if (rc == 0)
+		t->bytes_delta = 0;
+	return rc;
+}
+
 /* ---- high watermark ----------------------------------------------------- */
 
 static void part_decode_key(const ol_val *k, uint32_t *tid, int32_t *part)
@@ -101,7 +180,7 @@ int log_each_part(ol_txn *t, part_fn fn, void *ctx)
 		int32_t part;
 		ol_part p;
 		if (k.n != 8)
-			continue;   /* the store's byte count (retention.c) */
+			continue;   /* the store's byte count */
 		part_decode_key(&k, &tid, &part);
 		if ((rc = part_get(t, tid, part, &p)) != 0 || (rc = fn(ctx, t, tid, part, &p)) != 0)
 			break;
@@ -141,24 +220,6 @@ int log_publish(ol_txn *t, const ol_pend *list, unsigned n, bool all)
 		}
 	}
 	return 0;
-}
-
-static int add_bytes(void *ctx, ol_txn *t, uint32_t tid, int32_t part, ol_part *p)
-{
-	char name[OFFLOG_NAME_MAX + 1];
-	OL_UNUSED(part);
-	int rc = topic_name_of(t, tid, name, sizeof name);
-	if (rc == OFFLOG_ENOTOPIC)
-		return 0;   /* deleted, not yet purged: no longer counted */
-	if (rc == 0)
-		*(int64_t *)ctx += p->bytes;
-	return rc;
-}
-
-int log_sum_bytes(ol_txn *t, int64_t *sum)
-{
-	*sum = 0;
-	return log_each_part(t, add_bytes, sum);
 }
 
 static int is_behind(void *ctx, ol_txn *t, uint32_t tid, int32_t part, ol_part *p)

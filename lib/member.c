@@ -19,7 +19,14 @@
  * time and, through group_tend, removes members that expired. It never runs
  * callbacks: those run on the consumer's thread, in poll.
  */
+#include "clock.h"
 #include "consumer.h"
+#include "db.h"
+#include "group.h"
+#include "names.h"
+#include "topic.h"
+#include "wake.h"
+#include "write.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -652,7 +659,7 @@ static int catch_up(offlog_consumer *c, bool *again)
 	*again = false;
 	uint64_t seq = ol_wake_seq(c->env);
 	/* Other processes' commits move the counter only with the shared page. */
-	if (gm->stable && seq == gm->checked_seq && c->env->wake)
+	if (gm->stable && seq == gm->checked_seq && ol_wake_shared(c->env))
 		return 0;
 	view v;
 	int rc = read_view(c, &v, false);

@@ -26,7 +26,16 @@
  * queued record would never be written. So every call there fails with
  * OFFLOG_ESTATE, and close only frees the memory.
  */
-#include "internal.h"
+#include "append.h"
+#include "clock.h"
+#include "db.h"
+#include "env.h"
+#include "log.h"
+#include "record.h"
+#include "seq.h"
+#include "store.h"
+#include "topic.h"
+#include "write.h"
 
 #include <stdlib.h>
 #include <time.h>

@@ -18,7 +18,8 @@
  * The decoder checks every length against the stored size: a damaged record
  * is reported, never read past.
  */
-#include "internal.h"
+#include "record.h"
+
 
 enum { F_KEY = 1, F_VALUE = 2, F_HEADERS = 4, F_PAD = 8, F_TS_SHIFT = 4 };
 

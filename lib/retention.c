@@ -13,11 +13,22 @@
  * moves the log start offset at once and leaves the records below it to be
  * removed by the next steps, which always start at the partition's first key.
  *
- * The store's byte count (in T_PARTS, see BYTES_KEY) is the sum of every live
- * partition's bytes; each write transaction adds its change once, at commit
- * (ol_write_epilogue).
+ * Removals change the store's byte count (log.c) through t->bytes_delta,
+ * which the write transaction applies once, at commit.
  */
-#include "internal.h"
+#include "retention.h"
+
+#include "clock.h"
+#include "codec.h"
+#include "commit.h"
+#include "db.h"
+#include "env.h"
+#include "log.h"
+#include "names.h"
+#include "record.h"
+#include "store.h"
+#include "topic.h"
+#include "write.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,81 +36,6 @@
 #define STEP_MAX 1000          /* removals per maintenance transaction */
 #define APPEND_STEP_MIN 16     /* removals an append may make, at least */
 #define DROP_STEP_MAX 4096     /* removals one append may make under the store cap */
-
-/* ---- the store's byte count --------------------------------------------- */
-
-/* The count lives in the partition table, under a 9-byte key that sorts
- * before every partition's (and that partition scans skip: their keys are 8
- * bytes): when the store has few partitions it shares their page, which an
- * append writes anyway. */
-static const char BYTES_KEY[9] = {0};
-#define BYTES_KEY_LEN sizeof BYTES_KEY
-
-static int bytes_get(ol_txn *t, int64_t *out, bool *found)
-{
-	ol_val v;
-	int rc = db_get(t, T_PARTS, BYTES_KEY, BYTES_KEY_LEN, &v);
-	*out = 0;
-	*found = rc == 0;
-	if (rc)
-		return rc == 1 ? 0 : rc;
-	if (v.n != 8)
-		return ol_err(OFFLOG_ECORRUPT, "the store's byte count is damaged");
-	*out = (int64_t)ol_get_le64(v.p);
-	return 0;
-}
-
-static int bytes_put(ol_txn *t, int64_t n)
-{
-	uint8_t v[8];
-	ol_le64(v, (uint64_t)(n < 0 ? 0 : n));
-	return db_put(t, T_PARTS, BYTES_KEY, BYTES_KEY_LEN, v, 8);
-}
-
-int ol_write_epilogue(ol_txn *t)
-{
-	if (t->bytes_delta == 0)
-		return 0;
-	int64_t n;
-	bool found;
-	int rc = bytes_get(t, &n, &found);
-	if (rc == 0)
-		rc = bytes_put(t, n + t->bytes_delta);
-	if (rc == 0)
-		t->bytes_delta = 0;
-	return rc;
-}
-
-static int recount_fn(ol_txn *t, void *arg)
-{
-	OL_UNUSED(arg);
-	int64_t n, sum;
-	bool found;
-	int rc = bytes_get(t, &n, &found);
-	if (rc || found)
-		return rc;
-	if ((rc = log_sum_bytes(t, &sum)) == 0)
-		rc = bytes_put(t, sum);
-	t->quiet = true;
-	return rc;
-}
-
-int retention_recount(offlog_env *env)
-{
-	return ol_write_solo(env, recount_fn, NULL);
-}
-
-int store_bytes(offlog_env *env, int64_t *out)
-{
-	ol_txn t;
-	bool found;
-	int rc = db_read_begin(&t, env);
-	if (rc)
-		return rc;
-	rc = bytes_get(&t, out, &found);
-	db_abort(&t);
-	return rc;
-}
 
 /* ---- what may be removed ------------------------------------------------- */
 
@@ -339,7 +275,7 @@ int retention_store_cap(ol_txn *t, uint32_t tid, int32_t part, int64_t base)
 		return 0;
 	int64_t n;
 	bool found;
-	int rc = bytes_get(t, &n, &found);
+	int rc = log_bytes_get(t, &n, &found);
 	if (rc)
 		return rc;
 	int64_t now = n + t->bytes_delta;
@@ -708,8 +644,8 @@ typedef struct compacted {
 /* Does the partition need a pass: it grew, or a tombstone is due? */
 static bool needs_pass(offlog_env *env, uint32_t tid, int32_t part, int64_t hw, int64_t now)
 {
-	const compacted *list = env->compacted;
-	for (size_t i = 0; i < env->ncompacted; i++)
+	const compacted *list = env->maint.compacted;
+	for (size_t i = 0; i < env->maint.ncompacted; i++)
 		if (list[i].tid == tid && list[i].part == part)
 			return list[i].to != hw || now >= list[i].retry_at;
 	return true;
@@ -718,18 +654,18 @@ static bool needs_pass(offlog_env *env, uint32_t tid, int32_t part, int64_t hw, 
 static void set_compacted(offlog_env *env, uint32_t tid, int32_t part, int64_t to,
                           int64_t retry_at)
 {
-	compacted *list = env->compacted;
-	for (size_t i = 0; i < env->ncompacted; i++)
+	compacted *list = env->maint.compacted;
+	for (size_t i = 0; i < env->maint.ncompacted; i++)
 		if (list[i].tid == tid && list[i].part == part) {
 			list[i].to = to;
 			list[i].retry_at = retry_at;
 			return;
 		}
-	compacted *grown = realloc(list, (env->ncompacted + 1) * sizeof *grown);
+	compacted *grown = realloc(list, (env->maint.ncompacted + 1) * sizeof *grown);
 	if (!grown)
 		return;   /* forgotten: it is compacted again next time, which is harmless */
-	grown[env->ncompacted++] = (compacted){tid, part, to, retry_at};
-	env->compacted = grown;
+	grown[env->maint.ncompacted++] = (compacted){tid, part, to, retry_at};
+	env->maint.compacted = grown;
 }
 
 /* When the oldest tombstone the map keeps becomes removable. */
@@ -884,6 +820,17 @@ static int compact_all(offlog_env *env, struct maint *m)
 	return rc;
 }
 
+void retention_init(offlog_env *env)
+{
+	pthread_mutex_init(&env->maint.mu, NULL);
+}
+
+void retention_destroy(offlog_env *env)
+{
+	pthread_mutex_destroy(&env->maint.mu);
+	free(env->maint.compacted);
+}
+
 OFFLOG_API int offlog_maintain(offlog_env *env, uint64_t max_records, uint64_t *removed)
 {
 	if (!env)
@@ -898,7 +845,7 @@ OFFLOG_API int offlog_maintain(offlog_env *env, uint64_t max_records, uint64_t *
 	/* A dead reader's slot keeps the pages it saw from being reused: free
 	 * those first, so that what this run removes can be reused. */
 	db_reclaim_readers(env);
-	pthread_mutex_lock(&env->maint_mu);
+	pthread_mutex_lock(&env->maint.mu);
 	while (rc == 0 && !m.sweep_done && !(m.max && m.removed >= m.max)) {
 		if ((rc = ol_write(env, sweep_fn, &m)) != 0)
 			break;
@@ -909,7 +856,7 @@ OFFLOG_API int offlog_maintain(offlog_env *env, uint64_t max_records, uint64_t *
 	}
 	if (rc == 0)
 		rc = compact_all(env, &m);
-	pthread_mutex_unlock(&env->maint_mu);
+	pthread_mutex_unlock(&env->maint.mu);
 	if (removed)
 		*removed = m.removed;
 	return rc;

@@ -28,7 +28,11 @@
  * changes how an earlier version reads the store: it skips keys of 8 bytes,
  * and goes on counting from the stored next id.
  */
-#include "internal.h"
+#include "seq.h"
+
+#include "codec.h"
+#include "db.h"
+
 
 #define SEQ_FMT 1
 #define EPOCH_FMT 1

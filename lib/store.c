@@ -2,7 +2,20 @@
  * store.c - opening and closing a store, durability, flushing, the write
  * transaction runner and the wake-up of waiting consumers.
  */
-#include "internal.h"
+#include "store.h"
+
+#include "check.h"
+#include "clock.h"
+#include "codec.h"
+#include "db.h"
+#include "env.h"
+#include "files.h"
+#include "log.h"
+#include "retention.h"
+#include "topic.h"
+#include "verify.h"
+#include "wake.h"
+#include "write.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -25,30 +38,6 @@ OFFLOG_API int offlog_version(void)
 OFFLOG_API const char *offlog_version_string(void)
 {
 	return OFFLOG_VERSION_STRING;
-}
-
-int64_t ol_now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-int64_t ol_mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-struct timespec ol_deadline(clockid_t clock, int64_t us)
-{
-	struct timespec ts;
-	clock_gettime(clock, &ts);
-	int64_t ns = ts.tv_nsec + (us % 1000000) * 1000;
-	ts.tv_sec += (time_t)(us / 1000000 + ns / 1000000000);
-	ts.tv_nsec = (long)(ns % 1000000000);
-	return ts;
 }
 
 /* ---- the stores open in this process ------------------------------------
@@ -104,41 +93,25 @@ static bool registry_has(const offlog_env *env)
 /* ---- fork ---------------------------------------------------------------
  * A child gets copies of the parent's handles, with the locks other threads
  * held at the fork held for ever and none of the parent's threads. Every
- * public call checks ol_env_usable first, so those copies fail at once;
- * registry_mu is taken around fork() so the child's copy is usable. */
+ * public call checks ol_env_usable first, so those copies fail at once (the
+ * fork generation is db.c's); registry_mu is taken around fork() so the
+ * child's copy is usable. */
 
-static atomic_uint fork_generation;
-static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
+static pthread_once_t registry_once = PTHREAD_ONCE_INIT;
 
-static void before_fork(void)
+static void registry_lock(void)
 {
 	pthread_mutex_lock(&registry_mu);
 }
 
-static void in_parent(void)
+static void registry_unlock(void)
 {
 	pthread_mutex_unlock(&registry_mu);
 }
 
-static void in_child(void)
+static void registry_watch_forks(void)
 {
-	pthread_mutex_unlock(&registry_mu);
-	atomic_fetch_add(&fork_generation, 1);
-}
-
-static void watch_forks(void)
-{
-	pthread_atfork(before_fork, in_parent, in_child);
-}
-
-unsigned ol_fork_generation(void)
-{
-	return atomic_load(&fork_generation);
-}
-
-bool ol_env_forked(const offlog_env *env)
-{
-	return env->fork_gen != ol_fork_generation();
+	pthread_atfork(registry_lock, registry_unlock, registry_unlock);
 }
 
 int ol_env_usable(const offlog_env *env, const char *fn)
@@ -152,20 +125,6 @@ int ol_env_usable(const offlog_env *env, const char *fn)
 		              "%s: the store was opened before fork(); open it again in this process",
 		              fn);
 	return 0;
-}
-
-/* ---- per-thread transaction marker -------------------------------------- */
-
-static _Thread_local offlog_env *thread_txn;
-
-offlog_env *ol_thread_txn(void)
-{
-	return thread_txn;
-}
-
-void ol_thread_set_txn(offlog_env *env)
-{
-	thread_txn = env;
 }
 
 /* ---- options ------------------------------------------------------------ */
@@ -406,17 +365,12 @@ static void stop_threads(offlog_env *env);
 static void env_free(offlog_env *env)
 {
 	wake_close(env);
+	write_destroy(env);
+	retention_destroy(env);
 	pthread_rwlock_destroy(&env->map_lock);
-	pthread_mutex_destroy(&env->gc_mu);
-	pthread_cond_destroy(&env->gc_more);
-	pthread_mutex_destroy(&env->pend_mu);
-	pthread_mutex_destroy(&env->wake_mu);
-	pthread_cond_destroy(&env->wake_cv);
-	pthread_mutex_destroy(&env->flush_mu);
-	pthread_cond_destroy(&env->flush_cv);
-	pthread_mutex_destroy(&env->maint_mu);
+	pthread_mutex_destroy(&env->threads.mu);
+	pthread_cond_destroy(&env->threads.cv);
 	files_dir_close(&env->dir);
-	free(env->compacted);
 	free(env->path);
 	free(env);
 }
@@ -440,32 +394,53 @@ static offlog_env *env_alloc(const char *path)
 #endif
 	pthread_rwlock_init(&env->map_lock, &ra);
 	pthread_rwlockattr_destroy(&ra);
-	pthread_mutex_init(&env->wake_mu, NULL);
-	pthread_mutex_init(&env->pend_mu, NULL);
-	pthread_mutex_init(&env->gc_mu, NULL);
-	env->gc_tail = &env->gc_head;
-	pthread_mutex_init(&env->flush_mu, NULL);
-	pthread_mutex_init(&env->maint_mu, NULL);
+	pthread_mutex_init(&env->threads.mu, NULL);
 	pthread_condattr_t ca;
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&env->wake_cv, &ca);
-	pthread_cond_init(&env->gc_more, &ca);
-	pthread_cond_init(&env->flush_cv, &ca);
+	pthread_cond_init(&env->threads.cv, &ca);
 	pthread_condattr_destroy(&ca);
+	write_init(env);
+	wake_init(env);
+	retention_init(env);
 	atomic_init(&env->handles, 0);
 	atomic_init(&env->rr, 0);
-	atomic_init(&env->dirty, false);
-	atomic_init(&env->wake_seq, 0);
-	atomic_init(&env->waiters, 0);
 	env->pid = getpid();
 	env->format = OFFLOG_FORMAT_VERSION;
 	env->dir.fd = -1;
 	env->lock_fd = -1;
 	atomic_init(&env->readers_reclaimed, 0);
-	pthread_once(&fork_once, watch_forks);
+	pthread_once(&registry_once, registry_watch_forks);
 	env->fork_gen = ol_fork_generation();
 	return env;
+}
+
+/* ---- the store's byte count, for stores of an earlier version ------------ */
+
+static int add_bytes(void *ctx, ol_txn *t, uint32_t tid, int32_t part, ol_part *p)
+{
+	char name[OFFLOG_NAME_MAX + 1];
+	OL_UNUSED(part);
+	int rc = topic_name_of(t, tid, name, sizeof name);
+	if (rc == OFFLOG_ENOTOPIC)
+		return 0;   /* deleted, not yet purged: no longer counted */
+	if (rc == 0)
+		*(int64_t *)ctx += p->bytes;
+	return rc;
+}
+
+static int recount_fn(ol_txn *t, void *arg)
+{
+	OL_UNUSED(arg);
+	int64_t n, sum = 0;
+	bool found;
+	int rc = log_bytes_get(t, &n, &found);
+	if (rc || found)
+		return rc;
+	if ((rc = log_each_part(t, add_bytes, &sum)) == 0)
+		rc = log_bytes_put(t, sum);
+	t->quiet = true;
+	return rc;
 }
 
 /* Work left by an earlier process: records of deleted topics, and in the
@@ -475,7 +450,7 @@ static int recover(offlog_env *env)
 	bool behind;
 	int rc = topic_purge_deleted(env);
 	if (rc == 0)
-		rc = retention_recount(env);
+		rc = ol_write_solo(env, recount_fn, NULL);
 	if (rc == 0)
 		rc = log_behind(env, &behind);
 	if (rc == 0 && behind)
@@ -537,18 +512,18 @@ OFFLOG_API int offlog_open(offlog_env **out, const char *path, const offlog_opti
 		goto fail_opened;
 	wake_open(env);
 	if (ol_deferred(env) && !env->rdonly && env->opts.flush_interval_ms > 0) {
-		if (pthread_create(&env->flusher, NULL, flusher_main, env) != 0) {
+		if (pthread_create(&env->threads.flusher, NULL, flusher_main, env) != 0) {
 			rc = ol_err(OFFLOG_ENOMEM, "cannot start the flush thread");
 			goto fail_opened;
 		}
-		env->flusher_started = true;
+		env->threads.flusher_started = true;
 	}
 	if (!env->rdonly && env->opts.maintenance_interval_ms > 0) {
-		if (pthread_create(&env->maintainer, NULL, maintainer_main, env) != 0) {
+		if (pthread_create(&env->threads.maintainer, NULL, maintainer_main, env) != 0) {
 			rc = ol_err(OFFLOG_ENOMEM, "cannot start the maintenance thread");
 			goto fail_threads;
 		}
-		env->maintainer_started = true;
+		env->threads.maintainer_started = true;
 	}
 	*out = env;
 	return 0;
@@ -623,103 +598,6 @@ OFFLOG_API int offlog_store_reclaim_readers(offlog_env *env, uint32_t *reclaimed
 	return 0;
 }
 
-/* ---- write transactions ------------------------------------------------- */
-
-int ol_write_prologue(ol_txn *t)
-{
-	offlog_env *env = t->env;
-	/* NOMETASYNC: this commit's data sync makes the earlier commits durable,
-	 * so the partitions they appended to may publish their log end offsets,
-	 * visible once this commit is. */
-	if (env->opts.durability != OFFLOG_DURABILITY_NOMETASYNC)
-		return 0;
-	pthread_mutex_lock(&env->pend_mu);
-	memcpy(t->published, env->pending, env->npending * sizeof env->pending[0]);
-	t->npublished = env->npending;
-	t->published_all = env->pending_all;
-	pthread_mutex_unlock(&env->pend_mu);
-	if (t->npublished == 0 && !t->published_all)
-		return 0;
-	return log_publish(t, t->published, t->npublished, t->published_all);
-}
-
-static void pending_add(offlog_env *env, const ol_pend *e)
-{
-	for (unsigned i = 0; i < env->npending; i++)
-		if (env->pending[i].tid == e->tid && env->pending[i].part == e->part) {
-			if (e->leo > env->pending[i].leo)
-				env->pending[i].leo = e->leo;
-			return;
-		}
-	if (env->npending < OL_PENDING_MAX)
-		env->pending[env->npending++] = *e;
-	else
-		env->pending_all = true;
-}
-
-/* Drop what t published unless a later commit moved it on meanwhile. */
-static void pending_drop(offlog_env *env, const ol_pend *e)
-{
-	for (unsigned i = 0; i < env->npending; i++)
-		if (env->pending[i].tid == e->tid && env->pending[i].part == e->part) {
-			if (env->pending[i].leo <= e->leo)
-				env->pending[i] = env->pending[--env->npending];
-			return;
-		}
-}
-
-void ol_committed(ol_txn *t)
-{
-	offlog_env *env = t->env;
-	if (ol_deferred(env) && !t->quiet)
-		atomic_store(&env->dirty, true);
-	if (env->opts.durability == OFFLOG_DURABILITY_NOMETASYNC &&
-	    (t->npublished || t->published_all || t->ntouched || t->touched_all)) {
-		pthread_mutex_lock(&env->pend_mu);
-		for (unsigned i = 0; i < t->npublished; i++)
-			pending_drop(env, &t->published[i]);
-		if (t->published_all)
-			env->pending_all = false;
-		for (unsigned i = 0; i < t->ntouched; i++)
-			pending_add(env, &t->touched[i]);
-		if (t->touched_all)
-			env->pending_all = true;
-		pthread_mutex_unlock(&env->pend_mu);
-	}
-	ol_wake_consumers(env);
-}
-
-int ol_write_solo(offlog_env *env, ol_write_fn fn, void *arg)
-{
-	if (ol_env_forked(env))
-		return ol_env_usable(env, "write");
-	if (ol_thread_txn() == env)
-		return ol_err(OFFLOG_ETXN, "this thread has an open transaction; use the offlog_txn_* calls");
-	for (;;) {
-		ol_txn t;
-		int rc = db_write_begin(&t, env);
-		if (rc)
-			return rc;
-		rc = ol_write_prologue(&t);
-		if (rc == 0)
-			rc = fn(&t, arg);
-		if (rc == 0)
-			rc = ol_write_epilogue(&t);
-		if (rc == 0)
-			rc = db_commit(&t);
-		else
-			db_abort(&t);
-		if (rc == OFFLOG_EMAPFULL) {
-			if ((rc = db_map_grow(env)) != 0)
-				return rc;
-			continue;
-		}
-		if (rc == 0)
-			ol_committed(&t);
-		return rc;
-	}
-}
-
 /* ---- backup ------------------------------------------------------------- */
 
 OFFLOG_API int offlog_backup(offlog_env *env, const char *dir)
@@ -790,53 +668,53 @@ OFFLOG_API int offlog_flush(offlog_env *env)
 	return rc;
 }
 
-/* The flusher and the maintainer wait on flush_cv and stop on flusher_stop. */
+/* The flusher and the maintainer wait on threads.cv and stop on threads.stop. */
 static void stop_threads(offlog_env *env)
 {
-	pthread_mutex_lock(&env->flush_mu);
-	env->flusher_stop = true;
-	pthread_cond_broadcast(&env->flush_cv);
-	pthread_mutex_unlock(&env->flush_mu);
-	if (env->flusher_started)
-		pthread_join(env->flusher, NULL);
-	if (env->maintainer_started)
-		pthread_join(env->maintainer, NULL);
-	env->flusher_started = env->maintainer_started = false;
+	pthread_mutex_lock(&env->threads.mu);
+	env->threads.stop = true;
+	pthread_cond_broadcast(&env->threads.cv);
+	pthread_mutex_unlock(&env->threads.mu);
+	if (env->threads.flusher_started)
+		pthread_join(env->threads.flusher, NULL);
+	if (env->threads.maintainer_started)
+		pthread_join(env->threads.maintainer, NULL);
+	env->threads.flusher_started = env->threads.maintainer_started = false;
 }
 
 static void *maintainer_main(void *arg)
 {
 	offlog_env *env = arg;
-	pthread_mutex_lock(&env->flush_mu);
-	while (!env->flusher_stop) {
+	pthread_mutex_lock(&env->threads.mu);
+	while (!env->threads.stop) {
 		struct timespec ts = ol_deadline(CLOCK_MONOTONIC, (int64_t)env->opts.maintenance_interval_ms * 1000);
-		pthread_cond_timedwait(&env->flush_cv, &env->flush_mu, &ts);
-		if (env->flusher_stop)
+		pthread_cond_timedwait(&env->threads.cv, &env->threads.mu, &ts);
+		if (env->threads.stop)
 			break;
-		pthread_mutex_unlock(&env->flush_mu);
+		pthread_mutex_unlock(&env->threads.mu);
 		/* A failed run (a full disk) is retried at the next interval. */
 		offlog_maintain(env, 0, NULL);
-		pthread_mutex_lock(&env->flush_mu);
+		pthread_mutex_lock(&env->threads.mu);
 	}
-	pthread_mutex_unlock(&env->flush_mu);
+	pthread_mutex_unlock(&env->threads.mu);
 	return NULL;
 }
 
 static void *flusher_main(void *arg)
 {
 	offlog_env *env = arg;
-	pthread_mutex_lock(&env->flush_mu);
-	while (!env->flusher_stop) {
+	pthread_mutex_lock(&env->threads.mu);
+	while (!env->threads.stop) {
 		struct timespec ts = ol_deadline(CLOCK_MONOTONIC, (int64_t)env->opts.flush_interval_ms * 1000);
-		pthread_cond_timedwait(&env->flush_cv, &env->flush_mu, &ts);
-		if (env->flusher_stop || !atomic_load(&env->dirty))
+		pthread_cond_timedwait(&env->threads.cv, &env->threads.mu, &ts);
+		if (env->threads.stop || !atomic_load(&env->dirty))
 			continue;
-		pthread_mutex_unlock(&env->flush_mu);
+		pthread_mutex_unlock(&env->threads.mu);
 		/* A failed background flush leaves the data committed but not yet
 		 * durable; the next interval, an explicit flush or close retries. */
 		offlog_flush(env);
-		pthread_mutex_lock(&env->flush_mu);
+		pthread_mutex_lock(&env->threads.mu);
 	}
-	pthread_mutex_unlock(&env->flush_mu);
+	pthread_mutex_unlock(&env->threads.mu);
 	return NULL;
 }

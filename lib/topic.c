@@ -5,7 +5,17 @@
  * keys carry the id, not the name, so a topic deleted and created again under
  * the same name can never see the old records or committed offsets.
  */
-#include "internal.h"
+#include "topic.h"
+
+#include "clock.h"
+#include "codec.h"
+#include "commit.h"
+#include "db.h"
+#include "log.h"
+#include "names.h"
+#include "seq.h"
+#include "store.h"
+#include "write.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,47 +26,6 @@
 #define PURGE_STEP 10000   /* entries removed per transaction when deleting */
 
 enum { ID_LIVE = 0, ID_DELETING = 1 };
-
-/* ---- names -------------------------------------------------------------- */
-
-int ol_check_topic_name(const char *name)
-{
-	if (!name)
-		return ol_err(OFFLOG_EINVAL, "topic name is NULL");
-	size_t n = strnlen(name, OFFLOG_NAME_MAX + 1);
-	if (n == 0)
-		return ol_err(OFFLOG_ENAME, "topic name is empty");
-	if (n > OFFLOG_NAME_MAX)
-		return ol_err(OFFLOG_ENAME, "topic name is longer than %d characters", OFFLOG_NAME_MAX);
-	if (!strcmp(name, ".") || !strcmp(name, ".."))
-		return ol_err(OFFLOG_ENAME, "topic name cannot be \"%s\"", name);
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)name[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      c == '.' || c == '_' || c == '-'))
-			return ol_err(OFFLOG_ENAME,
-			              "topic name has character 0x%02x at %zu; allowed: [A-Za-z0-9._-]", c, i);
-	}
-	return 0;
-}
-
-int ol_check_group(const char *group)
-{
-	if (!group)
-		return ol_err(OFFLOG_EINVAL, "group id is NULL");
-	size_t n = strnlen(group, OFFLOG_GROUP_MAX + 1);
-	if (n == 0)
-		return ol_err(OFFLOG_ENAME, "group id is empty");
-	if (n > OFFLOG_GROUP_MAX)
-		return ol_err(OFFLOG_ENAME, "group id is longer than %d bytes", OFFLOG_GROUP_MAX);
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)group[i];
-		if (c <= 0x20 || c >= 0x7f)
-			return ol_err(OFFLOG_ENAME,
-			              "group id has byte 0x%02x at %zu; allowed: printable ASCII, no space", c, i);
-	}
-	return 0;
-}
 
 /* ---- configuration ------------------------------------------------------ */
 
@@ -197,6 +166,27 @@ int topic_get(ol_txn *t, const char *name, ol_topic *out)
 	return topic_decode(out, &v, name);
 }
 
+int topic_each(ol_txn *t, topic_fn fn, void *ctx)
+{
+	ol_cursor c;
+	ol_val k, v;
+	int rc = db_cursor_open(&c, t, T_TOPICS);
+	if (rc)
+		return rc;
+	for (rc = db_cursor_seek(&c, NULL, 0, &k, &v); rc == 0; rc = db_cursor_next(&c, &k, &v)) {
+		char name[OFFLOG_NAME_MAX + 1];
+		ol_topic tp;
+		if (k.n == 0 || k.n > OFFLOG_NAME_MAX)
+			continue;
+		memcpy(name, k.p, k.n);
+		name[k.n] = 0;
+		if ((rc = topic_decode(&tp, &v, name)) != 0 || (rc = fn(ctx, t, name, &tp)) != 0)
+			break;
+	}
+	db_cursor_close(&c);
+	return rc < 0 ? rc : 0;
+}
+
 int topic_get_part(ol_txn *t, const char *name, int32_t partition, ol_topic *out)
 {
 	int rc = topic_get(t, name, out);
@@ -306,27 +296,6 @@ static int put_topic_id(ol_txn *t, uint32_t id, int state, const char *name)
 }
 
 /* New partitions [from, to) of topic id, each with a fresh partition id. */
-static int init_partitions(ol_txn *t, uint32_t id, int32_t from, int32_t to)
-{
-	ol_val v;
-	uint32_t pid = 1;
-	int rc = db_get(t, T_META, "next_partition_id", 17, &v);
-	if (rc < 0)
-		return rc;
-	if (rc == 0 && v.n == 4)
-		pid = ol_get_be32(v.p);
-	if ((uint64_t)pid + (uint64_t)(to - from) >= UINT32_MAX)
-		return ol_err(OFFLOG_EINVAL, "partition ids exhausted");
-	for (int32_t p = from; p < to; p++) {
-		const ol_part empty = {pid++, 0, 0, 0, 0, 0, -1, -1};
-		if ((rc = part_put(t, id, p, &empty)) != 0)
-			return rc;
-	}
-	uint8_t next[4];
-	ol_be32(next, pid);
-	return db_put(t, T_META, "next_partition_id", 17, next, 4);
-}
-
 /* ---- create ------------------------------------------------------------- */
 
 struct create_args {
@@ -357,7 +326,7 @@ static int create_fn(ol_txn *t, void *arg)
 	if ((rc = db_put(t, T_META, "next_topic_id", 13, next, 4)) == 0 &&
 	    (rc = put_topic(t, a->name, &tp)) == 0 && (rc = put_topic_id(t, id, ID_LIVE, a->name)) == 0 &&
 	    (rc = put_protected(t, id, &a->cfg)) == 0)
-		rc = init_partitions(t, id, 0, a->partitions);
+		rc = log_init_partitions(t, id, 0, a->partitions);
 	return rc;
 }
 
@@ -431,7 +400,7 @@ static int grow_fn(ol_txn *t, void *arg)
 	if (a->total <= tp.partitions)
 		return ol_err(OFFLOG_EINVAL, "topic \"%s\" has %d partitions; the new total %d must be larger",
 		              a->name, tp.partitions, a->total);
-	if ((rc = init_partitions(t, tp.id, tp.partitions, a->total)) != 0)
+	if ((rc = log_init_partitions(t, tp.id, tp.partitions, a->total)) != 0)
 		return rc;
 	tp.partitions = a->total;
 	return put_topic(t, a->name, &tp);

@@ -7,7 +7,15 @@
  * (its offsets were already handed out), so a full map fails it; the map is
  * grown when the failed transaction ends, ready for the caller's retry.
  */
-#include "internal.h"
+#include "append.h"
+#include "commit.h"
+#include "consumer.h"
+#include "db.h"
+#include "env.h"
+#include "group.h"
+#include "names.h"
+#include "store.h"
+#include "write.h"
 
 #include <stdlib.h>
 
@@ -29,15 +37,7 @@ OFFLOG_API int offlog_txn_begin(offlog_txn **out, offlog_env *env)
 	offlog_txn *x = calloc(1, sizeof *x);
 	if (!x)
 		return ol_err(OFFLOG_ENOMEM, "offlog_txn_begin: out of memory");
-	int rc;
-	for (;;) {
-		if ((rc = db_write_begin(&x->t, env)) == 0 && (rc = ol_write_prologue(&x->t)) != 0)
-			db_abort(&x->t);
-		/* Nothing of the caller's is in it yet: a full map can be grown
-		 * and the transaction begun again. */
-		if (rc != OFFLOG_EMAPFULL || (rc = db_map_grow(env)) != 0)
-			break;
-	}
+	int rc = write_begin(&x->t, env);
 	if (rc) {
 		free(x);
 		return rc;
@@ -159,14 +159,7 @@ OFFLOG_API int offlog_txn_commit(offlog_txn *x)
 			offlog_txn_abort(x);
 		return rc;
 	}
-	rc = ol_write_epilogue(&x->t);
-	if (rc == 0)
-		rc = db_commit(&x->t);
-	else
-		db_abort(&x->t);
-	if (rc == 0)
-		ol_committed(&x->t);
-	else
+	if ((rc = write_finish(&x->t, 0)) != 0)
 		x->failed = rc;
 	finish(x);
 	return rc;

@@ -13,7 +13,7 @@
  * word size and byte order (internal.h); a file of another layout is
  * refused before any of this (meta_probe).
  */
-#include "internal.h"
+#include "verify.h"
 
 #include <errno.h>
 #include <fcntl.h>

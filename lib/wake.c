@@ -19,7 +19,11 @@
  */
 /* syscall() is declared only with _DEFAULT_SOURCE. */
 #define _DEFAULT_SOURCE 1
-#include "internal.h"
+#include "wake.h"
+
+#include "clock.h"
+#include "env.h"
+#include "files.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -71,9 +75,21 @@ static void futex_wake(_Atomic uint32_t *addr)
 }
 #endif
 
+void wake_init(offlog_env *env)
+{
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&env->wake.cv, &ca);
+	pthread_condattr_destroy(&ca);
+	pthread_mutex_init(&env->wake.mu, NULL);
+	atomic_init(&env->wake.seq, 0);
+	atomic_init(&env->wake.waiters, 0);
+}
+
 void wake_open(offlog_env *env)
 {
-	env->wake = NULL;
+	env->wake.page = NULL;
 	if (!have_futex)
 		return;
 	/* Opened as the store's other files (files.c); a file that fails those
@@ -94,50 +110,57 @@ void wake_open(offlog_env *env)
 		files_sync_fd(env->dir.fd, env->path);
 	close(fd);
 	if (p != MAP_FAILED)
-		env->wake = p;
+		env->wake.page = p;
 }
 
 void wake_close(offlog_env *env)
 {
-	if (env->wake)
-		munmap(env->wake, WAKE_SIZE);
-	env->wake = NULL;
+	if (env->wake.page)
+		munmap(env->wake.page, WAKE_SIZE);
+	env->wake.page = NULL;
+	pthread_mutex_destroy(&env->wake.mu);
+	pthread_cond_destroy(&env->wake.cv);
+}
+
+bool ol_wake_shared(const offlog_env *env)
+{
+	return env->wake.page != NULL;
 }
 
 int64_t ol_wait_slice_ms(const offlog_env *env, int64_t ms)
 {
-	if (env->wake || ms < FALLBACK_SLICE_MS)
+	if (env->wake.page || ms < FALLBACK_SLICE_MS)
 		return ms;
 	return FALLBACK_SLICE_MS;
 }
 
 void ol_wake_consumers(offlog_env *env)
 {
-	struct ol_wake_page *w = env->wake;
+	struct ol_wake_page *w = env->wake.page;
 	if (w) {
 		atomic_fetch_add(&w->seq, 1);
 		if (atomic_load(&w->waiters) > 0)
 			futex_wake(&w->seq);
 		return;
 	}
-	atomic_fetch_add(&env->wake_seq, 1);
-	if (atomic_load(&env->waiters) > 0) {
-		pthread_mutex_lock(&env->wake_mu);
-		pthread_cond_broadcast(&env->wake_cv);
-		pthread_mutex_unlock(&env->wake_mu);
+	atomic_fetch_add(&env->wake.seq, 1);
+	if (atomic_load(&env->wake.waiters) > 0) {
+		pthread_mutex_lock(&env->wake.mu);
+		pthread_cond_broadcast(&env->wake.cv);
+		pthread_mutex_unlock(&env->wake.mu);
 	}
 }
 
 uint64_t ol_wake_seq(offlog_env *env)
 {
-	if (env->wake)
-		return atomic_load(&env->wake->seq);
-	return atomic_load(&env->wake_seq);
+	if (env->wake.page)
+		return atomic_load(&env->wake.page->seq);
+	return atomic_load(&env->wake.seq);
 }
 
 void ol_wait_append(offlog_env *env, uint64_t seen, int64_t ms)
 {
-	struct ol_wake_page *w = env->wake;
+	struct ol_wake_page *w = env->wake.page;
 	if (ms <= 0)
 		return;
 	if (w) {
@@ -150,10 +173,10 @@ void ol_wait_append(offlog_env *env, uint64_t seen, int64_t ms)
 		return;
 	}
 	struct timespec ts = ol_deadline(CLOCK_MONOTONIC, ms * 1000);
-	pthread_mutex_lock(&env->wake_mu);
-	atomic_fetch_add(&env->waiters, 1);
-	if (atomic_load(&env->wake_seq) == seen)
-		pthread_cond_timedwait(&env->wake_cv, &env->wake_mu, &ts);
-	atomic_fetch_sub(&env->waiters, 1);
-	pthread_mutex_unlock(&env->wake_mu);
+	pthread_mutex_lock(&env->wake.mu);
+	atomic_fetch_add(&env->wake.waiters, 1);
+	if (atomic_load(&env->wake.seq) == seen)
+		pthread_cond_timedwait(&env->wake.cv, &env->wake.mu, &ts);
+	atomic_fetch_sub(&env->wake.waiters, 1);
+	pthread_mutex_unlock(&env->wake.mu);
 }

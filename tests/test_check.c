@@ -14,7 +14,10 @@
  * purge can be stopped after a chosen number of commits. */
 #define _GNU_SOURCE
 #include "helpers.h"
-#include "internal.h"
+#include "codec.h"
+#include "db.h"
+#include "log.h"
+#include "seq.h"
 
 #include <dlfcn.h>
 #include <errno.h>

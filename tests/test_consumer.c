@@ -6,7 +6,11 @@
 /* Only for plant_committed(): a committed offset beyond the log end offset
  * cannot be made through the API (commit refuses it, and retention, which
  * would move the log below a commit, is not built yet). */
-#include "internal.h"
+#include "clock.h"
+#include "commit.h"
+#include "db.h"
+#include "topic.h"
+#include "write.h"
 
 #include <pthread.h>
 #include <signal.h>

@@ -20,7 +20,7 @@
 #undef _FILE_OFFSET_BITS
 #define _GNU_SOURCE
 #include "helpers.h"
-#include "internal.h"
+#include "env.h"
 
 #include <dirent.h>
 #include <dlfcn.h>

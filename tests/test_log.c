@@ -2,7 +2,12 @@
  * the high watermark in each durability mode. */
 #define _XOPEN_SOURCE 700
 #include "helpers.h"
-#include "internal.h"
+#include "clock.h"
+#include "codec.h"
+#include "db.h"
+#include "env.h"
+#include "log.h"
+#include "record.h"
 
 #include <stdio.h>
 #include <stdlib.h>

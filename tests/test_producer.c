@@ -3,7 +3,8 @@
  * their fencing, fork; group commit. */
 #define _XOPEN_SOURCE 700
 #include "helpers.h"
-#include "internal.h"
+#include "codec.h"
+#include "db.h"
 
 #include <pthread.h>
 #include <signal.h>

@@ -1,7 +1,7 @@
 /* test_store.c - opening, closing, refusing what is not a store, map growth. */
 #define _XOPEN_SOURCE 700
 #include "helpers.h"
-#include "internal.h"
+#include "verify.h"
 
 #include <fcntl.h>
 #include <lmdb.h>

@@ -1,7 +1,8 @@
 /* test_topic.c - creating, describing, growing and deleting topics. */
 #define _XOPEN_SOURCE 700
 #include "helpers.h"
-#include "internal.h"
+#include "codec.h"
+#include "db.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,0 +1,37 @@
+/* wake.h - waking consumers that wait in poll when records arrive, also
+ * across processes (wake.c). */
+#ifndef OFFLOG_WAKE_H
+#define OFFLOG_WAKE_H
+
+#include "internal.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+/* The store handle's part (env->wake): the shared page, or NULL and then
+ * the condition variable, for this process's appends only. */
+typedef struct ol_wakeup {
+	struct ol_wake_page *page;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	atomic_uint_fast64_t seq;
+	atomic_int waiters;
+} ol_wakeup;
+
+/* The part's locks (at allocation), then the shared wake page (at open;
+ * none: the fallback); close unmaps it and frees the locks. */
+void wake_init(offlog_env *env);
+void wake_open(offlog_env *env);
+void wake_close(offlog_env *env);
+void ol_wake_consumers(offlog_env *env);
+/* Read the wake counter before looking for records; wait (at most ms) only
+ * if no commit happened since. */
+uint64_t ol_wake_seq(offlog_env *env);
+void ol_wait_append(offlog_env *env, uint64_t seen, int64_t ms);
+/* How long one wait may last when `ms` are left: all of it with the shared
+ * page, else a short slice so other processes' appends are noticed. */
+int64_t ol_wait_slice_ms(const offlog_env *env, int64_t ms);
+/* Does the counter see every process's commits (the shared page is mapped)? */
+bool ol_wake_shared(const offlog_env *env);
+
+#endif
