@@ -125,9 +125,10 @@ bool ol_env_forked(const offlog_env *env)
 	return env->fork_gen != ol_fork_generation();
 }
 
-static int refuse_forked(void)
+int ol_forked_error(const char *fn)
 {
-	return ol_err(OFFLOG_ESTATE, "the store was opened before fork(); open it again in this process");
+	return ol_err(OFFLOG_ESTATE, "%s%sthe store was opened before fork(); open it again in this process",
+	              fn ? fn : "", fn ? ": " : "");
 }
 
 /* Another process grew the map beyond ours: adopt its size. */
@@ -215,7 +216,7 @@ void db_grow_early(offlog_env *env)
 static int txn_begin(ol_txn *t, offlog_env *env, bool write)
 {
 	if (ol_env_forked(env))
-		return refuse_forked();
+		return ol_forked_error(NULL);
 	t->env = env;
 	t->mt = NULL;
 	t->write = write;
@@ -305,7 +306,7 @@ void db_abort(ol_txn *t)
 int db_read_renew(ol_txn *t)
 {
 	if (ol_env_forked(t->env))
-		return refuse_forked();
+		return ol_forked_error(NULL);
 	for (;;) {
 		lock_shared(t->env, t);
 		int rc = mdb_txn_renew(t->mt);
@@ -775,7 +776,7 @@ void db_env_close(offlog_env *env)
 int db_env_copy(offlog_env *env, const char *dir)
 {
 	if (ol_env_forked(env))
-		return refuse_forked();
+		return ol_forked_error(NULL);
 	/* A resize waits until the copy's read transaction is over. */
 	pthread_rwlock_rdlock(&env->map_lock);
 	int rc = mdb_env_copy2(env->mdb, dir, MDB_CP_COMPACT);
@@ -803,7 +804,7 @@ int db_env_stat(offlog_env *env, offlog_store_info *info)
 	MDB_envinfo ei;
 	unsigned readers = 0;
 	if (ol_env_forked(env))
-		return refuse_forked();
+		return ol_forked_error(NULL);
 	pthread_rwlock_rdlock(&env->map_lock);
 	int rc = mdb_env_info(env->mdb, &ei);
 	pthread_rwlock_unlock(&env->map_lock);

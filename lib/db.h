@@ -151,5 +151,8 @@ int db_cursor_reserve(ol_cursor *c, const void *key, size_t klen, size_t vlen, b
 unsigned ol_fork_generation(void);
 /* Was env opened in another process (this one is a fork of it)? */
 bool ol_env_forked(const offlog_env *env);
+/* OFFLOG_ESTATE for a handle opened before fork(); fn (may be NULL) names
+ * the call in the detail. */
+int ol_forked_error(const char *fn);
 
 #endif

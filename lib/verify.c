@@ -10,7 +10,7 @@
  * overflow page inside the file and reached once, tree depths within LMDB's
  * cursor stack, and the free list's page numbers in range and not in use.
  * It costs one read of the file. Layout: LMDB 0.9's, which is the host's
- * word size and byte order (internal.h); a file of another layout is
+ * word size and byte order (verify.h); a file of another layout is
  * refused before any of this (meta_probe).
  */
 #include "verify.h"
@@ -407,7 +407,7 @@ int meta_probe(int fd, const char *file, uint64_t *mapsize)
 	return ol_err(OFFLOG_ENOTSTORE, "%s is not an offlog store (no LMDB header)", file);
 }
 
-/* Layout: see internal.h. The page size is kept in the free list's table
+/* Layout: see verify.h. The page size is kept in the free list's table
  * record's pad field. */
 int meta_read(int fd, off_t size, const char *file, uint64_t want, ol_meta *m)
 {

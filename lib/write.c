@@ -52,7 +52,6 @@
 #include "db.h"
 #include "env.h"
 #include "log.h"
-#include "store.h"
 #include "wake.h"
 
 #include <stdio.h>
@@ -210,7 +209,7 @@ static int may_write(offlog_env *env)
 	/* In a forked child, the group commit's lock may be held for ever by a
 	 * thread that only the parent has. */
 	if (ol_env_forked(env))
-		return ol_env_usable(env, "write");
+		return ol_forked_error("write");
 	if (ol_thread_txn() == env)
 		return ol_err(OFFLOG_ETXN, "this thread has an open transaction; use the offlog_txn_* calls");
 	if (env->rdonly)
