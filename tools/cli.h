@@ -68,13 +68,16 @@ int cli_open(offlog_env **env, bool create, bool readonly);
 int cli_open_flags(offlog_env **env, bool create, bool readonly, unsigned flags);
 /* Close it, reporting a failure; returns rc, or CLI_ERR if close failed. */
 int cli_close(offlog_env *env, int rc);
+/* The partition count of topic; an error, reported as "offlog: CMD: ...",
+ * when there is no such topic or parts[0..n) names a partition it lacks. */
+int cli_topic_partitions(int32_t *count, offlog_env *env, const char *cmd, const char *topic,
+                         const int32_t *parts, size_t n);
 
 /* ---- messages ------------------------------------------------------------ */
 
 /* "offlog: <message>" on stderr; returns CLI_ERR / CLI_USAGE. */
 int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A library failure: "offlog: <context>: <detail>", the detail being
  * offlog_errmsg() or, when empty, offlog_strerror(rc). Returns CLI_ERR. */
 int cli_liberr(int rc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -126,7 +129,10 @@ void *cli_xmalloc(size_t n);
 void *cli_xrealloc(void *p, size_t n);
 char *cli_xstrdup(const char *s);
 
-/* ---- commands ------------------------------------------------------------ */
+/* ---- commands ------------------------------------------------------------
+ * A command's help text sits beside its option table, in the command's own
+ * file, so that the two change together; offlog.c lists the commands in one
+ * table. */
 
 int cmd_topics(int argc, char **argv);
 int cmd_produce(int argc, char **argv);
@@ -137,8 +143,18 @@ int cmd_stats(int argc, char **argv);
 int cmd_backup(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 
-/* Help texts, printed by --help and `offlog help CMD`. */
-void cli_help(FILE *f, const char *cmd);
+extern const char cmd_topics_help[];
+extern const char cmd_produce_help[];
+extern const char cmd_consume_help[];
+extern const char cmd_groups_help[];
+extern const char cmd_delete_records_help[];
+extern const char cmd_stats_help[];
+extern const char cmd_backup_help[];
+extern const char cmd_check_help[];
+
+/* Print a command's help text and the options every command takes
+ * (COMMAND --help, offlog help COMMAND). */
+void cli_help(FILE *f, const char *help);
 
 /* Set when SIGINT/SIGTERM arrives (consume, produce stop cleanly). */
 extern volatile int cli_interrupted;

@@ -34,6 +34,24 @@ static const cli_opt group_opts[] = {
 	{0, NULL, false, 0},
 };
 
+const char cmd_groups_help[] =
+	"usage: offlog groups list [--json]\n"
+	"       offlog groups describe GROUP... [--members] [--json]\n"
+	"       offlog groups delete GROUP\n"
+	"       offlog groups reset-offsets GROUP (--topic T[:P,...]... | --all-topics)\n"
+	"                                   SCENARIO [--dry-run | --execute] [--export] [--force]\n"
+	"\n"
+	"Scenarios (exactly one):\n"
+	"  --to-earliest, --to-latest, --to-current, --to-offset N, --shift-by N,\n"
+	"  --to-datetime YYYY-MM-DDTHH:MM:SS[.mmm][Z|+HH:MM] (no zone: local time),\n"
+	"  --by-duration PnDTnHnMnS (now minus the duration),\n"
+	"  --from-file CSV (lines TOPIC,PARTITION,OFFSET; replaces --topic)\n"
+	"New offsets are clamped to [log start, high watermark].\n"
+	"  --dry-run                    show the new offsets, write nothing (the default)\n"
+	"  --execute                    write them, in one transaction\n"
+	"  --export                     print TOPIC,PARTITION,OFFSET lines (for --from-file)\n"
+	"  --force                      even while the group has live members\n"
+	"  --members                    describe: list the live members\n";
 
 static void put_off(cli_table *t, int64_t v)
 {
@@ -185,6 +203,41 @@ static void describe_members(cli_table *t, const offlog_group_description *d)
 	}
 }
 
+static void describe_offsets(cli_table *t, const offlog_group_description *d)
+{
+	if (d->member_count == 0)
+		fprintf(stderr, "Consumer group '%s' has no active members.\n", d->group);
+	for (size_t k = 0; k < d->partition_count; k++) {
+		const offlog_group_partition *p = &d->partitions[k];
+		cli_table_add(t, d->group);
+		cli_table_add(t, p->topic);
+		cli_table_addf(t, "%d", (int)p->partition);
+		put_off(t, p->committed);
+		/* As in Kafka, the end a consumer reads to: the high watermark. */
+		cli_table_add_i64(t, p->high_watermark);
+		put_off(t, p->lag);
+		cli_table_add(t, p->member_id ? p->member_id : "-");
+	}
+}
+
+/* The groups' offsets, or with --members their live members. */
+static void describe_table(offlog_group_description *const *ds, size_t n, bool members)
+{
+	static const char *const member_hdr[] = {"GROUP", "MEMBER-ID", "INSTANCE-ID", ">PID",
+	                                         "LAST-HEARTBEAT", "PARTITIONS"};
+	static const char *const offset_hdr[] = {"GROUP", "TOPIC", ">PARTITION", ">CURRENT-OFFSET",
+	                                         ">LOG-END-OFFSET", ">LAG", "CONSUMER-ID"};
+	cli_table *t = members ? cli_table_new(6, member_hdr) : cli_table_new(7, offset_hdr);
+	for (size_t i = 0; i < n; i++) {
+		if (members)
+			describe_members(t, ds[i]);
+		else
+			describe_offsets(t, ds[i]);
+	}
+	cli_table_print(t, stdout);
+	cli_table_free(t);
+}
+
 static int groups_describe(offlog_env *env, const cli_args *a)
 {
 	static const int allowed[] = {G_JSON, G_MEMBERS, 0};
@@ -207,8 +260,7 @@ static int groups_describe(offlog_env *env, const cli_args *a)
 			break;
 		}
 	}
-	bool json = cli_has(a, G_JSON), members = cli_has(a, G_MEMBERS);
-	if (rc == 0 && json) {
+	if (rc == 0 && cli_has(a, G_JSON)) {
 		fputc('[', stdout);
 		for (size_t i = 0; i < got; i++) {
 			if (i)
@@ -216,36 +268,8 @@ static int groups_describe(offlog_env *env, const cli_args *a)
 			describe_json(ds[i]);
 		}
 		fputs("]\n", stdout);
-	} else if (rc == 0 && members) {
-		static const char *const hdr[] = {"GROUP", "MEMBER-ID", "INSTANCE-ID", ">PID",
-		                                  "LAST-HEARTBEAT", "PARTITIONS"};
-		cli_table *t = cli_table_new(6, hdr);
-		for (size_t i = 0; i < got; i++)
-			describe_members(t, ds[i]);
-		cli_table_print(t, stdout);
-		cli_table_free(t);
 	} else if (rc == 0) {
-		static const char *const hdr[] = {"GROUP", "TOPIC", ">PARTITION", ">CURRENT-OFFSET",
-		                                  ">LOG-END-OFFSET", ">LAG", "CONSUMER-ID"};
-		cli_table *t = cli_table_new(7, hdr);
-		for (size_t i = 0; i < got; i++) {
-			const offlog_group_description *d = ds[i];
-			if (d->member_count == 0)
-				fprintf(stderr, "Consumer group '%s' has no active members.\n", d->group);
-			for (size_t k = 0; k < d->partition_count; k++) {
-				const offlog_group_partition *p = &d->partitions[k];
-				cli_table_add(t, d->group);
-				cli_table_add(t, p->topic);
-				cli_table_addf(t, "%d", (int)p->partition);
-				put_off(t, p->committed);
-				/* As in Kafka, the end a consumer reads to: the high watermark. */
-				cli_table_add_i64(t, p->high_watermark);
-				put_off(t, p->lag);
-				cli_table_add(t, p->member_id ? p->member_id : "-");
-			}
-		}
-		cli_table_print(t, stdout);
-		cli_table_free(t);
+		describe_table(ds, got, cli_has(a, G_MEMBERS));
 	}
 	for (size_t i = 0; i < got; i++)
 		offlog_group_description_free(ds[i]);
@@ -392,23 +416,13 @@ static int collect(entries *e, offlog_env *env, const char *group, const cli_arg
 		if (cli_parse_topic_parts(&topic, &parts, &np, a->vals[i]))
 			return cli_usage("groups reset-offsets: --topic '%s': expected TOPIC or "
 			                 "TOPIC:P,P,...", a->vals[i]);
-		offlog_topic_info *ti;
-		int r = offlog_topic_describe(&ti, env, topic);
-		if (r) {
-			free(topic);
-			free(parts);
-			return cli_liberr(r, "groups reset-offsets");
-		}
-		for (size_t k = 0; k < np && r == 0; k++)
-			if (parts[k] >= ti->partition_count)
-				r = cli_error("groups reset-offsets: topic \"%s\" has no partition %d (it has "
-				              "%d)", topic, (int)parts[k], (int)ti->partition_count);
-		if (np == 0)
-			for (int32_t p = 0; p < ti->partition_count; p++)
+		int32_t count;
+		int r = cli_topic_partitions(&count, env, "groups reset-offsets", topic, parts, np);
+		if (r == 0 && np == 0)
+			for (int32_t p = 0; p < count; p++)
 				add_entry(e, topic, p, 0);
-		for (size_t k = 0; k < np; k++)
+		for (size_t k = 0; r == 0 && k < np; k++)
 			add_entry(e, topic, parts[k], 0);
-		offlog_topic_info_free(ti);
 		free(topic);
 		free(parts);
 		if (r)
@@ -417,12 +431,11 @@ static int collect(entries *e, offlog_env *env, const char *group, const cli_arg
 	return CLI_OK;
 }
 
-static int now_ms(int64_t *out)
+static int64_t now_ms(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
-	*out = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-	return 0;
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static int report_entry_error(int r, const entries *e)
@@ -454,7 +467,81 @@ static int check_entries(offlog_env *env, const entries *e)
 	return CLI_OK;
 }
 
-static int groups_reset(offlog_env *env, const cli_args *a)
+/* What reset-offsets was asked to do. */
+typedef struct reset_plan {
+	const char *group;
+	int scenario;          /* G_EARLIEST ... G_FROM_FILE */
+	const char *arg;       /* the scenario option's value */
+	int to;                /* OFFLOG_RESET_* */
+	int64_t value;
+	unsigned flags;
+	bool execute, export;
+} reset_plan;
+
+/* Exactly one scenario. */
+static int reset_scenario(reset_plan *p, const cli_args *a)
+{
+	static const int scen[] = {G_EARLIEST, G_LATEST, G_CURRENT, G_OFFSET, G_SHIFT, G_DATETIME,
+	                           G_DURATION, G_FROM_FILE};
+	for (size_t i = 0; i < a->nopts; i++)
+		for (size_t k = 0; k < sizeof scen / sizeof scen[0]; k++)
+			if (a->ids[i] == scen[k]) {
+				if (p->scenario && p->scenario != scen[k])
+					return cli_usage("groups reset-offsets: give only one of --to-earliest, "
+					                 "--to-latest, --to-current, --to-offset, --shift-by, "
+					                 "--to-datetime, --by-duration, --from-file");
+				p->scenario = scen[k];
+				p->arg = a->vals[i];
+			}
+	if (!p->scenario)
+		return cli_usage("groups reset-offsets: give a scenario: --to-earliest, --to-latest, "
+		                 "--to-current, --to-offset N, --shift-by N, --to-datetime T, "
+		                 "--by-duration D or --from-file CSV");
+	return CLI_OK;
+}
+
+/* The scenario's value -> the target of offlog_group_reset_offsets(). */
+static int reset_target(reset_plan *p)
+{
+	const char *val = p->arg;
+	int64_t d, now;
+	switch (p->scenario) {
+	case G_EARLIEST: p->to = OFFLOG_RESET_TO_EARLIEST; break;
+	case G_LATEST: p->to = OFFLOG_RESET_TO_LATEST; break;
+	case G_CURRENT: p->to = OFFLOG_RESET_TO_CURRENT; break;
+	case G_OFFSET:
+		p->to = OFFLOG_RESET_TO_OFFSET;
+		if (cli_parse_i64(&p->value, val, 0, INT64_MAX))
+			return cli_usage("groups reset-offsets: --to-offset '%s': expected a number >= 0",
+			                 val);
+		break;
+	case G_SHIFT:
+		p->to = OFFLOG_RESET_SHIFT_BY;
+		if (cli_parse_i64(&p->value, val, INT64_MIN, INT64_MAX))
+			return cli_usage("groups reset-offsets: --shift-by '%s': expected a number", val);
+		break;
+	case G_DATETIME:
+		p->to = OFFLOG_RESET_TO_TIMESTAMP;
+		if (cli_parse_datetime(&p->value, val))
+			return cli_usage("groups reset-offsets: --to-datetime '%s': expected "
+			                 "YYYY-MM-DDTHH:MM:SS[.mmm][Z|+HH:MM]", val);
+		break;
+	case G_DURATION:
+		p->to = OFFLOG_RESET_TO_TIMESTAMP;
+		if (cli_parse_duration(&d, val))
+			return cli_usage("groups reset-offsets: --by-duration '%s': expected PnDTnHnMnS",
+			                 val);
+		now = now_ms();
+		p->value = now > d ? now - d : 0;
+		break;
+	default:   /* --from-file: the offsets it lists */
+		p->to = OFFLOG_RESET_TO_LISTED;
+		break;
+	}
+	return CLI_OK;
+}
+
+static int reset_parse(reset_plan *p, const cli_args *a)
 {
 	static const int allowed[] = {G_TOPIC, G_ALL_TOPICS, G_EARLIEST, G_LATEST, G_CURRENT, G_OFFSET,
 	                              G_SHIFT, G_DATETIME, G_DURATION, G_FROM_FILE, G_DRY_RUN,
@@ -464,112 +551,79 @@ static int groups_reset(offlog_env *env, const cli_args *a)
 		return rc;
 	if (a->npos != 2)
 		return cli_usage("groups reset-offsets: expected one GROUP");
-	const char *group = a->pos[1];
-	static const int scen[] = {G_EARLIEST, G_LATEST, G_CURRENT, G_OFFSET, G_SHIFT, G_DATETIME,
-	                           G_DURATION, G_FROM_FILE};
-	int which = 0;
-	const char *val = NULL;
-	for (size_t i = 0; i < a->nopts; i++)
-		for (size_t k = 0; k < sizeof scen / sizeof scen[0]; k++)
-			if (a->ids[i] == scen[k]) {
-				if (which && which != scen[k])
-					return cli_usage("groups reset-offsets: give only one of --to-earliest, "
-					                 "--to-latest, --to-current, --to-offset, --shift-by, "
-					                 "--to-datetime, --by-duration, --from-file");
-				which = scen[k];
-				val = a->vals[i];
-			}
-	if (!which)
-		return cli_usage("groups reset-offsets: give a scenario: --to-earliest, --to-latest, "
-		                 "--to-current, --to-offset N, --shift-by N, --to-datetime T, "
-		                 "--by-duration D or --from-file CSV");
+	memset(p, 0, sizeof *p);
+	p->group = a->pos[1];
+	if ((rc = reset_scenario(p, a)) != 0)
+		return rc;
 	if (cli_has(a, G_DRY_RUN) && cli_has(a, G_EXECUTE))
 		return cli_usage("groups reset-offsets: --dry-run and --execute exclude each other");
 	bool scope = cli_has(a, G_TOPIC) || cli_has(a, G_ALL_TOPICS);
-	if (which == G_FROM_FILE && scope)
+	if (p->scenario == G_FROM_FILE && scope)
 		return cli_usage("groups reset-offsets: --from-file names its partitions: no --topic "
 		                 "or --all-topics");
-	if (which != G_FROM_FILE && !scope)
+	if (p->scenario != G_FROM_FILE && !scope)
 		return cli_usage("groups reset-offsets: give --topic TOPIC[:P,...] or --all-topics");
 	if (cli_has(a, G_TOPIC) && cli_has(a, G_ALL_TOPICS))
 		return cli_usage("groups reset-offsets: --topic and --all-topics exclude each other");
+	p->flags = OFFLOG_RESET_DRY_RUN | (cli_has(a, G_FORCE) ? OFFLOG_RESET_FORCE : 0u);
+	p->execute = cli_has(a, G_EXECUTE);
+	p->export = cli_has(a, G_EXPORT);
+	return reset_target(p);
+}
 
-	int to = OFFLOG_RESET_TO_LATEST;
-	int64_t value = 0;
-	switch (which) {
-	case G_EARLIEST: to = OFFLOG_RESET_TO_EARLIEST; break;
-	case G_LATEST: to = OFFLOG_RESET_TO_LATEST; break;
-	case G_CURRENT: to = OFFLOG_RESET_TO_CURRENT; break;
-	case G_OFFSET:
-		to = OFFLOG_RESET_TO_OFFSET;
-		if (cli_parse_i64(&value, val, 0, INT64_MAX))
-			return cli_usage("groups reset-offsets: --to-offset '%s': expected a number >= 0",
-			                 val);
-		break;
-	case G_SHIFT:
-		to = OFFLOG_RESET_SHIFT_BY;
-		if (cli_parse_i64(&value, val, INT64_MIN, INT64_MAX))
-			return cli_usage("groups reset-offsets: --shift-by '%s': expected a number", val);
-		break;
-	case G_DATETIME:
-		to = OFFLOG_RESET_TO_TIMESTAMP;
-		if (cli_parse_datetime(&value, val))
-			return cli_usage("groups reset-offsets: --to-datetime '%s': expected "
-			                 "YYYY-MM-DDTHH:MM:SS[.mmm][Z|+HH:MM]", val);
-		break;
-	case G_DURATION: {
-		int64_t d, now;
-		to = OFFLOG_RESET_TO_TIMESTAMP;
-		if (cli_parse_duration(&d, val))
-			return cli_usage("groups reset-offsets: --by-duration '%s': expected PnDTnHnMnS",
-			                 val);
-		now_ms(&now);
-		value = now > d ? now - d : 0;
-		break;
-	}
-	default:
-		to = OFFLOG_RESET_TO_OFFSET;
-		break;
-	}
+/* The partitions to reset, from --topic, --all-topics or --from-file. */
+static int reset_entries(entries *e, offlog_env *env, const reset_plan *p, const cli_args *a)
+{
+	if (p->scenario != G_FROM_FILE)
+		return collect(e, env, p->group, a);
+	int rc = read_csv(e, p->arg);
+	return rc ? rc : check_entries(env, e);
+}
 
-	entries e = {NULL, 0, 0, NULL, 0};
-	rc = which == G_FROM_FILE ? read_csv(&e, val) : collect(&e, env, group, a);
-	if (rc == 0 && which == G_FROM_FILE)
-		rc = check_entries(env, &e);
-	unsigned flags = OFFLOG_RESET_DRY_RUN | (cli_has(a, G_FORCE) ? OFFLOG_RESET_FORCE : 0u);
-	bool execute = cli_has(a, G_EXECUTE);
-	if (rc == 0) {
-		/* Check (and compute) first; then write the same list in one call. */
-		if (which == G_FROM_FILE)
-			to = OFFLOG_RESET_TO_LISTED;
-		int r = offlog_group_reset_offsets(env, group, e.v, e.n, to, value, flags);
-		if (r == 0 && execute)
-			r = offlog_group_reset_offsets(env, group, e.v, e.n, to, value,
-			                               flags & ~OFFLOG_RESET_DRY_RUN);
-		if (r)
-			rc = report_entry_error(r, &e);
-	}
-	if (rc == 0) {
-		qsort(e.v, e.n, sizeof *e.v, cmp_entry);
-		if (cli_has(a, G_EXPORT)) {
-			for (size_t i = 0; i < e.n; i++)
-				printf("%s,%d,%lld\n", e.v[i].topic, (int)e.v[i].partition,
-				       (long long)e.v[i].offset);
-		} else {
-			static const char *const hdr[] = {"GROUP", "TOPIC", ">PARTITION", ">NEW-OFFSET"};
-			cli_table *t = cli_table_new(4, hdr);
-			for (size_t i = 0; i < e.n; i++) {
-				cli_table_add(t, group);
-				cli_table_add(t, e.v[i].topic);
-				cli_table_addf(t, "%d", (int)e.v[i].partition);
-				cli_table_add_i64(t, e.v[i].offset);
-			}
-			cli_table_print(t, stdout);
-			cli_table_free(t);
+/* Check (and compute) first; then write the same list in one call. */
+static int reset_apply(offlog_env *env, const reset_plan *p, entries *e)
+{
+	int r = offlog_group_reset_offsets(env, p->group, e->v, e->n, p->to, p->value, p->flags);
+	if (r == 0 && p->execute)
+		r = offlog_group_reset_offsets(env, p->group, e->v, e->n, p->to, p->value,
+		                               p->flags & ~OFFLOG_RESET_DRY_RUN);
+	return r ? report_entry_error(r, e) : CLI_OK;
+}
+
+static void reset_print(const reset_plan *p, entries *e)
+{
+	qsort(e->v, e->n, sizeof *e->v, cmp_entry);
+	if (p->export) {
+		for (size_t i = 0; i < e->n; i++)
+			printf("%s,%d,%lld\n", e->v[i].topic, (int)e->v[i].partition,
+			       (long long)e->v[i].offset);
+	} else {
+		static const char *const hdr[] = {"GROUP", "TOPIC", ">PARTITION", ">NEW-OFFSET"};
+		cli_table *t = cli_table_new(4, hdr);
+		for (size_t i = 0; i < e->n; i++) {
+			cli_table_add(t, p->group);
+			cli_table_add(t, e->v[i].topic);
+			cli_table_addf(t, "%d", (int)e->v[i].partition);
+			cli_table_add_i64(t, e->v[i].offset);
 		}
-		if (!execute && cli_progress_tty)
-			fputs("(dry run: nothing was changed; add --execute to apply)\n", stderr);
+		cli_table_print(t, stdout);
+		cli_table_free(t);
 	}
+	if (!p->execute && cli_progress_tty)
+		fputs("(dry run: nothing was changed; add --execute to apply)\n", stderr);
+}
+
+static int groups_reset(offlog_env *env, const cli_args *a)
+{
+	reset_plan p;
+	entries e = {NULL, 0, 0, NULL, 0};
+	int rc = reset_parse(&p, a);
+	if (rc)
+		goto cleanup;
+	if ((rc = reset_entries(&e, env, &p, a)) != 0 || (rc = reset_apply(env, &p, &e)) != 0)
+		goto cleanup;
+	reset_print(&p, &e);
+cleanup:
 	entries_free(&e);
 	return rc;
 }
@@ -579,7 +633,7 @@ int cmd_groups(int argc, char **argv)
 	cli_args a;
 	int rc = cli_parse(&a, "groups", group_opts, argc, argv);
 	if (rc == 0 && a.help) {
-		cli_help(stdout, "groups");
+		cli_help(stdout, cmd_groups_help);
 	} else if (rc == 0 && a.npos == 0) {
 		rc = cli_usage("groups: expected list, describe, delete or reset-offsets");
 	} else if (rc == 0) {

@@ -99,7 +99,7 @@ enum {
 	C_GROUP, C_FROM_BEGINNING, C_OFFSET, C_COUNT, C_EXIT, C_FORMAT, C_JSON, C_TIMEOUT
 };
 
-static const cli_opt produce_opts[] = {
+static const cli_opt produce_options[] = {
 	{'p', "partition", true, P_PARTITION},
 	{'K', "key-delimiter", true, P_KEYSEP},
 	{0, "headers", false, P_HEADERS},
@@ -108,6 +108,36 @@ static const cli_opt produce_opts[] = {
 	{'v', "verbose", false, P_VERBOSE},
 	{0, NULL, false, 0},
 };
+
+const char cmd_produce_help[] =
+	"usage: offlog produce TOPIC [-p PARTITION] [-K SEP] [--headers] [-H NAME=VALUE]... [-Z] [-v]\n"
+	"\n"
+	"Appends one record per line of stdin (the newline is not part of it).\n"
+	"  -p, --partition P            partition (default: by key with murmur2, keyless in turn)\n"
+	"  -K, --key-delimiter SEP      split each line at the first SEP into key and value\n"
+	"                               (a line without SEP has no key)\n"
+	"  --headers                    each line starts with headers and a tab:\n"
+	"                               NAME=VALUE[,NAME=VALUE...]<TAB>rest ('-' or empty: none;\n"
+	"                               escape \\, \\= \\\\ \\t \\n; NAME without '=' is a null value)\n"
+	"  -H, --header NAME=VALUE      add a header to every record (repeatable)\n"
+	"  -Z, --null                   an empty value is a null value (a tombstone)\n"
+	"  -v, --verbose                print PARTITION OFFSET of each record as it is written\n";
+
+/* produce's command line. */
+typedef struct produce_opts {
+	cli_args a;
+	const char *topic;
+	int32_t partition;
+	const char *keysep;    /* -K */
+	bool line_headers;     /* --headers */
+	bool null_empty;       /* -Z */
+	bool verbose;
+	/* The -H headers, decoded once into const_buf, then room for a line's. */
+	offlog_header *hs;
+	size_t nh_const, hs_cap;
+	char *const_buf;
+	size_t const_used;
+} produce_opts;
 
 typedef struct produce_state {
 	pthread_mutex_t lock;
@@ -138,91 +168,136 @@ static void on_delivery(void *opaque, const offlog_delivery *d)
 	pthread_mutex_unlock(&st->lock);
 }
 
-int cmd_produce(int argc, char **argv)
+static int produce_option(produce_opts *o, int id, const char *v)
 {
-	cli_args a;
-	int rc = cli_parse(&a, "produce", produce_opts, argc, argv);
-	if (rc || a.help) {
-		if (a.help)
-			cli_help(stdout, "produce");
-		cli_args_free(&a);
+	switch (id) {
+	case P_PARTITION:
+		if (cli_parse_i32(&o->partition, v, 0, OFFLOG_PARTITIONS_MAX - 1))
+			return cli_usage("produce: partition '%s': expected a number >= 0", v);
+		break;
+	case P_KEYSEP:
+		if (!*v)
+			return cli_usage("produce: -K: the separator is empty");
+		o->keysep = v;
+		break;
+	case P_HEADERS: o->line_headers = true; break;
+	case P_NULL: o->null_empty = true; break;
+	case P_VERBOSE: o->verbose = true; break;
+	case P_HEADER: {
+		size_t before = o->nh_const;
+		if (parse_headers(o->hs, &o->nh_const, o->hs_cap, o->const_buf + o->const_used, v,
+		                  strlen(v)) ||
+		    o->nh_const != before + 1 || !strchr(v, '='))
+			return cli_usage("produce: -H '%s': expected NAME=VALUE", v);
+		o->const_used += o->hs[before].name_len + o->hs[before].value_len;
+		break;
+	}
+	}
+	return CLI_OK;
+}
+
+/* Free with produce_opts_free(), also on failure. */
+static int produce_parse(produce_opts *o, int argc, char **argv)
+{
+	memset(o, 0, sizeof *o);
+	o->partition = OFFLOG_PARTITION_ANY;
+	int rc = cli_parse(&o->a, "produce", produce_options, argc, argv);
+	if (o->a.help)
+		cli_help(stdout, cmd_produce_help);
+	if (rc || o->a.help)
 		return rc;
-	}
-	int32_t partition = OFFLOG_PARTITION_ANY;
-	const char *keysep = NULL;
-	bool line_headers = false, null_empty = false;
-	produce_state st;
-	memset(&st, 0, sizeof st);
-	pthread_mutex_init(&st.lock, NULL);
-	/* Headers given with -H, for every record; decoded once. */
 	size_t nconst = 0, const_bytes = 0;
-	for (size_t i = 0; i < a.nopts; i++)
-		if (a.ids[i] == P_HEADER) {
+	for (size_t i = 0; i < o->a.nopts; i++)
+		if (o->a.ids[i] == P_HEADER) {
 			nconst++;
-			const_bytes += strlen(a.vals[i]);
+			const_bytes += strlen(o->a.vals[i]);
 		}
-	offlog_header *hs = cli_xmalloc((nconst + OFFLOG_HEADER_COUNT_MAX) * sizeof *hs);
-	char *const_buf = cli_xmalloc(const_bytes + 1);
-	size_t nh_const = 0, used = 0;
-	for (size_t i = 0; rc == 0 && i < a.nopts; i++) {
-		const char *v = a.vals[i];
-		switch (a.ids[i]) {
-		case P_PARTITION:
-			if (cli_parse_i32(&partition, v, 0, OFFLOG_PARTITIONS_MAX - 1))
-				rc = cli_usage("produce: partition '%s': expected a number >= 0", v);
-			break;
-		case P_KEYSEP:
-			if (!*v)
-				rc = cli_usage("produce: -K: the separator is empty");
-			keysep = v;
-			break;
-		case P_HEADERS: line_headers = true; break;
-		case P_NULL: null_empty = true; break;
-		case P_VERBOSE: st.verbose = true; break;
-		case P_HEADER: {
-			size_t before = nh_const;
-			if (parse_headers(hs, &nh_const, nconst, const_buf + used, v, strlen(v)) ||
-			    nh_const != before + 1 || !strchr(v, '='))
-				rc = cli_usage("produce: -H '%s': expected NAME=VALUE", v);
-			else
-				used += hs[before].name_len + hs[before].value_len;
-			break;
-		}
-		}
-	}
-	if (rc == 0 && a.npos != 1)
+	o->hs_cap = nconst + OFFLOG_HEADER_COUNT_MAX;
+	o->hs = cli_xmalloc(o->hs_cap * sizeof *o->hs);
+	o->const_buf = cli_xmalloc(const_bytes + 1);
+	for (size_t i = 0; rc == 0 && i < o->a.nopts; i++)
+		rc = produce_option(o, o->a.ids[i], o->a.vals[i]);
+	if (rc == 0 && o->a.npos != 1)
 		rc = cli_usage("produce: expected one TOPIC");
-	offlog_env *env = NULL;
-	offlog_producer *p = NULL;
 	if (rc == 0)
-		rc = cli_open(&env, false, false);
-	if (rc == 0) {
-		int32_t count = 0;
-		offlog_topic_info *ti;
-		int r = offlog_topic_describe(&ti, env, a.pos[0]);
-		if (r == 0) {
-			count = ti->partition_count;
-			offlog_topic_info_free(ti);
-		}
-		if (r)
-			rc = cli_liberr(r, "produce");
-		else if (partition >= count)
-			rc = cli_error("produce: topic \"%s\" has no partition %d (it has %d)", a.pos[0],
-			               (int)partition, (int)count);
-	}
+		o->topic = o->a.pos[0];
+	return rc;
+}
+
+static void produce_opts_free(produce_opts *o)
+{
+	free(o->hs);
+	free(o->const_buf);
+	cli_args_free(&o->a);
+}
+
+/* Open the store and a producer for the topic, which must have the
+ * partition asked for; the caller closes both, also on failure. */
+static int produce_open(offlog_env **env, offlog_producer **p, const produce_opts *o,
+                        produce_state *st)
+{
+	int32_t count;
+	int rc = cli_open(env, false, false);
+	if (rc == 0)
+		rc = cli_topic_partitions(&count, *env, "produce", o->topic, &o->partition, 1);
+	if (rc)
+		return rc;
 	offlog_producer_options po = OFFLOG_PRODUCER_OPTIONS_INIT;
 	po.on_delivery = on_delivery;
-	po.opaque = &st;
-	if (rc == 0) {
-		int r = offlog_producer_open(&p, env, &po);
-		if (r)
-			rc = cli_liberr(r, "produce");
+	po.opaque = st;
+	int r = offlog_producer_open(p, *env, &po);
+	return r ? cli_liberr(r, "produce") : CLI_OK;
+}
+
+/* A line of stdin, its newline dropped, as a record pointing into line, o->hs
+ * and *hbuf: --headers before a tab, -K's key before the first SEP. */
+static int produce_message(offlog_message *m, const produce_opts *o, char *line, size_t n,
+                           long no, char **hbuf, size_t *hcap)
+{
+	if (n && line[n - 1] == '\n')
+		n--;
+	const char *rest = line;
+	size_t nh = o->nh_const;
+	if (o->line_headers) {
+		const char *tab = memchr(line, '\t', n);
+		if (!tab)
+			return cli_error("produce: line %ld: --headers: expected HEADERS<TAB>RECORD", no);
+		if (*hcap < n + 1) {
+			*hcap = n + 1;
+			*hbuf = cli_xrealloc(*hbuf, *hcap);
+		}
+		if (parse_headers(o->hs, &nh, o->hs_cap, *hbuf, line, (size_t)(tab - line)))
+			return cli_error("produce: line %ld: malformed headers '%.*s'", no,
+			                 (int)(tab - line), line);
+		n -= (size_t)(tab + 1 - line);
+		rest = tab + 1;
 	}
+	*m = (offlog_message){NULL, 0, rest, n, OFFLOG_TIMESTAMP_NOW, nh ? o->hs : NULL, nh};
+	if (o->keysep) {
+		size_t sl = strlen(o->keysep);
+		for (size_t i = 0; i + sl <= n; i++)
+			if (!memcmp(rest + i, o->keysep, sl)) {
+				m->key = rest;
+				m->key_len = i;
+				m->value = rest + i + sl;
+				m->value_len = n - i - sl;
+				break;
+			}
+	}
+	if (o->null_empty && m->value_len == 0)
+		m->value = NULL;
+	return CLI_OK;
+}
+
+/* Send stdin's lines until its end, an interrupt, or a failure (also one
+ * the producer reported for an earlier line). */
+static int produce_run(offlog_producer *p, const produce_opts *o, produce_state *st)
+{
 	char *line = NULL, *hbuf = NULL;
 	size_t cap = 0, hcap = 0;
 	long no = 0;
-	if (rc == 0)
-		cli_catch_signals();
+	int rc = CLI_OK;
+	cli_catch_signals();
 	while (rc == 0 && !cli_interrupted) {
 		errno = 0;
 		ssize_t len = getline(&line, &cap, stdin);
@@ -232,79 +307,68 @@ int cmd_produce(int argc, char **argv)
 			break;
 		}
 		no++;
-		pthread_mutex_lock(&st.lock);
-		bool failed = st.err != 0;
-		pthread_mutex_unlock(&st.lock);
+		pthread_mutex_lock(&st->lock);
+		bool failed = st->err != 0;
+		pthread_mutex_unlock(&st->lock);
 		if (failed)
 			break;
-		size_t n = (size_t)len;
-		if (n && line[n - 1] == '\n')
-			n--;
-		const char *rest = line;
-		size_t nh = nh_const;
-		if (line_headers) {
-			const char *tab = memchr(line, '\t', n);
-			if (!tab) {
-				rc = cli_error("produce: line %ld: --headers: expected HEADERS<TAB>RECORD", no);
-				break;
-			}
-			if (hcap < n + 1) {
-				hcap = n + 1;
-				hbuf = cli_xrealloc(hbuf, hcap);
-			}
-			if (parse_headers(hs, &nh, nconst + OFFLOG_HEADER_COUNT_MAX, hbuf, line,
-			                  (size_t)(tab - line))) {
-				rc = cli_error("produce: line %ld: malformed headers '%.*s'", no,
-				               (int)(tab - line), line);
-				break;
-			}
-			n -= (size_t)(tab + 1 - line);
-			rest = tab + 1;
-		}
-		offlog_message m = {NULL, 0, rest, n, OFFLOG_TIMESTAMP_NOW, nh ? hs : NULL, nh};
-		if (keysep) {
-			size_t sl = strlen(keysep);
-			for (size_t i = 0; i + sl <= n; i++)
-				if (!memcmp(rest + i, keysep, sl)) {
-					m.key = rest;
-					m.key_len = i;
-					m.value = rest + i + sl;
-					m.value_len = n - i - sl;
-					break;
-				}
-		}
-		if (null_empty && m.value_len == 0)
-			m.value = NULL;
-		int r = offlog_producer_send(p, a.pos[0], partition, &m, (void *)(intptr_t)no);
-		if (r) {
-			rc = cli_liberr(r, "produce: line %ld", no);
+		offlog_message m;
+		if ((rc = produce_message(&m, o, line, (size_t)len, no, &hbuf, &hcap)) != 0)
 			break;
-		}
-		cli_progress("produce: %ld records sent", no);
+		int r = offlog_producer_send(p, o->topic, o->partition, &m, (void *)(intptr_t)no);
+		if (r)
+			rc = cli_liberr(r, "produce: line %ld", no);
+		else
+			cli_progress("produce: %ld records sent", no);
 	}
+	free(line);
+	free(hbuf);
+	return rc;
+}
+
+/* Close the producer, which writes what is queued, then report the first
+ * record it could not write. */
+static int produce_close(offlog_producer *p, produce_state *st, int rc)
+{
 	if (p) {
 		int r = offlog_producer_close(p, 0);
 		if (r && rc == 0)
 			rc = cli_liberr(r, "produce");
 	}
 	cli_progress_done();
-	if (st.err && rc == 0)
+	if (st->err && rc == 0)
 		rc = cli_error("produce: line %ld: %s (%lld records before it were written)",
-		               st.err_line, st.err_msg, st.written);
-	free(line);
-	free(hbuf);
-	free(hs);
-	free(const_buf);
+		               st->err_line, st->err_msg, st->written);
+	return rc;
+}
+
+int cmd_produce(int argc, char **argv)
+{
+	produce_opts o;
+	produce_state st;
+	offlog_env *env = NULL;
+	offlog_producer *p = NULL;
+	memset(&st, 0, sizeof st);
+	pthread_mutex_init(&st.lock, NULL);
+	int rc = produce_parse(&o, argc, argv);
+	if (rc || o.a.help)
+		goto cleanup;
+	st.verbose = o.verbose;
+	if ((rc = produce_open(&env, &p, &o, &st)) != 0)
+		goto cleanup;
+	rc = produce_run(p, &o, &st);
+cleanup:
+	rc = produce_close(p, &st, rc);
 	pthread_mutex_destroy(&st.lock);
 	if (env)
 		rc = cli_close(env, rc);
-	cli_args_free(&a);
+	produce_opts_free(&o);
 	return rc;
 }
 
 /* ---- consume ----------------------------------------------------------------- */
 
-static const cli_opt consume_opts[] = {
+static const cli_opt consume_options[] = {
 	{'g', "group", true, C_GROUP},
 	{'p', "partition", true, P_PARTITION},
 	{0, "from-beginning", false, C_FROM_BEGINNING},
@@ -318,16 +382,51 @@ static const cli_opt consume_opts[] = {
 	{0, NULL, false, 0},
 };
 
+const char cmd_consume_help[] =
+	"usage: offlog consume TOPIC [-g GROUP] [-p P,...] [--from-beginning] [-o OFFSET]\n"
+	"                            [-c COUNT] [-e] [-f FORMAT | -K SEP | --json]\n"
+	"\n"
+	"  -g, --group GROUP            consume as a member of GROUP and commit what was printed\n"
+	"                               (without -p: join the group and share its partitions)\n"
+	"  -p, --partition P,...        only these partitions (manual assignment)\n"
+	"  --from-beginning             start at the log start when there is no committed offset\n"
+	"                               (default: the end, as in Kafka)\n"
+	"  -o, --offset OFFSET          start at OFFSET: a number, -N (N before the end),\n"
+	"                               beginning, end, stored, or @TIME (ms since the epoch, or\n"
+	"                               an ISO 8601 date) in every partition\n"
+	"  -c, --count N                stop after N records\n"
+	"  -e, --exit                   stop at the end of every partition\n"
+	"  -f, --format FORMAT          %t topic, %p partition, %o offset, %k key, %s value,\n"
+	"                               %T timestamp (ms), %h headers, %K key length, %S value\n"
+	"                               length, %% a %; \\n \\t \\r \\\\ escapes (default \"%s\\n\")\n"
+	"  -K, --key-delimiter SEP      print key SEP value\n"
+	"  --json                       one JSON object per record and line\n"
+	"  -t, --timeout MS             -e: how long to wait for the group's partitions (10000)\n";
+
 enum start_kind { START_NONE, START_ABS, START_FROM_END, START_SPECIAL, START_TIME };
 
+/* consume's command line. */
+typedef struct consume_opts {
+	cli_args a;
+	const char *topic;
+	const char *group;       /* -g */
+	int32_t *parts;          /* -p; none: every partition */
+	size_t nparts;
+	bool subscribed;         /* -g without -p: the group shares out the partitions */
+	int64_t count;           /* -c; -1: no limit */
+	int64_t timeout;         /* -t */
+	bool from_beginning, exit_at_end;
+	const char *format;      /* -f, or -K's own, in own_format */
+	char *own_format;
+	bool json;
+	enum start_kind start;   /* -o */
+	int64_t start_value;
+} consume_opts;
+
 typedef struct consume_state {
+	const consume_opts *o;
 	offlog_env *env;
 	offlog_consumer *c;
-	const char *topic;
-	const char *format;
-	bool json;
-	enum start_kind start;
-	int64_t start_value;
 	/* -o applies once per partition, also to partitions assigned later. */
 	bool *seeked;
 	/* Next offset to commit per partition, for what was printed. */
@@ -354,17 +453,18 @@ static void grow(consume_state *s, int32_t part)
 
 static int seek_start(consume_state *s, offlog_consumer *c, int32_t part)
 {
+	const consume_opts *o = s->o;
 	grow(s, part);
-	if (s->seeked[part] || s->start == START_NONE)
+	if (s->seeked[part] || o->start == START_NONE)
 		return 0;
 	s->seeked[part] = true;
-	switch (s->start) {
+	switch (o->start) {
 	case START_FROM_END:   /* kcat's -o -N: librdkafka's tail offset */
-		return offlog_consumer_seek(c, s->topic, part, OFFLOG_OFFSET_TAIL(s->start_value));
+		return offlog_consumer_seek(c, o->topic, part, OFFLOG_OFFSET_TAIL(o->start_value));
 	case START_TIME:
-		return offlog_consumer_seek_timestamp(c, s->topic, part, s->start_value);
+		return offlog_consumer_seek_timestamp(c, o->topic, part, o->start_value);
 	default:
-		return offlog_consumer_seek(c, s->topic, part, s->start_value);
+		return offlog_consumer_seek(c, o->topic, part, o->start_value);
 	}
 }
 
@@ -432,9 +532,9 @@ static void print_headers(const offlog_record *r, bool json)
 		free(hs);
 }
 
-static void print_record(const consume_state *s, const offlog_record *r)
+static void print_record(const consume_opts *o, const offlog_record *r)
 {
-	if (s->json) {
+	if (o->json) {
 		fputs("{\"topic\":", stdout);
 		cli_json_cstr(stdout, r->topic);
 		printf(",\"partition\":%d,\"offset\":%lld,\"timestamp\":%lld,\"key\":", (int)r->partition,
@@ -447,7 +547,7 @@ static void print_record(const consume_state *s, const offlog_record *r)
 		fputs("}\n", stdout);
 		return;
 	}
-	for (const char *p = s->format; *p; p++) {
+	for (const char *p = o->format; *p; p++) {
 		if (*p == '\\') {
 			p++;
 			fputc(*p == 'n' ? '\n' : *p == 't' ? '\t' : *p == 'r' ? '\r' : *p == '0' ? 0 : *p,
@@ -480,7 +580,7 @@ static int commit_printed(consume_state *s)
 	offlog_partition_offset *list = cli_xmalloc((size_t)s->nparts * sizeof *list);
 	for (int32_t p = 0; p < s->nparts; p++)
 		if (s->dirty[p]) {
-			list[n++] = (offlog_partition_offset){s->topic, p, s->next[p], NULL, 0};
+			list[n++] = (offlog_partition_offset){s->o->topic, p, s->next[p], NULL, 0};
 			s->dirty[p] = false;
 		}
 	int r = n ? offlog_consumer_commit_offsets(s->c, list, n) : 0;
@@ -495,8 +595,7 @@ static int commit_printed(consume_state *s)
 
 /* Every partition of this consumer is read up to its high watermark; as a
  * group member only once the group is stable (or the wait is over). */
-static int at_end(consume_state *s, const char *group, bool subscribed, long waited_ms,
-                  long timeout_ms, bool *end)
+static int at_end(consume_state *s, long waited_ms, bool *end)
 {
 	*end = false;
 	const offlog_topic_partition *tps;
@@ -504,9 +603,9 @@ static int at_end(consume_state *s, const char *group, bool subscribed, long wai
 	int r = offlog_consumer_assignment(&tps, &n, s->c);
 	if (r)
 		return r;
-	if (subscribed && waited_ms < timeout_ms) {
+	if (s->o->subscribed && waited_ms < (long)s->o->timeout) {
 		offlog_group_description *d;
-		if ((r = offlog_group_describe(&d, s->env, group)) != 0)
+		if ((r = offlog_group_describe(&d, s->env, s->o->group)) != 0)
 			return r == OFFLOG_ENOENT ? 0 : r;
 		bool stable = !strcmp(d->state, "Stable");
 		offlog_group_description_free(d);
@@ -535,29 +634,29 @@ static long elapsed_ms(const struct timespec *t0)
 	return (long)(now.tv_sec - t0->tv_sec) * 1000 + (now.tv_nsec - t0->tv_nsec) / 1000000;
 }
 
-static int parse_start(consume_state *s, const char *v)
+static int parse_start(consume_opts *o, const char *v)
 {
 	if (!strcmp(v, "beginning") || !strcmp(v, "earliest"))
-		s->start = START_SPECIAL, s->start_value = OFFLOG_OFFSET_BEGINNING;
+		o->start = START_SPECIAL, o->start_value = OFFLOG_OFFSET_BEGINNING;
 	else if (!strcmp(v, "end") || !strcmp(v, "latest"))
-		s->start = START_SPECIAL, s->start_value = OFFLOG_OFFSET_END;
+		o->start = START_SPECIAL, o->start_value = OFFLOG_OFFSET_END;
 	else if (!strcmp(v, "stored"))
-		s->start = START_SPECIAL, s->start_value = OFFLOG_OFFSET_STORED;
+		o->start = START_SPECIAL, o->start_value = OFFLOG_OFFSET_STORED;
 	else if (v[0] == '@') {
-		s->start = START_TIME;
-		if (cli_parse_i64(&s->start_value, v + 1, 0, INT64_MAX) &&
-		    cli_parse_datetime(&s->start_value, v + 1))
+		o->start = START_TIME;
+		if (cli_parse_i64(&o->start_value, v + 1, 0, INT64_MAX) &&
+		    cli_parse_datetime(&o->start_value, v + 1))
 			return cli_usage("consume: offset '%s': expected @MS or @YYYY-MM-DDTHH:MM:SS[Z]", v);
 	} else if (v[0] == '-') {
-		s->start = START_FROM_END;
-		if (cli_parse_i64(&s->start_value, v + 1, 1, INT64_MAX))
+		o->start = START_FROM_END;
+		if (cli_parse_i64(&o->start_value, v + 1, 1, INT64_MAX))
 			return cli_usage("consume: offset '%s': expected -N with N >= 1", v);
 		/* Larger counts would not fit a tail offset; they mean all of it anyway. */
-		if (s->start_value > INT64_MAX + OFFLOG_OFFSET_TAIL_BASE)
-			s->start_value = INT64_MAX + OFFLOG_OFFSET_TAIL_BASE;
+		if (o->start_value > INT64_MAX + OFFLOG_OFFSET_TAIL_BASE)
+			o->start_value = INT64_MAX + OFFLOG_OFFSET_TAIL_BASE;
 	} else {
-		s->start = START_ABS;
-		if (cli_parse_i64(&s->start_value, v, 0, INT64_MAX))
+		o->start = START_ABS;
+		if (cli_parse_i64(&o->start_value, v, 0, INT64_MAX))
 			return cli_usage("consume: offset '%s': expected a number, -N, beginning, end, "
 			                 "stored or @TIME", v);
 	}
@@ -599,160 +698,192 @@ static char *keysep_format(const char *sep)
 	return f;
 }
 
-int cmd_consume(int argc, char **argv)
+static int consume_option(consume_opts *o, int id, const char *v)
 {
-	cli_args a;
-	int rc = cli_parse(&a, "consume", consume_opts, argc, argv);
-	if (rc || a.help) {
-		if (a.help)
-			cli_help(stdout, "consume");
-		cli_args_free(&a);
+	switch (id) {
+	case C_GROUP: o->group = v; break;
+	case P_PARTITION:
+		free(o->parts);
+		o->parts = NULL;
+		if (cli_parse_partition_list(&o->parts, &o->nparts, v))
+			return cli_usage("consume: partition '%s': expected P or P,P,...", v);
+		break;
+	case C_FROM_BEGINNING: o->from_beginning = true; break;
+	case C_OFFSET: return parse_start(o, v);
+	case C_COUNT:
+		if (cli_parse_i64(&o->count, v, 1, INT64_MAX))
+			return cli_usage("consume: count '%s': expected a number >= 1", v);
+		break;
+	case C_EXIT: o->exit_at_end = true; break;
+	case C_FORMAT: o->format = v; break;
+	case P_KEYSEP:
+		free(o->own_format);
+		o->format = o->own_format = keysep_format(v);
+		break;
+	case C_JSON: o->json = true; break;
+	case C_TIMEOUT:
+		if (cli_parse_i64(&o->timeout, v, 0, 86400000))
+			return cli_usage("consume: timeout '%s': expected a number of ms", v);
+		break;
+	}
+	return CLI_OK;
+}
+
+/* Free with consume_opts_free(), also on failure. */
+static int consume_parse(consume_opts *o, int argc, char **argv)
+{
+	memset(o, 0, sizeof *o);
+	o->format = "%s\\n";
+	o->count = -1;
+	o->timeout = 10000;
+	int rc = cli_parse(&o->a, "consume", consume_options, argc, argv);
+	if (o->a.help)
+		cli_help(stdout, cmd_consume_help);
+	if (rc || o->a.help)
 		return rc;
-	}
-	consume_state s;
-	memset(&s, 0, sizeof s);
-	s.format = "%s\\n";
-	const char *group = NULL;
-	char *own_format = NULL;
-	int32_t *parts = NULL;
-	size_t nparts = 0;
-	int64_t count = -1, timeout = 10000;
-	bool from_beginning = false, exit_at_end = false;
-	for (size_t i = 0; rc == 0 && i < a.nopts; i++) {
-		const char *v = a.vals[i];
-		switch (a.ids[i]) {
-		case C_GROUP: group = v; break;
-		case P_PARTITION:
-			free(parts);
-			parts = NULL;
-			if (cli_parse_partition_list(&parts, &nparts, v))
-				rc = cli_usage("consume: partition '%s': expected P or P,P,...", v);
-			break;
-		case C_FROM_BEGINNING: from_beginning = true; break;
-		case C_OFFSET: rc = parse_start(&s, v); break;
-		case C_COUNT:
-			if (cli_parse_i64(&count, v, 1, INT64_MAX))
-				rc = cli_usage("consume: count '%s': expected a number >= 1", v);
-			break;
-		case C_EXIT: exit_at_end = true; break;
-		case C_FORMAT: s.format = v; break;
-		case P_KEYSEP:
-			free(own_format);
-			s.format = own_format = keysep_format(v);
-			break;
-		case C_JSON: s.json = true; break;
-		case C_TIMEOUT:
-			if (cli_parse_i64(&timeout, v, 0, 86400000))
-				rc = cli_usage("consume: timeout '%s': expected a number of ms", v);
-			break;
-		}
-	}
+	for (size_t i = 0; rc == 0 && i < o->a.nopts; i++)
+		rc = consume_option(o, o->a.ids[i], o->a.vals[i]);
 	if (rc == 0)
-		rc = one_output_form(&a);
-	if (rc == 0 && a.npos != 1)
+		rc = one_output_form(&o->a);
+	if (rc == 0 && o->a.npos != 1)
 		rc = cli_usage("consume: expected one TOPIC");
 	if (rc == 0)
-		rc = check_format(s.format);
-	s.topic = rc == 0 ? a.pos[0] : NULL;
-	offlog_env *env = NULL;
-	offlog_topic_info *ti = NULL;
+		rc = check_format(o->format);
 	if (rc == 0)
-		rc = cli_open(&env, false, group == NULL);
-	s.env = env;
-	if (rc == 0) {
-		int r = offlog_topic_describe(&ti, env, s.topic);
-		if (r)
-			rc = cli_liberr(r, "consume");
-		for (size_t i = 0; rc == 0 && i < nparts; i++)
-			if (parts[i] >= ti->partition_count)
-				rc = cli_error("consume: topic \"%s\" has no partition %d (it has %d)", s.topic,
-				               (int)parts[i], (int)ti->partition_count);
-	}
-	bool subscribed = group && nparts == 0;
-	offlog_consumer_options o = OFFLOG_CONSUMER_OPTIONS_INIT;
-	o.auto_offset_reset = from_beginning ? OFFLOG_RESET_EARLIEST : OFFLOG_RESET_LATEST;
-	/* An explicit offset out of range is an error, not a silent reset. */
-	if (s.start == START_ABS && !subscribed)
-		o.auto_offset_reset = OFFLOG_RESET_NONE;
-	o.enable_auto_commit = 0;   /* we commit what was printed */
-	if (subscribed) {
-		o.on_assigned = on_assigned;
-		o.rebalance_opaque = &s;
-	}
-	if (rc == 0) {
-		int r = offlog_consumer_open(&s.c, env, group, &o);
-		if (r)
-			rc = cli_liberr(r, "consume");
-	}
-	if (rc == 0 && subscribed) {
-		const char *topics[1] = {s.topic};
-		int r = offlog_consumer_subscribe(s.c, topics, 1);
-		if (r)
-			rc = cli_liberr(r, "consume");
-	} else if (rc == 0) {
-		size_t n = nparts ? nparts : (size_t)ti->partition_count;
+		o->topic = o->a.pos[0];
+	o->subscribed = o->group && o->nparts == 0;
+	return rc;
+}
+
+static void consume_opts_free(consume_opts *o)
+{
+	free(o->parts);
+	free(o->own_format);
+	cli_args_free(&o->a);
+}
+
+/* As a group member without -p: subscribe, and seek in on_assigned. Else:
+ * assign the partitions and seek now. */
+static int consume_assign(consume_state *s, int32_t count)
+{
+	const consume_opts *o = s->o;
+	int r;
+	if (o->subscribed) {
+		const char *topics[1] = {o->topic};
+		r = offlog_consumer_subscribe(s->c, topics, 1);
+	} else {
+		size_t n = o->nparts ? o->nparts : (size_t)count;
 		offlog_topic_partition *tps = cli_xmalloc(n * sizeof *tps);
 		for (size_t i = 0; i < n; i++)
-			tps[i] = (offlog_topic_partition){s.topic, nparts ? parts[i] : (int32_t)i};
-		int r = offlog_consumer_assign(s.c, tps, n);
+			tps[i] = (offlog_topic_partition){o->topic, o->nparts ? o->parts[i] : (int32_t)i};
+		r = offlog_consumer_assign(s->c, tps, n);
 		for (size_t i = 0; r == 0 && i < n; i++)
-			r = seek_start(&s, s.c, tps[i].partition);
-		if (r)
-			rc = cli_liberr(r, "consume");
+			r = seek_start(s, s->c, tps[i].partition);
 		free(tps);
 	}
+	return r ? cli_liberr(r, "consume") : CLI_OK;
+}
+
+/* Open the store and the consumer; the caller closes them with
+ * consume_close(), also on failure. */
+static int consume_open(consume_state *s)
+{
+	const consume_opts *o = s->o;
+	int32_t count;
+	int rc = cli_open(&s->env, false, o->group == NULL);
 	if (rc == 0)
-		cli_catch_signals();
+		rc = cli_topic_partitions(&count, s->env, "consume", o->topic, o->parts, o->nparts);
+	if (rc)
+		return rc;
+	offlog_consumer_options co = OFFLOG_CONSUMER_OPTIONS_INIT;
+	co.auto_offset_reset = o->from_beginning ? OFFLOG_RESET_EARLIEST : OFFLOG_RESET_LATEST;
+	/* An explicit offset out of range is an error, not a silent reset. */
+	if (o->start == START_ABS && !o->subscribed)
+		co.auto_offset_reset = OFFLOG_RESET_NONE;
+	co.enable_auto_commit = 0;   /* we commit what was printed */
+	if (o->subscribed) {
+		co.on_assigned = on_assigned;
+		co.rebalance_opaque = s;
+	}
+	int r = offlog_consumer_open(&s->c, s->env, o->group, &co);
+	if (r)
+		return cli_liberr(r, "consume");
+	return consume_assign(s, count);
+}
+
+/* Print a polled batch (up to -c), then commit what reached the output. */
+static int consume_print(consume_state *s, const offlog_record *recs, size_t n,
+                         int64_t *printed, bool *done)
+{
+	const consume_opts *o = s->o;
+	for (size_t i = 0; i < n && (o->count < 0 || *printed < o->count); i++) {
+		print_record(o, &recs[i]);
+		grow(s, recs[i].partition);
+		s->next[recs[i].partition] = recs[i].offset + 1;
+		s->dirty[recs[i].partition] = true;
+		(*printed)++;
+	}
+	if (fflush(stdout) != 0) {
+		*done = true;   /* nothing committed for what could not be written */
+		return errno != EPIPE ? cli_error("consume: writing output: %s", strerror(errno)) : CLI_OK;
+	}
+	return o->group ? commit_printed(s) : CLI_OK;
+}
+
+static int consume_run(consume_state *s)
+{
+	const consume_opts *o = s->o;
 	struct timespec t0;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
 	int64_t printed = 0;
-	while (rc == 0 && !cli_interrupted && (count < 0 || printed < count)) {
+	bool done = false;
+	int rc = CLI_OK;
+	cli_catch_signals();
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (rc == 0 && !done && !cli_interrupted && (o->count < 0 || printed < o->count)) {
 		const offlog_record *recs;
 		size_t n;
-		int r = offlog_consumer_poll(&recs, &n, s.c, 200);
-		if (s.err) {
-			rc = CLI_ERR;   /* reported by on_assigned */
-			break;
-		}
-		if (r) {
+		int r = offlog_consumer_poll(&recs, &n, s->c, 200);
+		if (s->err)
+			return CLI_ERR;   /* reported by on_assigned */
+		if (r)
+			return cli_liberr(r, "consume");
+		if (n)
+			rc = consume_print(s, recs, n, &printed, &done);
+		else if (o->exit_at_end && (r = at_end(s, elapsed_ms(&t0), &done)) != 0)
 			rc = cli_liberr(r, "consume");
-			break;
-		}
-		for (size_t i = 0; i < n && (count < 0 || printed < count); i++) {
-			print_record(&s, &recs[i]);
-			grow(&s, recs[i].partition);
-			s.next[recs[i].partition] = recs[i].offset + 1;
-			s.dirty[recs[i].partition] = true;
-			printed++;
-		}
-		if (n && fflush(stdout) != 0) {
-			if (errno != EPIPE)
-				rc = cli_error("consume: writing output: %s", strerror(errno));
-			break;   /* nothing committed for what could not be written */
-		}
-		if (n && group && (rc = commit_printed(&s)) != 0)
-			break;
-		if (n == 0 && exit_at_end) {
-			bool end;
-			if ((r = at_end(&s, group, subscribed, elapsed_ms(&t0), (long)timeout, &end)) != 0)
-				rc = cli_liberr(r, "consume");
-			else if (end)
-				break;
-		}
 	}
-	if (s.c) {
-		int r = offlog_consumer_close(s.c);
+	return rc;
+}
+
+static int consume_close(consume_state *s, int rc)
+{
+	if (s->c) {
+		int r = offlog_consumer_close(s->c);
 		if (r && rc == 0)
 			rc = cli_liberr(r, "consume: close");
 	}
-	offlog_topic_info_free(ti);
-	free(s.seeked);
-	free(s.next);
-	free(s.dirty);
-	free(parts);
-	free(own_format);
-	if (env)
-		rc = cli_close(env, rc);
-	cli_args_free(&a);
+	free(s->seeked);
+	free(s->next);
+	free(s->dirty);
+	if (s->env)
+		rc = cli_close(s->env, rc);
+	return rc;
+}
+
+int cmd_consume(int argc, char **argv)
+{
+	consume_opts o;
+	consume_state s;
+	memset(&s, 0, sizeof s);
+	s.o = &o;
+	int rc = consume_parse(&o, argc, argv);
+	if (rc || o.a.help)
+		goto cleanup;
+	if ((rc = consume_open(&s)) != 0)
+		goto cleanup;
+	rc = consume_run(&s);
+cleanup:
+	rc = consume_close(&s, rc);
+	consume_opts_free(&o);
 	return rc;
 }

@@ -28,6 +28,26 @@ static const cli_opt topic_opts[] = {
 	{0, NULL, false, 0},
 };
 
+const char cmd_topics_help[] =
+	"usage: offlog topics list [--json] [-q]\n"
+	"       offlog topics create TOPIC [-p N] [CONFIG...]\n"
+	"       offlog topics describe [TOPIC...] [--json]\n"
+	"       offlog topics alter TOPIC CONFIG... [--delete-config KEY]...\n"
+	"       offlog topics add-partitions TOPIC -p TOTAL\n"
+	"       offlog topics delete TOPIC [--force]\n"
+	"\n"
+	"  -p, --partitions N           partitions (create: default 1; add-partitions: the new total)\n"
+	"  -c, --config KEY=VALUE       retention.ms, retention.bytes, cleanup.policy\n"
+	"                               (delete|compact|compact,delete), delete.retention.ms,\n"
+	"                               max.message.bytes, protected.groups (comma list)\n"
+	"  --retention-ms MS, --retention-bytes N, --cleanup-policy P, --delete-retention-ms MS,\n"
+	"  --max-message-bytes N, --protected-groups G1,G2   the same, one option each\n"
+	"                               (times in ms, -1 for no limit, or a duration PnDTnHnMnS)\n"
+	"  --delete-config KEY          alter: back to the default\n"
+	"  -q, --quiet                  list: names only\n"
+	"  --json                       JSON output\n"
+	"  --force                      delete: even while a live group member consumes it\n";
+
 /* A configuration being built: the protected group names are owned here. */
 typedef struct config {
 	offlog_topic_config cfg;
@@ -571,7 +591,7 @@ int cmd_topics(int argc, char **argv)
 	cli_args a;
 	int rc = cli_parse(&a, "topics", topic_opts, argc, argv);
 	if (rc == 0 && a.help) {
-		cli_help(stdout, "topics");
+		cli_help(stdout, cmd_topics_help);
 	} else if (rc == 0 && a.npos == 0) {
 		rc = cli_usage("topics: expected list, create, describe, alter, add-partitions or delete");
 	} else if (rc == 0) {
@@ -604,61 +624,65 @@ static const cli_opt dr_opts[] = {
 	{0, NULL, false, 0},
 };
 
-int cmd_delete_records(int argc, char **argv)
+const char cmd_delete_records_help[] =
+	"usage: offlog delete-records TOPIC -p P[,P...] --before OFFSET|end [--json]\n"
+	"\n"
+	"Makes every record below OFFSET unreadable by advancing the log start offset\n"
+	"(never backwards; at most the high watermark; 'end' is the high watermark).\n";
+
+static int delete_records_parse(int32_t **parts, size_t *np, int64_t *before, const cli_args *a)
 {
-	cli_args a;
-	int rc = cli_parse(&a, "delete-records", dr_opts, argc, argv);
-	if (rc || a.help) {
-		if (a.help)
-			cli_help(stdout, "delete-records");
-		cli_args_free(&a);
-		return rc;
-	}
-	const char *pv = cli_val(&a, T_PARTITIONS), *bv = cli_val(&a, T_BEFORE);
-	int32_t *parts = NULL;
-	size_t np = 0;
-	int64_t before = 0;
-	if (a.npos != 1)
-		rc = cli_usage("delete-records: expected one TOPIC");
-	else if (!pv || !bv)
-		rc = cli_usage("delete-records: give -p PARTITION and --before OFFSET");
-	else if (cli_parse_partition_list(&parts, &np, pv))
-		rc = cli_usage("delete-records: partition '%s': expected P or P,P,...", pv);
-	else if (!strcmp(bv, "end") || !strcmp(bv, "latest"))
-		before = OFFLOG_OFFSET_END;
-	else if (cli_parse_i64(&before, bv, 0, INT64_MAX))
-		rc = cli_usage("delete-records: offset '%s': expected a number >= 0 or 'end'", bv);
-	offlog_env *env = NULL;
-	if (rc == 0)
-		rc = cli_open(&env, false, false);
-	/* Check every partition first: one bad partition changes nothing. */
-	for (size_t i = 0; rc == 0 && i < np; i++) {
+	const char *pv = cli_val(a, T_PARTITIONS), *bv = cli_val(a, T_BEFORE);
+	if (a->npos != 1)
+		return cli_usage("delete-records: expected one TOPIC");
+	if (!pv || !bv)
+		return cli_usage("delete-records: give -p PARTITION and --before OFFSET");
+	if (cli_parse_partition_list(parts, np, pv))
+		return cli_usage("delete-records: partition '%s': expected P or P,P,...", pv);
+	if (!strcmp(bv, "end") || !strcmp(bv, "latest"))
+		*before = OFFLOG_OFFSET_END;
+	else if (cli_parse_i64(before, bv, 0, INT64_MAX))
+		return cli_usage("delete-records: offset '%s': expected a number >= 0 or 'end'", bv);
+	return CLI_OK;
+}
+
+/* Check every partition first: one bad partition changes nothing. */
+static int delete_records_check(offlog_env *env, const char *topic, const int32_t *parts,
+                                size_t np, int64_t before)
+{
+	for (size_t i = 0; i < np; i++) {
 		int64_t hw;
-		int r = offlog_watermarks_get(NULL, &hw, NULL, env, a.pos[0], parts[i]);
+		int r = offlog_watermarks_get(NULL, &hw, NULL, env, topic, parts[i]);
 		if (r)
-			rc = cli_liberr(r, "delete-records");
-		else if (before != OFFLOG_OFFSET_END && before > hw)
-			rc = cli_error("delete-records: offset %lld is beyond the high watermark %lld of "
-			               "%s/%d", (long long)before, (long long)hw, a.pos[0], (int)parts[i]);
+			return cli_liberr(r, "delete-records");
+		if (before != OFFLOG_OFFSET_END && before > hw)
+			return cli_error("delete-records: offset %lld is beyond the high watermark %lld of "
+			                 "%s/%d", (long long)before, (long long)hw, topic, (int)parts[i]);
 	}
-	bool json = cli_has(&a, T_JSON);
+	return CLI_OK;
+}
+
+static int delete_records_run(offlog_env *env, const char *topic, const int32_t *parts,
+                              size_t np, int64_t before, bool json)
+{
 	static const char *const hdr[] = {"TOPIC", ">PARTITION", ">LOW-WATERMARK"};
 	cli_table *t = cli_table_new(3, hdr);
-	if (rc == 0 && json)
+	int rc = CLI_OK;
+	if (json)
 		fputc('[', stdout);
-	for (size_t i = 0; rc == 0 && i < np; i++) {
+	for (size_t i = 0; i < np; i++) {
 		int64_t low;
-		int r = offlog_delete_records(&low, env, a.pos[0], parts[i], before);
+		int r = offlog_delete_records(&low, env, topic, parts[i], before);
 		if (r) {
 			rc = cli_liberr(r, "delete-records");
 			break;
 		}
 		if (json) {
 			printf("%s{\"topic\":", i ? "," : "");
-			cli_json_cstr(stdout, a.pos[0]);
+			cli_json_cstr(stdout, topic);
 			printf(",\"partition\":%d,\"low_watermark\":%lld}", (int)parts[i], (long long)low);
 		}
-		cli_table_add(t, a.pos[0]);
+		cli_table_add(t, topic);
 		cli_table_addf(t, "%d", (int)parts[i]);
 		cli_table_add_i64(t, low);
 	}
@@ -667,6 +691,27 @@ int cmd_delete_records(int argc, char **argv)
 	else if (rc == 0)
 		cli_table_print(t, stdout);
 	cli_table_free(t);
+	return rc;
+}
+
+int cmd_delete_records(int argc, char **argv)
+{
+	cli_args a;
+	int32_t *parts = NULL;
+	size_t np = 0;
+	int64_t before = 0;
+	offlog_env *env = NULL;
+	int rc = cli_parse(&a, "delete-records", dr_opts, argc, argv);
+	if (a.help)
+		cli_help(stdout, cmd_delete_records_help);
+	if (rc || a.help)
+		goto cleanup;
+	if ((rc = delete_records_parse(&parts, &np, &before, &a)) != 0 ||
+	    (rc = cli_open(&env, false, false)) != 0 ||
+	    (rc = delete_records_check(env, a.pos[0], parts, np, before)) != 0)
+		goto cleanup;
+	rc = delete_records_run(env, a.pos[0], parts, np, before, cli_has(&a, T_JSON));
+cleanup:
 	free(parts);
 	if (env)
 		rc = cli_close(env, rc);

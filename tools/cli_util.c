@@ -73,14 +73,6 @@ int cli_usage(const char *fmt, ...)
 	return CLI_USAGE;
 }
 
-void cli_warn(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vmsg(fmt, ap);
-	va_end(ap);
-}
-
 int cli_liberr(int rc, const char *fmt, ...)
 {
 	/* Copy the detail first: formatting must not depend on it staying put. */
@@ -180,6 +172,22 @@ int cli_close(offlog_env *env, int rc)
 		return rc ? rc : CLI_ERR;
 	}
 	return rc;
+}
+
+int cli_topic_partitions(int32_t *count, offlog_env *env, const char *cmd, const char *topic,
+                         const int32_t *parts, size_t n)
+{
+	offlog_topic_info *ti;
+	int r = offlog_topic_describe(&ti, env, topic);
+	if (r)
+		return cli_liberr(r, "%s", cmd);
+	*count = ti->partition_count;
+	offlog_topic_info_free(ti);
+	for (size_t i = 0; i < n; i++)
+		if (parts[i] >= *count)
+			return cli_error("%s: topic \"%s\" has no partition %d (it has %d)", cmd, topic,
+			                 (int)parts[i], (int)*count);
+	return CLI_OK;
 }
 
 /* ---- options --------------------------------------------------------------- */
@@ -349,10 +357,30 @@ static void civil_from_days(int64_t z, int64_t *y, int *m, int *d)
 	*y = yoe + era * 400 + (*m <= 2);
 }
 
-int cli_parse_datetime(int64_t *ms, const char *s)
+/* A fraction of a second after '.' or ',' -> ms (digits past the third are
+ * read and dropped). No separator: 0 ms; a separator without digits: -1. */
+static int fraction_ms(const char **p, int *ms)
 {
-	const char *p = s;
-	int Y, M, D, h = 0, mi = 0, sec = 0, frac = 0;
+	*ms = 0;
+	if (**p != '.' && **p != ',')
+		return 0;
+	(*p)++;
+	int n = 0, scale = 100;
+	for (; isdigit((unsigned char)**p); (*p)++)
+		if (n++ < 3) {
+			*ms += (**p - '0') * scale;
+			scale /= 10;
+		}
+	return n ? 0 : -1;
+}
+
+/* YYYY-MM-DD[(T|t| )HH:MM[:SS[.mmm]]], a valid date and time, into tm and frac
+ * (ms); *pp is left after it. */
+static int parse_date_time(const char **pp, struct tm *tm, int *frac)
+{
+	const char *p = *pp;
+	int Y, M, D, h = 0, mi = 0, sec = 0;
+	*frac = 0;
 	if (digits(&p, 4, &Y) || *p++ != '-' || digits(&p, 2, &M) || *p++ != '-' ||
 	    digits(&p, 2, &D))
 		return -1;
@@ -362,21 +390,8 @@ int cli_parse_datetime(int64_t *ms, const char *s)
 			return -1;
 		if (*p == ':') {
 			p++;
-			if (digits(&p, 2, &sec))
+			if (digits(&p, 2, &sec) || fraction_ms(&p, frac))
 				return -1;
-			if (*p == '.' || *p == ',') {
-				p++;
-				int n = 0, scale = 100;
-				while (isdigit((unsigned char)*p)) {
-					if (n++ < 3) {
-						frac += (*p - '0') * scale;
-						scale /= 10;
-					}
-					p++;
-				}
-				if (n == 0)
-					return -1;
-			}
 		}
 	}
 	static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
@@ -384,17 +399,48 @@ int cli_parse_datetime(int64_t *ms, const char *s)
 	if (M < 1 || M > 12 || D < 1 || D > mdays[M - 1] || (M == 2 && D == 29 && !leap) ||
 	    h > 23 || mi > 59 || sec > 60)
 		return -1;
+	memset(tm, 0, sizeof *tm);
+	tm->tm_year = Y - 1900;
+	tm->tm_mon = M - 1;
+	tm->tm_mday = D;
+	tm->tm_hour = h;
+	tm->tm_min = mi;
+	tm->tm_sec = sec;
+	*pp = p;
+	return 0;
+}
+
+/* Z, +HH:MM, -HH:MM, +HHMM or -HHMM ending the string -> seconds east of UTC. */
+static int parse_zone(const char *p, int *off)
+{
+	*off = 0;
+	if (*p == 'Z' || *p == 'z') {
+		p++;
+	} else if (*p == '+' || *p == '-') {
+		int sign = *p++ == '-' ? -1 : 1, oh, om;
+		if (digits(&p, 2, &oh))
+			return -1;
+		if (*p == ':')
+			p++;
+		if (digits(&p, 2, &om) || oh > 23 || om > 59)
+			return -1;
+		*off = sign * (oh * 3600 + om * 60);
+	} else {
+		return -1;
+	}
+	return *p ? -1 : 0;
+}
+
+int cli_parse_datetime(int64_t *ms, const char *s)
+{
+	const char *p = s;
+	struct tm tm;
+	int frac, off;
 	int64_t t;
+	if (parse_date_time(&p, &tm, &frac))
+		return -1;
 	if (*p == 0) {
 		/* No zone: local time, as kafka-consumer-groups.sh does. */
-		struct tm tm;
-		memset(&tm, 0, sizeof tm);
-		tm.tm_year = Y - 1900;
-		tm.tm_mon = M - 1;
-		tm.tm_mday = D;
-		tm.tm_hour = h;
-		tm.tm_min = mi;
-		tm.tm_sec = sec;
 		tm.tm_isdst = -1;
 		errno = 0;
 		time_t tt = mktime(&tm);
@@ -402,24 +448,10 @@ int cli_parse_datetime(int64_t *ms, const char *s)
 			return -1;
 		t = (int64_t)tt;
 	} else {
-		int off = 0;
-		if (*p == 'Z' || *p == 'z') {
-			p++;
-		} else if (*p == '+' || *p == '-') {
-			int sign = *p++ == '-' ? -1 : 1, oh, om;
-			if (digits(&p, 2, &oh))
-				return -1;
-			if (*p == ':')
-				p++;
-			if (digits(&p, 2, &om) || oh > 23 || om > 59)
-				return -1;
-			off = sign * (oh * 3600 + om * 60);
-		} else {
+		if (parse_zone(p, &off))
 			return -1;
-		}
-		if (*p)
-			return -1;
-		t = days_from_civil(Y, M, D) * 86400 + h * 3600 + mi * 60 + sec - off;
+		t = days_from_civil(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday) * 86400 +
+		    tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec - off;
 	}
 	if (t < 0)
 		return -1;
@@ -447,25 +479,15 @@ int cli_parse_duration(int64_t *ms, const char *s)
 		}
 		if (!isdigit((unsigned char)*p))
 			return -1;
-		int64_t n = 0, frac = 0;
+		int64_t n = 0;
+		int frac;
 		while (isdigit((unsigned char)*p)) {
 			if (n > (INT64_MAX - 9) / 10)
 				return -1;
 			n = n * 10 + (*p++ - '0');
 		}
-		if (*p == '.' || *p == ',') {
-			p++;
-			int k = 0, scale = 100;
-			while (isdigit((unsigned char)*p)) {
-				if (k++ < 3) {
-					frac += (*p - '0') * scale;
-					scale /= 10;
-				}
-				p++;
-			}
-			if (k == 0)
-				return -1;
-		}
+		if (fraction_ms(&p, &frac))
+			return -1;
 		char u = (char)toupper((unsigned char)*p);
 		const char *at = u ? strchr(units, u) : NULL;
 		if (!at || (frac && u != 'S'))
