@@ -1,7 +1,6 @@
 /* error.c - result codes, their names and texts, per-thread detail messages. */
 #include "internal.h"
 
-#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 

@@ -4,7 +4,6 @@
  */
 #include "names.h"
 
-#include <string.h>
 
 int ol_check_topic_name(const char *name)
 {

@@ -25,7 +25,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #define DEFAULT_MAP_SIZE (sizeof(size_t) >= 8 ? (uint64_t)1 << 30 : (uint64_t)256 << 20)

@@ -55,7 +55,6 @@
 #include "wake.h"
 
 #include <stdio.h>
-#include <string.h>
 
 #define GROUP_MAX 256   /* requests per transaction */
 
