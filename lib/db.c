@@ -397,25 +397,6 @@ int db_del(ol_txn *t, int table, const void *key, size_t klen)
 	return ol_mdb_err(rc, table_names[table]);
 }
 
-int db_last_key(ol_txn *t, int table, ol_val *key, bool *found)
-{
-	MDB_cursor *mc;
-	MDB_val k, v;
-	int rc = mdb_cursor_open(t->mt, t->env->dbi[table], &mc);
-	if (rc)
-		return ol_mdb_err(rc, table_names[table]);
-	rc = mdb_cursor_get(mc, &k, &v, MDB_LAST);
-	mdb_cursor_close(mc);
-	*found = rc == 0;
-	if (rc == MDB_NOTFOUND)
-		return 0;
-	if (rc)
-		return ol_mdb_err(rc, table_names[table]);
-	key->p = k.mv_data;
-	key->n = k.mv_size;
-	return 0;
-}
-
 int db_cursor_open(ol_cursor *c, ol_txn *t, int table)
 {
 	c->t = t;

@@ -113,8 +113,6 @@ int db_put(ol_txn *t, int table, const void *key, size_t klen, const void *val, 
 int db_reserve(ol_txn *t, int table, const void *key, size_t klen, size_t vlen, bool append,
                void **out);
 int db_del(ol_txn *t, int table, const void *key, size_t klen);
-/* The last key of a table (NOTFOUND-free: *found says whether any). */
-int db_last_key(ol_txn *t, int table, ol_val *key, bool *found);
 
 int db_cursor_open(ol_cursor *c, ol_txn *t, int table);
 void db_cursor_close(ol_cursor *c);

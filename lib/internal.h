@@ -1,6 +1,6 @@
 /*
  * internal.h - what every file of lib/ needs: the public header, the
- * visibility and unused-argument macros, and the detail message of errors (error.c).
+ * unused-argument macro, and the detail message of errors (error.c).
  * Everything else has its module's header; see lib/README.md for the layers.
  */
 #ifndef OFFLOG_INTERNAL_H
@@ -14,7 +14,6 @@
 #include <stdint.h>
 #include <string.h>
 
-#define OL_HIDDEN __attribute__((visibility("hidden")))
 #define OL_UNUSED(x) ((void)(x))
 
 /* Record a detail message for this thread and return code. */

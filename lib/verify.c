@@ -25,7 +25,6 @@
 #define P_BRANCH 0x01
 #define P_LEAF 0x02
 #define P_OVERFLOW 0x04
-#define P_LEAF2 0x20
 #define F_BIGDATA 0x01
 #define F_SUBDATA 0x02
 #define F_DUPDATA 0x04
