@@ -3,8 +3,8 @@
  *
  * Keys are big-endian, so that LMDB's byte order sorts them by number;
  * values are little-endian. Every stored integer goes through these: the
- * ol_be and ol_le helpers for fixed offsets, and ol_wr/ol_rd for records of
- * several fields, so no decoder counts byte offsets by hand.
+ * ol_be and ol_le helpers for a value of one field, and ol_wr/ol_rd for keys
+ * and records of several fields, so no decoder counts byte offsets by hand.
  */
 #ifndef OFFLOG_CODEC_H
 #define OFFLOG_CODEC_H
@@ -61,7 +61,8 @@ static inline void ol_le32(uint8_t *p, uint32_t v)
 		p[i] = (uint8_t)(v >> (8 * i));
 }
 
-/* A writer of little-endian fields into a buffer the caller sized. */
+/* A writer of fields into a buffer the caller sized: little-endian for
+ * values, wr_be* for the fields of keys. */
 typedef struct ol_wr {
 	uint8_t *p;
 } ol_wr;
@@ -90,10 +91,42 @@ static inline void wr_bytes(ol_wr *w, const void *b, size_t n)
 		memcpy(w->p, b, n);
 	w->p += n;
 }
+/* Where the next n bytes go; the writer moves past them. */
+static inline uint8_t *wr_at(ol_wr *w, size_t n)
+{
+	uint8_t *p = w->p;
+	w->p += n;
+	return p;
+}
+/* n zero bytes: spare room in a format. */
+static inline void wr_zero(ol_wr *w, size_t n)
+{
+	memset(wr_at(w, n), 0, n);
+}
+/* A string of at most 255 bytes, after a length byte. */
+static inline void wr_str(ol_wr *w, const char *s)
+{
+	size_t n = strlen(s);
+	wr_u8(w, (uint8_t)n);
+	wr_bytes(w, s, n);
+}
+static inline void wr_be32(ol_wr *w, uint32_t v)
+{
+	ol_be32(wr_at(w, 4), v);
+}
+static inline void wr_be64(ol_wr *w, uint64_t v)
+{
+	ol_be64(wr_at(w, 8), v);
+}
+/* Bytes written so far into buffer b. */
+static inline size_t wr_len(const ol_wr *w, const void *b)
+{
+	return (size_t)(w->p - (const uint8_t *)b);
+}
 
-/* A bounds-checked reader of little-endian fields: once a read would pass
- * the end, `bad` is set and every later read yields 0, so a decoder reads
- * all its fields and checks `bad` once. */
+/* A bounds-checked reader of fields (little-endian; rd_be* for keys): once
+ * a read would pass the end, `bad` is set and every later read yields 0, so
+ * a decoder reads all its fields and checks `bad` once. */
 typedef struct ol_rd {
 	const uint8_t *p, *end;
 	bool bad;
@@ -142,6 +175,40 @@ static inline const uint8_t *rd_bytes(ol_rd *r, size_t n)
 	const uint8_t *b = r->p;
 	r->p += n;
 	return b;
+}
+static inline void rd_skip(ol_rd *r, size_t n)
+{
+	(void)rd_bytes(r, n);
+}
+/* A string of at most max bytes (max < 256), after a length byte, into buf
+ * (max + 1 bytes); its length. Longer or short: `bad`, and buf is "". */
+static inline size_t rd_str(ol_rd *r, char *buf, size_t max)
+{
+	size_t n = rd_u8(r);
+	const uint8_t *b = n <= max ? rd_bytes(r, n) : NULL;
+	if (!b) {
+		r->bad = true;
+		buf[0] = 0;
+		return 0;
+	}
+	memcpy(buf, b, n);
+	buf[n] = 0;
+	return n;
+}
+static inline uint32_t rd_be32(ol_rd *r)
+{
+	const uint8_t *b = rd_bytes(r, 4);
+	return b ? ol_get_be32(b) : 0;
+}
+static inline uint64_t rd_be64(ol_rd *r)
+{
+	const uint8_t *b = rd_bytes(r, 8);
+	return b ? ol_get_be64(b) : 0;
+}
+/* Bytes not read yet (0 after a short read). */
+static inline size_t rd_left(const ol_rd *r)
+{
+	return r->bad ? 0 : (size_t)(r->end - r->p);
 }
 /* Has the reader consumed exactly its input, without a short read? */
 static inline bool rd_done(const ol_rd *r)

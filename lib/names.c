@@ -1,9 +1,12 @@
 /*
  * names.c - the rules for topic names and group ids, checked at every entry
- * that takes one, before anything is looked up.
+ * that takes one, before anything is looked up; and the freeing of the lists
+ * of names the API hands out (topics, groups, protected groups).
  */
 #include "names.h"
 
+#include <stdlib.h>
+#include <string.h>
 
 int ol_check_topic_name(const char *name)
 {
@@ -42,4 +45,13 @@ int ol_check_group(const char *group)
 			              "group id has byte 0x%02x at %zu; allowed: printable ASCII, no space", c, i);
 	}
 	return 0;
+}
+
+OFFLOG_API void offlog_names_free(char **names, size_t count)
+{
+	if (!names)
+		return;
+	for (size_t i = 0; i < count; i++)
+		free(names[i]);
+	free(names);
 }

@@ -20,6 +20,7 @@
  */
 #include "record.h"
 
+#include "codec.h"
 
 enum { F_KEY = 1, F_VALUE = 2, F_HEADERS = 4, F_PAD = 8, F_TS_SHIFT = 4 };
 
@@ -167,6 +168,21 @@ int rec_check(const offlog_message *m, int64_t ts, int32_t max_message_bytes, si
 	return 0;
 }
 
+static uint8_t *headers_put(uint8_t *p, const offlog_message *m)
+{
+	for (size_t i = 0; i < m->header_count; i++) {
+		const offlog_header *h = &m->headers[i];
+		p = varint_put(p, h->name_len);
+		memcpy(p, h->name, h->name_len);
+		p += h->name_len;
+		p = varint_put(p, h->value ? h->value_len + 1 : 0);
+		if (h->value_len)
+			memcpy(p, h->value, h->value_len);
+		p += h->value_len;
+	}
+	return p;
+}
+
 void rec_encode(uint8_t *dst, const offlog_message *m, int64_t timestamp)
 {
 	uint8_t *p = dst;
@@ -190,16 +206,7 @@ void rec_encode(uint8_t *dst, const offlog_message *m, int64_t timestamp)
 	if (m->value_len)
 		memcpy(p, m->value, m->value_len);
 	p += m->value_len;
-	for (size_t i = 0; i < m->header_count; i++) {
-		const offlog_header *h = &m->headers[i];
-		p = varint_put(p, h->name_len);
-		memcpy(p, h->name, h->name_len);
-		p += h->name_len;
-		p = varint_put(p, h->value ? h->value_len + 1 : 0);
-		if (h->value_len)
-			memcpy(p, h->value, h->value_len);
-		p += h->value_len;
-	}
+	p = headers_put(p, m);
 	size_t pad = pad_of((size_t)(p - dst));
 	if (pad) {
 		*flags |= F_PAD;
@@ -222,11 +229,7 @@ static bool decode_value_only(offlog_record *r, const uint8_t *p, size_t n)
 			return false;
 		n -= p[n - 1];
 	}
-	uint64_t ts;
-	memcpy(&ts, p + 1, 8);
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-	ts = __builtin_bswap64(ts);
-#endif
+	uint64_t ts = ol_get_le64(p + 1);
 	const uint8_t *q = p + 1 + tl;
 	size_t vl, hdr;
 	if (q[0] < 0x80) {
@@ -252,10 +255,26 @@ static bool decode_value_only(offlog_record *r, const uint8_t *p, size_t n)
 	return true;
 }
 
+/* A timestamp of tl bytes (at most 8, all before end): one load when the
+ * record has 8 bytes left, as most do. */
+static inline uint64_t ts_get(const uint8_t *p, const uint8_t *end, unsigned tl)
+{
+	uint64_t ts = 0;
+	if (end - p >= 8) {
+		ts = ol_get_le64(p);
+		if (tl < 8)
+			ts &= ((uint64_t)1 << (8 * tl)) - 1;
+	} else {
+		for (unsigned i = 0; i < tl; i++)
+			ts |= (uint64_t)p[i] << (8 * i);
+	}
+	return ts;
+}
+
 int rec_decode(offlog_record *r, const void *data, size_t n)
 {
 	const uint8_t *p = data, *end = p + n;
-	uint64_t ts = 0, klen = 0, vlen = 0, hcount = 0, hlen = 0;
+	uint64_t ts, klen = 0, vlen = 0, hcount = 0, hlen = 0;
 	if (decode_value_only(r, p, n))
 		return 0;
 	if (n < 1)
@@ -270,17 +289,7 @@ int rec_decode(offlog_record *r, const void *data, size_t n)
 	unsigned tl = flags >> F_TS_SHIFT;
 	if (tl > 8 || tl > (size_t)(end - p))
 		goto corrupt;
-	if (end - p >= 8) {
-		memcpy(&ts, p, 8);
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-		ts = __builtin_bswap64(ts);
-#endif
-		if (tl < 8)
-			ts &= ((uint64_t)1 << (8 * tl)) - 1;
-	} else {
-		for (unsigned i = 0; i < tl; i++)
-			ts |= (uint64_t)p[i] << (8 * i);
-	}
+	ts = ts_get(p, end, tl);
 	p += tl;
 	if (ts > INT64_MAX)
 		goto corrupt;

@@ -24,10 +24,8 @@ int seq_put(ol_txn *t, uint64_t pid, uint32_t tid, int32_t part, const ol_seqsta
 void seq_record(ol_seqstate *s, int64_t seq, int64_t offset, int64_t count);
 /* The offset of a stored sequence number; 1 if it is not remembered. */
 int seq_lookup(const ol_seqstate *s, int64_t seq, int64_t *offset);
-/* A new id from the store's range (OFFLOG_PRODUCER_ID_STORE_MIN up), never
- * handed out before. */
-int seq_new_producer_id(ol_txn *t, uint64_t *pid);
-/* The open of an idempotent producer: with want 0 a new id, else the
+/* The open of an idempotent producer: with want 0 a new id of the store's
+ * range (OFFLOG_PRODUCER_ID_STORE_MIN up, never handed out before), else the
  * caller's (OFFLOG_EINVAL for an id of the store's range it has not handed
  * out), whose stored epoch is bumped, fencing every earlier producer with it.
  * *pid and *epoch get the producer's id and epoch. */

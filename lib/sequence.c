@@ -33,61 +33,87 @@
 #include "codec.h"
 #include "db.h"
 
-
 #define SEQ_FMT 1
 #define EPOCH_FMT 1
+#define SEQ_KEY 16        /* producer id, topic id, partition */
+#define EPOCH_KEY 8       /* producer id */
+#define SEQ_SPARE 3
+#define EPOCH_SPARE 7
+#define SEQ_VAL_MAX (1 + SEQ_SPARE + 4 + 8 + OL_SEQ_RUNS * 24)
+#define EPOCH_VAL (1 + EPOCH_SPARE + 8)
 
-static void seq_key(uint8_t k[16], uint64_t pid, uint32_t tid, int32_t part)
+static void seq_key(uint8_t k[SEQ_KEY], uint64_t pid, uint32_t tid, int32_t part)
 {
-	ol_be64(k, pid);
-	ol_be32(k + 8, tid);
-	ol_be32(k + 12, (uint32_t)part);
+	ol_wr w = {k};
+	wr_be64(&w, pid);
+	wr_be32(&w, tid);
+	wr_be32(&w, (uint32_t)part);
+}
+
+/* Is k a sequence state of topic tid (not an epoch, nor another topic's)? */
+static bool key_of_topic(const ol_val *k, uint32_t tid)
+{
+	ol_rd r = rd_of(k->p, k->n);
+	rd_be64(&r);
+	uint32_t id = rd_be32(&r);
+	rd_be32(&r);
+	return rd_done(&r) && id == tid;
+}
+
+static bool seq_decode(ol_seqstate *s, const ol_val *v)
+{
+	ol_rd r = rd_of(v->p, v->n);
+	uint8_t fmt = rd_u8(&r);
+	rd_skip(&r, SEQ_SPARE);
+	uint32_t n = rd_u32(&r);
+	s->next = rd_i64(&r);
+	if (r.bad || fmt != SEQ_FMT || n > OL_SEQ_RUNS)
+		return false;
+	for (s->nruns = 0; s->nruns < n; s->nruns++) {
+		ol_seqrun *run = &s->runs[s->nruns];
+		run->seq = rd_i64(&r);
+		run->offset = rd_i64(&r);
+		run->count = rd_i64(&r);
+	}
+	return rd_done(&r);
 }
 
 int seq_get(ol_txn *t, uint64_t pid, uint32_t tid, int32_t part, ol_seqstate *s)
 {
-	uint8_t k[16];
+	uint8_t k[SEQ_KEY];
 	ol_val v;
 	seq_key(k, pid, tid, part);
 	s->next = 0;
 	s->nruns = 0;
-	int rc = db_get(t, T_PRODUCERS, k, 16, &v);
+	int rc = db_get(t, T_PRODUCERS, k, SEQ_KEY, &v);
 	if (rc == 1)
 		return 0;
 	if (rc)
 		return rc;
-	const uint8_t *p = v.p;
-	uint32_t n = v.n >= 16 ? (uint32_t)p[4] | (uint32_t)p[5] << 8 | (uint32_t)p[6] << 16 |
-	                             (uint32_t)p[7] << 24
-	                       : 0;
-	if (v.n < 16 || p[0] != SEQ_FMT || n > OL_SEQ_RUNS || v.n != 16 + 24 * (size_t)n)
+	if (!seq_decode(s, &v)) {
+		s->next = 0;
+		s->nruns = 0;
 		return ol_err(OFFLOG_ECORRUPT, "producer %llu sequence state is damaged",
 		              (unsigned long long)pid);
-	s->next = (int64_t)ol_get_le64(p + 8);
-	s->nruns = n;
-	for (uint32_t i = 0; i < n; i++) {
-		const uint8_t *r = p + 16 + 24 * i;
-		s->runs[i].seq = (int64_t)ol_get_le64(r);
-		s->runs[i].offset = (int64_t)ol_get_le64(r + 8);
-		s->runs[i].count = (int64_t)ol_get_le64(r + 16);
 	}
 	return 0;
 }
 
 int seq_put(ol_txn *t, uint64_t pid, uint32_t tid, int32_t part, const ol_seqstate *s)
 {
-	uint8_t k[16], v[16 + 24 * OL_SEQ_RUNS] = {SEQ_FMT};
+	uint8_t k[SEQ_KEY], v[SEQ_VAL_MAX];
+	ol_wr w = {v};
 	seq_key(k, pid, tid, part);
-	for (int i = 0; i < 4; i++)
-		v[4 + i] = (uint8_t)(s->nruns >> (8 * i));
-	ol_le64(v + 8, (uint64_t)s->next);
+	wr_u8(&w, SEQ_FMT);
+	wr_zero(&w, SEQ_SPARE);
+	wr_u32(&w, s->nruns);
+	wr_i64(&w, s->next);
 	for (unsigned i = 0; i < s->nruns; i++) {
-		uint8_t *r = v + 16 + 24 * i;
-		ol_le64(r, (uint64_t)s->runs[i].seq);
-		ol_le64(r + 8, (uint64_t)s->runs[i].offset);
-		ol_le64(r + 16, (uint64_t)s->runs[i].count);
+		wr_i64(&w, s->runs[i].seq);
+		wr_i64(&w, s->runs[i].offset);
+		wr_i64(&w, s->runs[i].count);
 	}
-	return db_put(t, T_PRODUCERS, k, 16, v, 16 + 24 * (size_t)s->nruns);
+	return db_put(t, T_PRODUCERS, k, SEQ_KEY, v, wr_len(&w, v));
 }
 
 void seq_record(ol_seqstate *s, int64_t seq, int64_t offset, int64_t count)
@@ -133,7 +159,8 @@ static int next_store_id(ol_txn *t, uint64_t *id)
 	return 0;
 }
 
-int seq_new_producer_id(ol_txn *t, uint64_t *pid)
+/* A new id from the store's range, never handed out before. */
+static int new_producer_id(ol_txn *t, uint64_t *pid)
 {
 	uint64_t id;
 	int rc = next_store_id(t, &id);
@@ -152,28 +179,34 @@ int seq_new_producer_id(ol_txn *t, uint64_t *pid)
 
 static int epoch_get(ol_txn *t, uint64_t pid, uint64_t *epoch)
 {
-	uint8_t k[8];
+	uint8_t k[EPOCH_KEY];
 	ol_val v;
 	ol_be64(k, pid);
 	*epoch = 0;
-	int rc = db_get(t, T_PRODUCERS, k, 8, &v);
+	int rc = db_get(t, T_PRODUCERS, k, EPOCH_KEY, &v);
 	if (rc == 1)
 		return 0;
 	if (rc)
 		return rc;
-	const uint8_t *p = v.p;
-	if (v.n != 16 || p[0] != EPOCH_FMT)
+	ol_rd r = rd_of(v.p, v.n);
+	uint8_t fmt = rd_u8(&r);
+	rd_skip(&r, EPOCH_SPARE);
+	uint64_t e = rd_u64(&r);
+	if (!rd_done(&r) || fmt != EPOCH_FMT)
 		return ol_err(OFFLOG_ECORRUPT, "producer %llu epoch is damaged", (unsigned long long)pid);
-	*epoch = ol_get_le64(p + 8);
+	*epoch = e;
 	return 0;
 }
 
 static int epoch_put(ol_txn *t, uint64_t pid, uint64_t epoch)
 {
-	uint8_t k[8], v[16] = {EPOCH_FMT};
+	uint8_t k[EPOCH_KEY], v[EPOCH_VAL];
+	ol_wr w = {v};
 	ol_be64(k, pid);
-	ol_le64(v + 8, epoch);
-	return db_put(t, T_PRODUCERS, k, 8, v, 16);
+	wr_u8(&w, EPOCH_FMT);
+	wr_zero(&w, EPOCH_SPARE);
+	wr_u64(&w, epoch);
+	return db_put(t, T_PRODUCERS, k, EPOCH_KEY, v, wr_len(&w, v));
 }
 
 /* A caller-given id: its own (below the store's range), or one the store
@@ -204,7 +237,7 @@ int seq_open_producer(ol_txn *t, uint64_t want, uint64_t *pid, uint64_t *epoch)
 	int rc;
 	if (!want) {
 		/* Nobody else holds a new id: it starts at epoch 0, not stored. */
-		if ((rc = seq_new_producer_id(t, pid)) == 0)
+		if ((rc = new_producer_id(t, pid)) == 0)
 			*epoch = 0;
 		return rc;
 	}
@@ -237,22 +270,22 @@ int seq_purge_topic(ol_txn *t, uint32_t tid, size_t *budget, bool *done)
 {
 	ol_cursor c;
 	ol_val k;
-	uint8_t gone[16];
+	uint8_t gone[SEQ_KEY];
 	*done = false;
 	int rc = db_cursor_open(&c, t, T_PRODUCERS);
 	if (rc)
 		return rc;
 	for (rc = db_cursor_seek(&c, NULL, 0, &k, NULL); rc == 0 && *budget > 0;) {
-		/* Epochs (8-byte keys) belong to no topic: they stay. */
-		if (k.n != 16 || ol_get_be32((const uint8_t *)k.p + 8) != tid) {
+		/* Epochs (shorter keys) belong to no topic: they stay. */
+		if (!key_of_topic(&k, tid)) {
 			rc = db_cursor_next(&c, &k, NULL);
 			continue;
 		}
-		memcpy(gone, k.p, 16);
+		memcpy(gone, k.p, SEQ_KEY);
 		if ((rc = db_cursor_del(&c)) != 0)
 			break;
 		--*budget;
-		rc = db_cursor_seek(&c, gone, 16, &k, NULL);
+		rc = db_cursor_seek(&c, gone, SEQ_KEY, &k, NULL);
 	}
 	db_cursor_close(&c);
 	*done = rc == 1;
