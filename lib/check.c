@@ -238,12 +238,13 @@ static int read_next_id(check *ck, const char *key, uint32_t *out)
 /* The protected groups ("protect" + topic id, see topic.c) of live topics. */
 static int check_protect(check *ck, const ol_val *k, const ol_val *v)
 {
+	uint32_t id;
 	OL_UNUSED(v);
-	if (k->n < 7 || memcmp(k->p, "protect", 7) != 0)
+	int kind = topic_protect_key_decode(k, &id);
+	if (kind == 0)
 		return 0;
-	if (k->n != 11)
+	if (kind < 0)
 		return damaged(ck, "a protected groups key of %zu bytes", k->n);
-	uint32_t id = ol_get_be32((const uint8_t *)k->p + 7);
 	ck_topic *ct = find_topic(ck, id);
 	if (!ct || !ct->live)
 		return damaged(ck, "protected groups are stored for topic id %u, which is not a topic", id);
@@ -292,21 +293,21 @@ static int copy_name(const check *ck, const void *p, size_t n, char name[OFFLOG_
 static int check_id(check *ck, const ol_val *k, const ol_val *v)
 {
 	char name[OFFLOG_NAME_MAX + 1];
-	if (k->n != 4)
-		return damaged(ck, "a topic id key of %zu bytes", k->n);
-	uint32_t id = ol_get_be32(k->p);
-	const uint8_t *p = v->p;
+	uint32_t id;
+	bool live;
+	const uint8_t *p;
+	size_t n;
+	if (!topic_id_decode(k, v, &id, &live, &p, &n))
+		return damaged(ck, "a topic id entry (key of %zu bytes, value of %zu)", k->n, v->n);
 	if (id == 0 || id >= ck->next_tid)
 		return damaged(ck, "topic id %u is not below the next topic id %u", id, ck->next_tid);
-	if (v->n < 1 || p[0] > 1)
-		return damaged(ck, "the entry of topic id %u", id);
-	int rc = copy_name(ck, p + 1, v->n - 1, name);
+	int rc = copy_name(ck, p, n, name);
 	if (rc)
 		return rc;
 	if (!grow((void **)&ck->topics, &ck->ctopics, ck->ntopics, sizeof *ck->topics))
 		return ol_err(OFFLOG_ENOMEM, "verify: out of memory");
 	ck_topic *ct = &ck->topics[ck->ntopics++];
-	*ct = (ck_topic){id, p[0] == 0, 0, 0, 0, false};
+	*ct = (ck_topic){id, live, 0, 0, 0, false};
 	if (!ct->live)
 		return 0;
 	ol_topic tp;
@@ -338,13 +339,12 @@ static int check_topic(check *ck, const ol_val *k, const ol_val *v)
 		return damaged(ck, "topic \"%s\" has id %u, which has no entry", name, tp.id);
 	if (!ct->live)
 		return damaged(ck, "topic \"%s\" has id %u, which is marked deleted", name, tp.id);
-	uint8_t key[4];
-	ol_val idv;
-	ol_be32(key, tp.id);
-	if ((rc = db_get(&ck->t, T_TOPIC_IDS, key, 4, &idv)) < 0)
-		return rc;
-	if (rc == 1 || idv.n != k->n + 1 || memcmp((const uint8_t *)idv.p + 1, k->p, k->n) != 0)
+	char back[OFFLOG_NAME_MAX + 1];
+	rc = topic_name_of(&ck->t, tp.id, back, sizeof back);
+	if (rc == OFFLOG_ENOTOPIC || (rc == 0 && strcmp(back, name) != 0))
 		return damaged(ck, "topic \"%s\" has id %u, which names another topic", name, tp.id);
+	if (rc)
+		return relay(ck, rc);
 	return 0;
 }
 
@@ -623,19 +623,19 @@ static int check_runs(check *ck, uint64_t prod, const ol_seqstate *s, const ck_p
 	return 0;
 }
 
-/* Key: producer id, topic id, partition (sequence.c). An 8-byte key is the
- * producer's own record (producer.c), not checked here. */
+/* A sequence state of a producer (sequence.c). */
 static int check_producer(check *ck, const ol_val *k, const ol_val *v)
 {
 	char what[64];
 	OL_UNUSED(v);
-	if (k->n == 8)
-		return 0;
-	if (k->n != 16)
+	uint64_t prod;
+	uint32_t tid;
+	int32_t part;
+	int kind = seq_key_decode(k, &prod, &tid, &part);
+	if (kind == 0)
+		return 0;   /* the producer's epoch (sequence.c), not checked here */
+	if (kind < 0)
 		return damaged(ck, "a producer state key of %zu bytes", k->n);
-	uint64_t prod = ol_get_be64(k->p);
-	uint32_t tid = ol_get_be32((const uint8_t *)k->p + 8);
-	int32_t part = (int32_t)ol_get_be32((const uint8_t *)k->p + 12);
 	ol_seqstate s;
 	ck_part *p;
 	snprintf(what, sizeof what, "the sequence state of producer %llu", (unsigned long long)prod);

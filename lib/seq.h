@@ -32,6 +32,9 @@ int seq_lookup(const ol_seqstate *s, int64_t seq, int64_t *offset);
 int seq_open_producer(ol_txn *t, uint64_t want, uint64_t *pid, uint64_t *epoch);
 /* OFFLOG_EFENCED unless the stored epoch of pid is still epoch. */
 int seq_check_epoch(ol_txn *t, uint64_t pid, uint64_t epoch);
+/* A T_PRODUCERS key, for check.c: 1 a sequence state's (*pid, *tid,
+ * *part), 0 an epoch's (*pid), -1 damaged. */
+int seq_key_decode(const ol_val *k, uint64_t *pid, uint32_t *tid, int32_t *part);
 int seq_purge_topic(ol_txn *t, uint32_t tid, size_t *budget, bool *done);
 
 #endif

@@ -50,6 +50,17 @@ static void seq_key(uint8_t k[SEQ_KEY], uint64_t pid, uint32_t tid, int32_t part
 	wr_be32(&w, (uint32_t)part);
 }
 
+int seq_key_decode(const ol_val *k, uint64_t *pid, uint32_t *tid, int32_t *part)
+{
+	ol_rd r = rd_of(k->p, k->n);
+	*pid = rd_be64(&r);
+	if (rd_done(&r))
+		return 0;   /* an epoch */
+	*tid = rd_be32(&r);
+	*part = (int32_t)rd_be32(&r);
+	return rd_done(&r) ? 1 : -1;
+}
+
 /* Is k a sequence state of topic tid (not an epoch, nor another topic's)? */
 static bool key_of_topic(const ol_val *k, uint32_t tid)
 {

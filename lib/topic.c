@@ -194,6 +194,16 @@ static size_t protect_key(uint8_t k[PROTECT_KEY], uint32_t id)
 	return wr_len(&w, k);
 }
 
+int topic_protect_key_decode(const ol_val *k, uint32_t *id)
+{
+	if (k->n < sizeof PROTECT - 1 || memcmp(k->p, PROTECT, sizeof PROTECT - 1) != 0)
+		return 0;
+	ol_rd r = rd_of(k->p, k->n);
+	rd_skip(&r, sizeof PROTECT - 1);
+	*id = rd_be32(&r);
+	return rd_done(&r) ? 1 : -1;
+}
+
 static int put_protected(ol_txn *t, uint32_t id, const offlog_topic_config *cfg)
 {
 	uint8_t k[PROTECT_KEY], v[1 + OFFLOG_PROTECTED_GROUPS_MAX * (1 + OFFLOG_GROUP_MAX)];
@@ -280,6 +290,18 @@ static bool id_decode(const ol_val *v, uint8_t *state, const uint8_t **name, siz
 	*len = rd_left(&r);
 	*name = rd_bytes(&r, *len);
 	return !r.bad;
+}
+
+bool topic_id_decode(const ol_val *k, const ol_val *v, uint32_t *id, bool *live,
+                     const uint8_t **name, size_t *len)
+{
+	uint8_t state;
+	ol_rd r = rd_of(k->p, k->n);
+	*id = rd_be32(&r);
+	if (!rd_done(&r) || !id_decode(v, &state, name, len) || state > ID_DELETING)
+		return false;
+	*live = state == ID_LIVE;
+	return true;
 }
 
 int topic_name_of(ol_txn *t, uint32_t id, char *buf, size_t cap)
