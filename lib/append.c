@@ -1,13 +1,21 @@
-/* append.c - appending records, and Kafka's default partitioner. */
+/*
+ * append.c - appending records, and Kafka's default partitioner.
+ *
+ * An append is three modules' work, put in order here: the partition is
+ * chosen, log.c writes the records, retention.c makes room. The partition's
+ * state is read once and written once, after the retention step changed it
+ * too, because that write is on every append's path.
+ */
 #include "append.h"
 
 #include "db.h"
+#include "env.h"
 #include "log.h"
 #include "names.h"
+#include "retention.h"
 #include "store.h"
 #include "topic.h"
 #include "write.h"
-
 
 OFFLOG_API int offlog_murmur2(int32_t *hash, const void *data, size_t len)
 {
@@ -61,6 +69,58 @@ OFFLOG_API int offlog_partition_for_key(int32_t *partition, const void *key, siz
 	return 0;
 }
 
+int ol_partition_pick(offlog_env *env, const ol_topic *tp, const offlog_message *m,
+                      int32_t *sticky, int32_t *out)
+{
+	if (m->key)
+		return offlog_partition_for_key(out, m->key, m->key_len, tp->partitions);
+	if (*sticky < 0 || *sticky >= tp->partitions)
+		*sticky = (int32_t)(atomic_fetch_add(&env->rr, 1u) % (unsigned)tp->partitions);
+	*out = *sticky;
+	return 0;
+}
+
+/* The partition of a whole batch for OFFLOG_PARTITION_ANY: that of its keys,
+ * which must agree, else one round-robin choice for all. */
+static int choose_partition(offlog_env *env, const ol_topic *tp, const offlog_message *msgs,
+                            size_t count, int32_t *out)
+{
+	int32_t sticky = -1, chosen = -1;
+	for (size_t i = 0; i < count; i++) {
+		int32_t p;
+		if (!msgs[i].key)
+			continue;
+		int rc = ol_partition_pick(env, tp, &msgs[i], &sticky, &p);
+		if (rc)
+			return rc;
+		if (chosen >= 0 && p != chosen)
+			return ol_err(OFFLOG_EINVAL,
+			              "records of one batch map to different partitions (%d and %d); "
+			              "give the partition or split the batch",
+			              chosen, p);
+		chosen = p;
+	}
+	if (chosen < 0)   /* no key: msgs[0] takes the sticky partition */
+		return ol_partition_pick(env, tp, &msgs[0], &sticky, out);
+	*out = chosen;
+	return 0;
+}
+
+int ol_append_part(ol_txn *t, const ol_topic *tp, int32_t part, const offlog_message *msgs,
+                   size_t count, int64_t *base)
+{
+	ol_part p;
+	int rc = part_get(t, tp->id, part, &p);
+	if (rc)
+		return rc;
+	*base = p.leo;
+	if ((rc = log_append(t, tp, part, &p, msgs, count)) != 0 ||
+	    (rc = retention_on_append(t, tp, part, &p, count)) != 0 ||
+	    (rc = part_put(t, tp->id, part, &p)) != 0)
+		return rc;
+	return retention_store_cap(t, tp->id, part, *base);
+}
+
 struct append_args {
 	const char *topic;
 	int32_t partition;
@@ -79,14 +139,14 @@ int ol_append_in(ol_txn *t, const char *topic, int32_t partition, const offlog_m
 	if (rc)
 		return rc;
 	if (partition == OFFLOG_PARTITION_ANY)
-		rc = log_choose_partition(t->env, &tp, msgs, count, &partition);
+		rc = choose_partition(t->env, &tp, msgs, count, &partition);
 	else if (partition < 0 || partition >= tp.partitions)
 		rc = ol_err(OFFLOG_ENOPART, "topic \"%s\" has no partition %d (it has %d)", topic,
 		            partition, tp.partitions);
 	if (rc)
 		return rc;
 	*used = partition;
-	return log_append(t, &tp, partition, msgs, count, base);
+	return ol_append_part(t, &tp, partition, msgs, count, base);
 }
 
 static int append_fn(ol_txn *t, void *arg)

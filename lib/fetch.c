@@ -1,5 +1,4 @@
 /* fetch.c - reading a partition without a consumer, and offsets for times. */
-#include "append.h"
 #include "db.h"
 #include "env.h"
 #include "log.h"
@@ -43,12 +42,6 @@ OFFLOG_API void offlog_batch_free(offlog_batch *b)
 	atomic_fetch_sub(&b->env->handles, 1);
 	free(b->recs);
 	free(b);
-}
-
-int ol_range_error(const char *topic, int32_t partition, int64_t offset, const ol_part *p)
-{
-	return ol_err(OFFLOG_ERANGE, "offset %lld out of range for %s/%d: valid range is [%lld, %lld]",
-	              (long long)offset, topic, partition, (long long)p->log_start, (long long)p->leo);
 }
 
 static int fetch_into(offlog_batch *b, const char *topic, int32_t partition, int64_t offset,

@@ -1,6 +1,9 @@
 /*
- * log.c - partitions: their state, appends, reads, the time index and the
- * high watermark.
+ * log.c - partitions: their state, the writing and reading of their
+ * records, the time index and the high watermark. This file alone builds
+ * and decodes the keys of T_PARTS, T_LOG and T_TINDEX; retention walks them
+ * through its iterators. An append is append.c's: it chooses the partition,
+ * has log_append write the records, runs retention, then writes the state.
  *
  * Layout: every record of every partition lives in one table keyed by
  * (partition id, offset), both big-endian: 12 bytes. A partition is one
@@ -31,17 +34,54 @@
 #include "db.h"
 #include "env.h"
 #include "record.h"
-#include "retention.h"
 #include "topic.h"
 
-#include <stdlib.h>
-
 #define PART_FMT 1u
-#define PART_FIELDS 7
-#define PART_SIZE (8 + PART_FIELDS * 8)   /* format, 3 spare, pid, fields */
+#define PART_SIZE (8 + 7 * 8)   /* format, 3 spare, pid, 7 fields */
 #define OL_INDEX_INTERVAL 32
 
 /* ---- partition state ---------------------------------------------------- */
+
+/* The format, 3 spare bytes, the partition id, then 7 fields, all
+ * little-endian. Bytes past them, fields a later version adds, are left
+ * unread. */
+static void part_encode(uint8_t v[PART_SIZE], const ol_part *s)
+{
+	ol_wr w = {v};
+	wr_u8(&w, PART_FMT);
+	wr_bytes(&w, (const uint8_t[3]){0}, 3);
+	wr_u32(&w, s->pid);
+	wr_i64(&w, s->log_start);
+	wr_i64(&w, s->leo);
+	wr_i64(&w, s->hw);
+	wr_i64(&w, s->records);
+	wr_i64(&w, s->bytes);
+	wr_i64(&w, s->max_ts);
+	wr_i64(&w, s->index_off);
+}
+
+static bool part_decode(const ol_val *v, ol_part *out)
+{
+	ol_rd r = rd_of(v->p, v->n);
+	if (rd_u8(&r) != PART_FMT || !rd_bytes(&r, 3))
+		return false;
+	out->pid = rd_u32(&r);
+	out->log_start = rd_i64(&r);
+	out->leo = rd_i64(&r);
+	out->hw = rd_i64(&r);
+	out->records = rd_i64(&r);
+	out->bytes = rd_i64(&r);
+	out->max_ts = rd_i64(&r);
+	out->index_off = rd_i64(&r);
+	return !r.bad;
+}
+
+/* What every write keeps true; the offsets' arithmetic relies on it. */
+static bool part_sane(const ol_part *p)
+{
+	return p->log_start >= 0 && p->log_start <= p->leo && p->hw >= 0 && p->hw <= p->leo &&
+	       p->leo != INT64_MAX && p->records >= 0 && p->bytes >= 0;
+}
 
 /* part_get, but a missing partition is 1, with no error recorded. */
 static int part_find(ol_txn *t, uint32_t tid, int32_t part, ol_part *out)
@@ -52,18 +92,7 @@ static int part_find(ol_txn *t, uint32_t tid, int32_t part, ol_part *out)
 	int rc = db_get(t, T_PARTS, k, 8, &v);
 	if (rc)
 		return rc;
-	const uint8_t *p = v.p;
-	if (v.n < PART_SIZE || p[0] != PART_FMT)
-		return ol_err(OFFLOG_ECORRUPT, "state of partition %d of topic id %u is damaged", part, tid);
-	out->pid = (uint32_t)p[4] | (uint32_t)p[5] << 8 | (uint32_t)p[6] << 16 | (uint32_t)p[7] << 24;
-	p += 8;
-	int64_t *f[PART_FIELDS] = {&out->log_start, &out->leo,    &out->hw,       &out->records,
-	                           &out->bytes,     &out->max_ts, &out->index_off};
-	for (int i = 0; i < PART_FIELDS; i++, p += 8)
-		*f[i] = (int64_t)ol_get_le64(p);
-	/* What every write keeps true; the offsets' arithmetic relies on it. */
-	if (out->log_start < 0 || out->log_start > out->leo || out->hw < 0 || out->hw > out->leo ||
-	    out->leo == INT64_MAX || out->records < 0 || out->bytes < 0)
+	if (!part_decode(&v, out) || !part_sane(out))
 		return ol_err(OFFLOG_ECORRUPT, "state of partition %d of topic id %u is damaged", part, tid);
 	return 0;
 }
@@ -78,15 +107,16 @@ int part_get(ol_txn *t, uint32_t tid, int32_t part, ol_part *out)
 
 int part_put(ol_txn *t, uint32_t tid, int32_t part, const ol_part *s)
 {
-	uint8_t k[8], v[PART_SIZE] = {PART_FMT, 0, 0, 0};
+	uint8_t k[8], v[PART_SIZE];
 	ol_part_key(k, tid, part);
-	for (int i = 0; i < 4; i++)
-		v[4 + i] = (uint8_t)(s->pid >> (8 * i));
-	const int64_t f[PART_FIELDS] = {s->log_start, s->leo,    s->hw,       s->records,
-	                                s->bytes,     s->max_ts, s->index_off};
-	for (int i = 0; i < PART_FIELDS; i++)
-		ol_le64(v + 8 + 8 * i, (uint64_t)f[i]);
+	part_encode(v, s);
 	return db_put(t, T_PARTS, k, 8, v, sizeof v);
+}
+
+int ol_range_error(const char *topic, int32_t partition, int64_t offset, const ol_part *p)
+{
+	return ol_err(OFFLOG_ERANGE, "offset %lld out of range for %s/%d: valid range is [%lld, %lld]",
+	              (long long)offset, topic, partition, (long long)p->log_start, (long long)p->leo);
 }
 
 int log_init_partitions(ol_txn *t, uint32_t id, int32_t from, int32_t to)
@@ -160,7 +190,7 @@ int log_bytes_settle(ol_txn *t)
 	return rc;
 }
 
-/* ---- high watermark ----------------------------------------------------- */
+/* ---- walks over the partitions ------------------------------------------ */
 
 static void part_decode_key(const ol_val *k, uint32_t *tid, int32_t *part)
 {
@@ -188,6 +218,49 @@ int log_each_part(ol_txn *t, part_fn fn, void *ctx)
 	db_cursor_close(&c);
 	return rc < 0 ? rc : 0;
 }
+
+/* The smallest partition key (8 bytes: topic id, partition, big-endian)
+ * after k, whatever k is (the byte count, or a damaged key): false when
+ * there is none, so a walk always moves forward and ends. */
+static bool part_key_after(const ol_val *k, uint8_t key[8])
+{
+	if (k->n < 8) {   /* k padded with zeros is longer, so after it */
+		memset(key, 0, 8);
+		memcpy(key, k->p, k->n);
+		return true;
+	}
+	uint64_t x = ol_get_be64(k->p);   /* a longer key sorts after its first 8 bytes */
+	if (x == UINT64_MAX)
+		return false;
+	ol_be64(key, x + 1);
+	return true;
+}
+
+int log_each_part_from(ol_txn *t, uint32_t tid, int32_t part, part_key_fn fn, void *ctx)
+{
+	ol_cursor c;
+	ol_val k;
+	uint8_t key[8];
+	int rc = db_cursor_open(&c, t, T_PARTS);
+	if (rc)
+		return rc;
+	ol_part_key(key, tid, part);
+	for (rc = db_cursor_seek(&c, key, 8, &k, NULL); rc == 0;
+	     rc = db_cursor_seek(&c, key, 8, &k, NULL)) {
+		bool more = part_key_after(&k, key);
+		if (k.n == 8) {   /* else the store's byte count */
+			part_decode_key(&k, &tid, &part);
+			if ((rc = fn(ctx, t, tid, part)) != 0)
+				break;
+		}
+		if (!more)
+			break;
+	}
+	db_cursor_close(&c);
+	return rc < 0 ? rc : 0;
+}
+
+/* ---- high watermark ----------------------------------------------------- */
 
 static int publish_one(void *ctx, ol_txn *t, uint32_t tid, int32_t part, ol_part *p)
 {
@@ -259,30 +332,6 @@ static void touch(ol_txn *t, uint32_t tid, int32_t part, int64_t leo)
 
 /* ---- appending ---------------------------------------------------------- */
 
-int log_choose_partition(offlog_env *env, const ol_topic *tp, const offlog_message *msgs,
-                         size_t count, int32_t *out)
-{
-	int32_t chosen = -1;
-	for (size_t i = 0; i < count; i++) {
-		if (!msgs[i].key)
-			continue;
-		int32_t p;
-		int rc = offlog_partition_for_key(&p, msgs[i].key, msgs[i].key_len, tp->partitions);
-		if (rc)
-			return rc;
-		if (chosen >= 0 && p != chosen)
-			return ol_err(OFFLOG_EINVAL,
-			              "records of one batch map to different partitions (%d and %d); "
-			              "give the partition or split the batch",
-			              chosen, p);
-		chosen = p;
-	}
-	if (chosen < 0)
-		chosen = (int32_t)(atomic_fetch_add(&env->rr, 1u) % (unsigned)tp->partitions);
-	*out = chosen;
-	return 0;
-}
-
 /* Can records of (tid, part) from offset `first` go at the table's end?
  * Leaves the cursor on the last key, where MDB_APPEND puts continue. */
 static int can_append_at_end(ol_cursor *c, uint32_t pid, int64_t first, bool *yes)
@@ -346,27 +395,22 @@ static int append_records(ol_txn *t, ol_cursor *c, const ol_topic *tp,
 	return 0;
 }
 
-int log_append(ol_txn *t, const ol_topic *tp, int32_t partition, const offlog_message *msgs,
-               size_t count, int64_t *base_offset)
+int log_append(ol_txn *t, const ol_topic *tp, int32_t part, ol_part *p, const offlog_message *msgs,
+               size_t count)
 {
-	ol_part p;
 	ol_cursor c;
-	int rc = part_get(t, tp->id, partition, &p);
-	if (rc || (rc = db_cursor_open(&c, t, T_LOG)) != 0)
+	int rc = db_cursor_open(&c, t, T_LOG);
+	if (rc)
 		return rc;
-	*base_offset = p.leo;
-	rc = append_records(t, &c, tp, msgs, count, &p);
+	rc = append_records(t, &c, tp, msgs, count, p);
 	db_cursor_close(&c);
 	if (rc)
 		return rc;
 	if (t->env->opts.durability == OFFLOG_DURABILITY_SYNC)
-		p.hw = p.leo;
+		p->hw = p->leo;
 	else if (t->env->opts.durability == OFFLOG_DURABILITY_NOMETASYNC)
-		touch(t, tp->id, partition, p.leo);
-	if ((rc = retention_on_append(t, tp, partition, &p, count)) != 0 ||
-	    (rc = part_put(t, tp->id, partition, &p)) != 0)
-		return rc;
-	return retention_store_cap(t, tp->id, partition, *base_offset);
+		touch(t, tp->id, part, p->leo);
+	return 0;
 }
 
 /* ---- reading ------------------------------------------------------------ */
@@ -396,10 +440,26 @@ void snap_free(ol_snapshot *s)
 	s->have = false;
 }
 
-/* Is k a key of partition pid's range (log or time index)? */
-static bool in_partition(const ol_val *k, uint32_t pid)
+/* The number after the partition id in a key of T_LOG (an offset) or
+ * T_TINDEX (a timestamp); false when k is not a key of partition pid. */
+static inline bool log_key_in(const ol_val *k, uint32_t pid, int64_t *at)
 {
-	return k->n == OL_LOG_KEY && ol_get_be32(k->p) == pid;
+	if (k->n != OL_LOG_KEY || ol_get_be32(k->p) != pid)
+		return false;
+	*at = (int64_t)ol_get_be64((const uint8_t *)k->p + 4);
+	return true;
+}
+
+/* Is the cursor's entry (rc, k, v) a time index entry of partition pid?
+ * Then *ts gets its timestamp and *off the offset it marks. An entry of the
+ * wrong size counts as none. */
+static bool index_entry(int rc, const ol_val *k, const ol_val *v, uint32_t pid, int64_t *ts,
+                        int64_t *off)
+{
+	if (rc != 0 || v->n != 8 || !log_key_in(k, pid, ts))
+		return false;
+	*off = (int64_t)ol_get_be64(v->p);
+	return true;
 }
 
 static int reader_ready(ol_txn *t, ol_reader *rd)
@@ -436,8 +496,7 @@ int log_read(ol_txn *t, ol_reader *rd, uint32_t pid, int32_t part, const char *t
 			break;
 		}
 		int64_t off;
-		if (!in_partition(&key, pid) ||
-		    (off = (int64_t)ol_get_be64((const uint8_t *)key.p + 4)) >= end) {
+		if (!log_key_in(&key, pid, &off) || off >= end) {
 			exhausted = true;
 			break;
 		}
@@ -472,27 +531,28 @@ static int index_bounds(ol_txn *t, uint32_t pid, int64_t ts, int64_t *floor, int
 	ol_cursor c;
 	ol_val k, v;
 	uint8_t key[OL_LOG_KEY];
+	int64_t at, off;
 	*floor = *ceil = -1;
 	int rc = db_cursor_open(&c, t, T_TINDEX);
 	if (rc)
 		return rc;
 	ol_log_key(key, pid, ts);
 	rc = db_cursor_seek(&c, key, OL_LOG_KEY, &k, &v);
-	if (rc == 0 && in_partition(&k, pid) && v.n == 8) {
-		if ((int64_t)ol_get_be64((const uint8_t *)k.p + 4) == ts) {
-			*floor = (int64_t)ol_get_be64(v.p);
+	if (index_entry(rc, &k, &v, pid, &at, &off)) {
+		if (at == ts) {
+			*floor = off;
 			rc = db_cursor_next(&c, &k, &v);
-			if (rc == 0 && in_partition(&k, pid) && v.n == 8)
-				*ceil = (int64_t)ol_get_be64(v.p);
+			if (index_entry(rc, &k, &v, pid, &at, &off))
+				*ceil = off;
 			goto done;
 		}
-		*ceil = (int64_t)ol_get_be64(v.p);
+		*ceil = off;
 	}
 	if (rc < 0)
 		goto done;
 	rc = rc == 0 ? db_cursor_prev(&c, &k, &v) : db_cursor_last(&c, &k, &v);
-	if (rc == 0 && in_partition(&k, pid) && v.n == 8)
-		*floor = (int64_t)ol_get_be64(v.p);
+	if (index_entry(rc, &k, &v, pid, &at, &off))
+		*floor = off;
 done:
 	db_cursor_close(&c);
 	return rc < 0 ? rc : 0;
@@ -505,9 +565,7 @@ done:
  * at the ceiling entry. The scan jumps from one to the other. */
 int log_offset_for_time(ol_txn *t, const ol_part *p, int64_t ts, int64_t end, int64_t *out)
 {
-	ol_cursor c;
-	ol_val k, v;
-	uint8_t key[OL_LOG_KEY];
+	ol_log_iter it;
 	int64_t floor, ceil;
 	if (ts < 0)
 		ts = 0;
@@ -525,33 +583,88 @@ int log_offset_for_time(ol_txn *t, const ol_part *p, int64_t ts, int64_t end, in
 	                                                        : INT64_MAX;
 	if (start >= end)
 		return 0;
-	if ((rc = db_cursor_open(&c, t, T_LOG)) != 0)
+	if ((rc = log_iter_open(&it, t, p->pid)) != 0)
 		return rc;
-	ol_log_key(key, p->pid, start);
-	for (rc = db_cursor_seek(&c, key, OL_LOG_KEY, &k, &v); rc == 0; rc = db_cursor_next(&c, &k, &v)) {
-		if (!in_partition(&k, p->pid))
-			break;
-		int64_t off = (int64_t)ol_get_be64((const uint8_t *)k.p + 4);
-		if (off >= end)
-			break;
-		if (off >= jump_at && ceil > off) {
+	for (rc = log_iter_seek(&it, start); rc == 0 && it.off < end; rc = log_iter_next(&it)) {
+		if (it.off >= jump_at && ceil > it.off) {
 			jump_at = INT64_MAX;
-			ol_log_key(key, p->pid, ceil);
-			if ((rc = db_cursor_seek(&c, key, OL_LOG_KEY, &k, &v)) != 0 || !in_partition(&k, p->pid))
-				break;
-			if ((off = (int64_t)ol_get_be64((const uint8_t *)k.p + 4)) >= end)
+			if ((rc = log_iter_seek(&it, ceil)) != 0 || it.off >= end)
 				break;
 		}
 		offlog_record r;
-		if ((rc = rec_decode(&r, v.p, v.n)) != 0)
+		if ((rc = log_iter_record(&it, &r)) != 0)
 			break;
 		if (r.timestamp >= ts) {
-			*out = off;
+			*out = it.off;
 			break;
 		}
 	}
-	db_cursor_close(&c);
+	log_iter_close(&it);
 	return rc < 0 ? rc : 0;
+}
+
+/* ---- iterators over a partition's records and time index ---------------- */
+
+static int iter_open(ol_log_iter *it, ol_txn *t, uint32_t pid, bool index)
+{
+	it->pid = pid;
+	it->index = index;
+	return db_cursor_open(&it->cur, t, index ? T_TINDEX : T_LOG);
+}
+
+int log_iter_open(ol_log_iter *it, ol_txn *t, uint32_t pid)
+{
+	return iter_open(it, t, pid, false);
+}
+
+int log_iter_open_index(ol_log_iter *it, ol_txn *t, uint32_t pid)
+{
+	return iter_open(it, t, pid, true);
+}
+
+/* Stand on the cursor's entry (rc, k, v): 0, 1 when it is none of the
+ * partition's, or rc's error. */
+static int iter_at(ol_log_iter *it, int rc, const ol_val *k, const ol_val *v)
+{
+	if (rc)
+		return rc;
+	if (it->index)
+		return index_entry(rc, k, v, it->pid, &it->ts, &it->off) ? 0 : 1;
+	if (!log_key_in(k, it->pid, &it->off))
+		return 1;
+	it->val = *v;
+	return 0;
+}
+
+int log_iter_seek(ol_log_iter *it, int64_t at)
+{
+	uint8_t key[OL_LOG_KEY];
+	ol_val k, v;
+	ol_log_key(key, it->pid, at);
+	return iter_at(it, db_cursor_seek(&it->cur, key, OL_LOG_KEY, &k, &v), &k, &v);
+}
+
+/* After a delete, LMDB's cursor stands on the next entry: MDB_NEXT
+ * returns it without moving. */
+int log_iter_next(ol_log_iter *it)
+{
+	ol_val k = {0}, v = {0};
+	return iter_at(it, db_cursor_next(&it->cur, &k, &v), &k, &v);
+}
+
+int log_iter_del(ol_log_iter *it)
+{
+	return db_cursor_del(&it->cur);
+}
+
+int log_iter_record(const ol_log_iter *it, offlog_record *r)
+{
+	return rec_decode(r, it->val.p, it->val.n);
+}
+
+void log_iter_close(ol_log_iter *it)
+{
+	db_cursor_close(&it->cur);
 }
 
 /* ---- removing a deleted topic ------------------------------------------- */

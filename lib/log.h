@@ -1,6 +1,7 @@
 /* log.h - partitions (log.c): their state in T_PARTS, their records in
  * T_LOG, the time index in T_TINDEX, the high watermark and the store's
- * byte count. */
+ * byte count. The three tables' keys are built and decoded in log.c only:
+ * other files walk them through the iterators below. */
 #ifndef OFFLOG_LOG_H
 #define OFFLOG_LOG_H
 
@@ -41,13 +42,15 @@ static inline int64_t part_read_end(const ol_part *p, int isolation)
 {
 	return isolation == OFFLOG_ISOLATION_COMMITTED ? p->leo : p->hw;
 }
+/* OFFLOG_ERANGE with the partition's valid range in the detail. */
+int ol_range_error(const char *topic, int32_t partition, int64_t offset, const ol_part *p);
 
-/* Append msgs (count >= 1) to one partition of topic tp inside t. */
-int log_append(ol_txn *t, const ol_topic *tp, int32_t partition, const offlog_message *msgs,
-               size_t count, int64_t *base_offset);
-/* Choose the partition for OFFLOG_PARTITION_ANY. */
-int log_choose_partition(offlog_env *env, const ol_topic *tp, const offlog_message *msgs,
-                         size_t count, int32_t *out);
+/* Write msgs (count >= 1) at the end of partition `part` of topic tp,
+ * whose state p the caller read with part_get and writes back with
+ * part_put: the append's other steps (retention) change p too, and one
+ * state write per append is what keeps appends fast. */
+int log_append(ol_txn *t, const ol_topic *tp, int32_t part, ol_part *p, const offlog_message *msgs,
+               size_t count);
 /* Publish high watermarks, in a write transaction that runs after the data
  * they cover was synced: the partitions in list (n entries), or with `all`
  * every partition whose high watermark is behind its log end offset. */
@@ -56,6 +59,12 @@ int log_publish(ol_txn *t, const ol_pend *list, unsigned n, bool all);
  * 1 to stop, or an error. fn may write the state back (same size). */
 typedef int (*part_fn)(void *ctx, ol_txn *t, uint32_t tid, int32_t part, ol_part *p);
 int log_each_part(ol_txn *t, part_fn fn, void *ctx);
+/* Call fn for every partition from (tid, part) on, in key order, without
+ * reading its state; fn returns as part_fn's. Each step seeks past the key
+ * before, so fn may write to T_PARTS, and a walk stopped at (tid, part) can
+ * resume there in a later transaction. */
+typedef int (*part_key_fn)(void *ctx, ol_txn *t, uint32_t tid, int32_t part);
+int log_each_part_from(ol_txn *t, uint32_t tid, int32_t part, part_key_fn fn, void *ctx);
 /* The store's byte count: the sum of the bytes of every partition of a
  * live topic (*found false: none stored, a store of an earlier version). */
 int log_bytes_get(ol_txn *t, int64_t *out, bool *found);
@@ -96,5 +105,32 @@ int log_offset_for_time(ol_txn *t, const ol_part *p, int64_t ts, int64_t end, in
 /* Remove the records, index entries and partition states of a deleted
  * topic, at most `budget` entries; *done when nothing is left. */
 int log_purge_topic(ol_txn *t, uint32_t tid, size_t *budget, bool *done);
+
+/* An iterator over one partition's records (log_iter_open) or its time
+ * index entries (log_iter_open_index) in t, so that what removes them
+ * (retention.c) needs no key layout: it lives on the caller's stack,
+ * allocates nothing, may delete the entry it stands on, and is closed
+ * before t ends. seek and next return 0 on an entry, 1 when the partition
+ * has no more (the next key is another's, or damaged), or an error; the
+ * fields describe the entry until the iterator moves. */
+typedef struct ol_log_iter {
+	ol_cursor cur;
+	uint32_t pid;
+	bool index;
+	int64_t off;   /* the record's offset; an index entry: the offset it marks */
+	int64_t ts;    /* an index entry: the largest timestamp up to `off` */
+	ol_val val;    /* a record: its stored form (log_iter_record decodes it) */
+} ol_log_iter;
+
+int log_iter_open(ol_log_iter *it, ol_txn *t, uint32_t pid);
+int log_iter_open_index(ol_log_iter *it, ol_txn *t, uint32_t pid);
+/* The first entry at or after `at`: an offset, or for the index a timestamp. */
+int log_iter_seek(ol_log_iter *it, int64_t at);
+/* The next entry; after log_iter_del, the one that followed the deleted. */
+int log_iter_next(ol_log_iter *it);
+int log_iter_del(ol_log_iter *it);
+/* Decode the record the iterator stands on; pointers point into the store. */
+int log_iter_record(const ol_log_iter *it, offlog_record *r);
+void log_iter_close(ol_log_iter *it);
 
 #endif

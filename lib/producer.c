@@ -11,8 +11,9 @@
  * Records are checked one by one before anything of theirs is written, so a
  * bad record (unknown topic, too large for its topic) fails alone and the
  * batch goes on. The checked records are then grouped by partition, keeping
- * their order within each, so every partition is appended in one run. An LMDB failure fails the whole batch; no part of a batch
- * is ever committed without the rest.
+ * their order within each, so every partition is appended in one run. An
+ * LMDB failure fails the whole batch; no part of a batch is ever committed
+ * without the rest.
  *
  * Idempotence: the store keeps, per (producer id, topic, partition), the
  * next sequence number and where the last runs of sequence numbers went,
@@ -111,11 +112,6 @@ static int check_options(offlog_producer_options *o, const offlog_producer_optio
 	return 0;
 }
 
-static int64_t mono_ms(void)
-{
-	return ol_mono_ms();
-}
-
 static struct timespec deadline_in(int64_t ms)
 {
 	return ol_deadline(CLOCK_MONOTONIC, ms * 1000);
@@ -164,14 +160,9 @@ static int place(ol_txn *t, struct pmsg *m, ol_topic *tp, int32_t *sticky)
 	if (rc)
 		return rc;
 	int32_t part = m->partition;
-	if (part == OFFLOG_PARTITION_ANY && m->m.key) {
-		offlog_partition_for_key(&part, m->m.key, m->m.key_len, tp->partitions);
-	} else if (part == OFFLOG_PARTITION_ANY) {
-		/* Kafka's sticky partitioner: the keyless records of a batch to one
-		 * partition, the next batch to the next. */
-		if (*sticky < 0 || *sticky >= tp->partitions)
-			*sticky = (int32_t)(atomic_fetch_add(&t->env->rr, 1u) % (unsigned)tp->partitions);
-		part = *sticky;
+	if (part == OFFLOG_PARTITION_ANY) {
+		if ((rc = ol_partition_pick(t->env, tp, &m->m, sticky, &part)) != 0)
+			return rc;
 	} else if (part >= tp->partitions) {
 		return ol_err(OFFLOG_ENOPART, "topic \"%s\" has no partition %d (it has %d)", m->topic,
 		              part, tp->partitions);
@@ -193,7 +184,7 @@ static int append_run(ol_txn *t, offlog_producer *p, const ol_topic *tp, struct 
 		p->scratch[i] = ms[i]->m;
 	if (p->pid && (rc = seq_get(t, p->pid, tp->id, part, &st)) != 0)
 		return rc;
-	if ((rc = log_append(t, tp, part, p->scratch, n, &base)) != 0)
+	if ((rc = ol_append_part(t, tp, part, p->scratch, n, &base)) != 0)
 		return rc;
 	for (size_t i = 0; i < n; i++) {
 		ms[i]->report.offset = base + (int64_t)i;
@@ -337,7 +328,7 @@ static bool batch_ready(offlog_producer *p)
 {
 	return p->closing || p->flushers || p->queued >= p->opts.batch_records ||
 	       p->queued_bytes >= p->opts.batch_bytes ||
-	       mono_ms() - p->head->queued_ms >= (int64_t)p->opts.linger_ms;
+	       ol_mono_ms() - p->head->queued_ms >= (int64_t)p->opts.linger_ms;
 }
 
 /* Detach the oldest records, up to one batch. */
@@ -380,7 +371,7 @@ static void *producer_main(void *arg)
 		if (!p->head)
 			break;
 		while (!batch_ready(p)) {
-			struct timespec ts = deadline_in(p->head->queued_ms + p->opts.linger_ms - mono_ms());
+			struct timespec ts = deadline_in(p->head->queued_ms + p->opts.linger_ms - ol_mono_ms());
 			pthread_cond_timedwait(&p->work, &p->mu, &ts);
 		}
 		size_t count;
@@ -645,7 +636,7 @@ static int enqueue(offlog_producer *p, const char *topic, int32_t partition, int
 		free(m);
 		return rc;
 	}
-	m->queued_ms = mono_ms();
+	m->queued_ms = ol_mono_ms();
 	*p->tail = m;
 	p->tail = &m->next;
 	p->queued++;

@@ -1,6 +1,6 @@
 /*
  * retention.c - removing records: retention by time and size, delete-records,
- * compaction, the store's size cap, and the byte count they all keep.
+ * compaction and the store's size cap.
  *
  * Every removal is bounded: an append removes a few head records of the
  * partition it appended to (enough to keep pace with what it adds), and
@@ -14,12 +14,12 @@
  * removed by the next steps, which always start at the partition's first key.
  *
  * Removals change the store's byte count (log.c) through t->bytes_delta,
- * which the write transaction applies once, at commit.
+ * which the write transaction applies once, at commit. The records and the
+ * time index are reached through log.c's iterators, which own their keys.
  */
 #include "retention.h"
 
 #include "clock.h"
-#include "codec.h"
 #include "commit.h"
 #include "db.h"
 #include "env.h"
@@ -71,23 +71,16 @@ static bool has_retention(const ol_topic *tp)
 /* Remove index entries of the partition that point below its log start. */
 static int trim_index(ol_txn *t, const ol_part *p, size_t *budget)
 {
-	ol_cursor c;
-	ol_val k, v;
-	uint8_t key[OL_LOG_KEY];
-	int rc = db_cursor_open(&c, t, T_TINDEX);
+	ol_log_iter it;
+	int rc = log_iter_open_index(&it, t, p->pid);
 	if (rc)
 		return rc;
-	ol_log_key(key, p->pid, 0);
-	for (rc = db_cursor_seek(&c, key, OL_LOG_KEY, &k, &v); rc == 0 && *budget > 0;
-	     rc = db_cursor_seek(&c, key, OL_LOG_KEY, &k, &v)) {
-		if (k.n != OL_LOG_KEY || ol_get_be32(k.p) != p->pid || v.n != 8 ||
-		    (int64_t)ol_get_be64(v.p) >= p->log_start)
-			break;
-		if ((rc = db_cursor_del(&c)) != 0)
+	for (rc = log_iter_seek(&it, 0); rc == 0 && *budget > 0; rc = log_iter_seek(&it, 0)) {
+		if (it.off >= p->log_start || (rc = log_iter_del(&it)) != 0)
 			break;
 		--*budget;
 	}
-	db_cursor_close(&c);
+	log_iter_close(&it);
 	return rc < 0 ? rc : 0;
 }
 
@@ -99,6 +92,40 @@ typedef struct trim_want {
 	int64_t below;       /* never remove this offset or above (an append's own records) */
 } trim_want;
 
+/* What log_trim removes from one partition, resolved once. */
+typedef struct trim_rule {
+	int64_t limit;       /* nothing at or above it goes, whatever the reason */
+	bool by_time, by_size;
+	int64_t cutoff;      /* by time: records older than this go */
+	int64_t max_bytes;   /* by size: the partition keeps at most this */
+	int64_t want_free;   /* the store cap: bytes still to free */
+} trim_rule;
+
+static int trim_rule_of(ol_txn *t, const ol_topic *tp, int32_t part, const ol_part *p,
+                        const trim_want *w, trim_rule *r)
+{
+	int rc = protect_limit(t, tp, part, p, &r->limit);
+	if (r->limit > p->hw)
+		r->limit = p->hw;
+	if (r->limit > w->below)
+		r->limit = w->below;
+	bool by_policy = w->policy && (tp->cfg.cleanup_policy & OFFLOG_CLEANUP_DELETE);
+	r->by_time = by_policy && tp->cfg.retention_ms >= 0;
+	r->by_size = by_policy && tp->cfg.retention_bytes >= 0;
+	r->cutoff = r->by_time && w->now > INT64_MIN + tp->cfg.retention_ms
+	                ? w->now - tp->cfg.retention_ms
+	                : INT64_MIN;
+	r->max_bytes = tp->cfg.retention_bytes;
+	r->want_free = w->free_bytes;
+	return rc;
+}
+
+static bool trim_goes(const trim_rule *r, const ol_part *p, int64_t off, const offlog_record *rec)
+{
+	return off < r->limit && ((r->by_time && rec->timestamp < r->cutoff) ||
+	                          (r->by_size && p->bytes > r->max_bytes) || r->want_free > 0);
+}
+
 /* Remove head records of one partition while `w` says so: first any left
  * below the log start (delete-records), then by the topic's retention, or
  * to free bytes for the store cap; never at or above min(high watermark,
@@ -106,60 +133,36 @@ typedef struct trim_want {
 static int log_trim(ol_txn *t, const ol_topic *tp, int32_t part, ol_part *p, const trim_want *w,
                     size_t *budget, uint64_t *removed, int64_t *freed)
 {
-	int64_t limit;
-	ol_cursor c;
-	ol_val k, v;
-	uint8_t key[OL_LOG_KEY];
-	int rc = protect_limit(t, tp, part, p, &limit);
-	if (rc || (rc = db_cursor_open(&c, t, T_LOG)) != 0)
+	trim_rule rule;
+	ol_log_iter it;
+	int rc = trim_rule_of(t, tp, part, p, w, &rule);
+	if (rc || (rc = log_iter_open(&it, t, p->pid)) != 0)
 		return rc;
-	if (limit > p->hw)
-		limit = p->hw;
-	if (limit > w->below)
-		limit = w->below;
-	bool by_time = w->policy && (tp->cfg.cleanup_policy & OFFLOG_CLEANUP_DELETE) &&
-	               tp->cfg.retention_ms >= 0;
-	bool by_size = w->policy && (tp->cfg.cleanup_policy & OFFLOG_CLEANUP_DELETE) &&
-	               tp->cfg.retention_bytes >= 0;
-	int64_t cutoff = by_time && w->now > INT64_MIN + tp->cfg.retention_ms
-	                     ? w->now - tp->cfg.retention_ms
-	                     : INT64_MIN;
-	int64_t want_free = w->free_bytes;
 	bool moved = false;
-	ol_log_key(key, p->pid, 0);
-	/* After a delete, LMDB's cursor stands on the next record: MDB_NEXT
-	 * returns it without moving. */
-	for (rc = db_cursor_seek(&c, key, OL_LOG_KEY, &k, &v); rc == 0 && *budget > 0;
-	     rc = db_cursor_next(&c, &k, &v)) {
-		if (k.n != OL_LOG_KEY || ol_get_be32(k.p) != p->pid)
-			break;
-		int64_t off = (int64_t)ol_get_be64((const uint8_t *)k.p + 4);
+	for (rc = log_iter_seek(&it, 0); rc == 0 && *budget > 0; rc = log_iter_next(&it)) {
 		offlog_record r;
-		if ((rc = rec_decode(&r, v.p, v.n)) != 0)
+		if ((rc = log_iter_record(&it, &r)) != 0)
 			break;
-		bool below = off < p->log_start;
-		bool go = below || (off < limit && ((by_time && r.timestamp < cutoff) ||
-		                                    (by_size && p->bytes > tp->cfg.retention_bytes) ||
-		                                    want_free > 0));
-		if (!go)
+		bool below = it.off < p->log_start;
+		if (!below && !trim_goes(&rule, p, it.off, &r))
 			break;
 		int64_t pay = (int64_t)rec_payload(&r);
-		if ((rc = db_cursor_del(&c)) != 0)
+		if ((rc = log_iter_del(&it)) != 0)
 			break;
 		p->records--;
 		p->bytes -= pay;
 		t->bytes_delta -= pay;
-		want_free -= pay;
+		rule.want_free -= pay;
 		if (freed)
 			*freed += pay;
 		if (!below) {
-			p->log_start = off + 1;
+			p->log_start = it.off + 1;
 			moved = true;
 		}
 		--*budget;
 		++*removed;
 	}
-	db_cursor_close(&c);
+	log_iter_close(&it);
 	if (rc < 0)
 		return rc;
 	return moved || *removed ? trim_index(t, p, budget) : 0;
@@ -184,31 +187,25 @@ static int droppable_head(ol_txn *t, const ol_topic *tp, int32_t part, const ol_
                           bool *any, int64_t *ts)
 {
 	int64_t limit;
-	ol_val k, v;
-	ol_cursor c;
-	uint8_t key[OL_LOG_KEY];
+	ol_log_iter it;
 	*any = false;
 	int rc = protect_limit(t, tp, part, p, &limit);
-	if (rc || (rc = db_cursor_open(&c, t, T_LOG)) != 0)
+	if (rc || (rc = log_iter_open(&it, t, p->pid)) != 0)
 		return rc;
 	if (limit > p->hw)
 		limit = p->hw;
-	ol_log_key(key, p->pid, p->log_start);
-	rc = db_cursor_seek(&c, key, OL_LOG_KEY, &k, &v);
-	if (rc == 0 && k.n == OL_LOG_KEY && ol_get_be32(k.p) == p->pid &&
-	    (int64_t)ol_get_be64((const uint8_t *)k.p + 4) < limit) {
+	rc = log_iter_seek(&it, p->log_start);
+	if (rc == 0 && it.off < limit) {
 		offlog_record r;
-		if ((rc = rec_decode(&r, v.p, v.n)) == 0) {
+		if ((rc = log_iter_record(&it, &r)) == 0) {
 			*any = true;
 			*ts = r.timestamp;
 		}
 	}
-	db_cursor_close(&c);
+	log_iter_close(&it);
 	return rc < 0 ? rc : 0;
 }
 
-/* Drop the oldest records of the store, by the timestamp of each
- * partition's head, until `need` bytes are freed or nothing may go. */
 /* The partition whose droppable head record is the oldest. */
 typedef struct oldest {
 	bool found;
@@ -235,6 +232,8 @@ static int pick_oldest(void *ctx, ol_txn *t, uint32_t tid, int32_t part, ol_part
 	return 0;
 }
 
+/* Drop the oldest records of the store, by the timestamp of each
+ * partition's head, until `need` bytes are freed or nothing may go. */
 static int drop_oldest(ol_txn *t, int64_t need, uint32_t cur_tid, int32_t cur_part,
                        int64_t cur_base, int64_t *freed)
 {
@@ -420,21 +419,13 @@ typedef struct cpass {
 
 static int build_map(ol_txn *t, cpass *cp, int64_t from)
 {
-	ol_cursor c;
-	ol_val k, v;
-	uint8_t key[OL_LOG_KEY];
-	int rc = db_cursor_open(&c, t, T_LOG);
+	ol_log_iter it;
+	int rc = log_iter_open(&it, t, cp->pid);
 	if (rc)
 		return rc;
-	ol_log_key(key, cp->pid, from);
-	for (rc = db_cursor_seek(&c, key, OL_LOG_KEY, &k, &v); rc == 0; rc = db_cursor_next(&c, &k, &v)) {
-		if (k.n != OL_LOG_KEY || ol_get_be32(k.p) != cp->pid)
-			break;
-		int64_t off = (int64_t)ol_get_be64((const uint8_t *)k.p + 4);
-		if (off >= cp->end)
-			break;
+	for (rc = log_iter_seek(&it, from); rc == 0 && it.off < cp->end; rc = log_iter_next(&it)) {
 		offlog_record r;
-		if ((rc = rec_decode(&r, v.p, v.n)) != 0)
+		if ((rc = log_iter_record(&it, &r)) != 0)
 			break;
 		if (!r.key)
 			continue;   /* written before the topic was compacted: kept */
@@ -447,10 +438,24 @@ static int build_map(ol_txn *t, cpass *cp, int64_t from)
 		kentry *e = kmap_slot(&cp->map, h1, h2);
 		if (e->offset < 0)
 			cp->map.n++;
-		*e = (kentry){h1, h2, off, r.timestamp, r.value == NULL};
+		*e = (kentry){h1, h2, it.off, r.timestamp, r.value == NULL};
 	}
-	db_cursor_close(&c);
+	log_iter_close(&it);
 	return rc < 0 ? rc : 0;
+}
+
+/* Is the record at off superseded by a later one of its key, or an expired
+ * tombstone? */
+static bool superseded(cpass *cp, const ol_topic *tp, int64_t now, int64_t off,
+                       const offlog_record *r)
+{
+	if (!r->key)
+		return false;
+	uint64_t h1, h2;
+	key_hash(r->key, r->key_len, &h1, &h2);
+	const kentry *e = kmap_slot(&cp->map, h1, h2);
+	return e->offset > off ||
+	       (e->offset == off && e->tombstone && e->ts < now - tp->cfg.delete_retention_ms);
 }
 
 /* One step of removing what the map says is superseded, or an expired
@@ -459,47 +464,33 @@ static int compact_step(ol_txn *t, const ol_topic *tp, cpass *cp, int64_t now, s
                         uint64_t *removed)
 {
 	ol_part p;
-	ol_cursor c;
-	ol_val k, v;
-	uint8_t key[OL_LOG_KEY];
+	ol_log_iter it;
 	int64_t limit;
 	int rc = part_get(t, cp->tid, cp->part, &p);
 	if (rc || (rc = protect_limit(t, tp, cp->part, &p, &limit)) != 0 ||
-	    (rc = db_cursor_open(&c, t, T_LOG)) != 0)
+	    (rc = log_iter_open(&it, t, cp->pid)) != 0)
 		return rc;
 	if (p.pid != cp->pid) {   /* the topic was deleted and created again */
-		db_cursor_close(&c);
+		log_iter_close(&it);
 		cp->next = cp->end;
 		return 0;
 	}
 	if (cp->next < p.log_start)
 		cp->next = p.log_start;
 	bool changed = false;
-	ol_log_key(key, cp->pid, cp->next);
-	for (rc = db_cursor_seek(&c, key, OL_LOG_KEY, &k, &v); rc == 0 && *budget > 0;) {
-		if (k.n != OL_LOG_KEY || ol_get_be32(k.p) != cp->pid)
-			break;
-		int64_t off = (int64_t)ol_get_be64((const uint8_t *)k.p + 4);
+	for (rc = log_iter_seek(&it, cp->next); rc == 0 && *budget > 0;) {
+		int64_t off = it.off;
 		if (off >= cp->end || off >= limit)
 			break;
 		cp->next = off + 1;
 		offlog_record r;
-		if ((rc = rec_decode(&r, v.p, v.n)) != 0)
+		if ((rc = log_iter_record(&it, &r)) != 0)
 			break;
-		bool go = false;
-		if (r.key) {
-			uint64_t h1, h2;
-			key_hash(r.key, r.key_len, &h1, &h2);
-			const kentry *e = kmap_slot(&cp->map, h1, h2);
-			go = e->offset > off ||
-			     (e->offset == off && e->tombstone &&
-			      e->ts < now - tp->cfg.delete_retention_ms);
-		}
-		if (!go) {
-			rc = db_cursor_next(&c, &k, &v);
+		if (!superseded(cp, tp, now, off, &r)) {
+			rc = log_iter_next(&it);
 			continue;
 		}
-		if ((rc = db_cursor_del(&c)) != 0)
+		if ((rc = log_iter_del(&it)) != 0)
 			break;
 		int64_t pay = (int64_t)rec_payload(&r);
 		p.records--;
@@ -508,13 +499,12 @@ static int compact_step(ol_txn *t, const ol_topic *tp, cpass *cp, int64_t now, s
 		--*budget;
 		++*removed;
 		changed = true;
-		ol_log_key(key, cp->pid, off + 1);
-		rc = db_cursor_seek(&c, key, OL_LOG_KEY, &k, &v);
+		rc = log_iter_seek(&it, off + 1);
 	}
-	db_cursor_close(&c);
+	log_iter_close(&it);
 	if (rc < 0)
 		return rc;
-	if (rc == 1 || (k.n == OL_LOG_KEY && ol_get_be32(k.p) != cp->pid))
+	if (rc == 1)   /* the partition's last record was passed */
 		cp->next = cp->end;
 	return changed ? part_put(t, cp->tid, cp->part, &p) : 0;
 }
@@ -544,92 +534,55 @@ static size_t step_budget(const struct maint *m)
 	return left < STEP_MAX ? (size_t)left : STEP_MAX;
 }
 
-/* The smallest partition key (8 bytes: topic id, partition, big-endian)
- * after k, whatever k is (the byte count, or a damaged key): false when
- * there is none, so a sweep always moves forward and ends. */
-static bool part_key_after(const ol_val *k, uint8_t key[8])
+/* One transaction of the retention sweep: its place and budget. */
+typedef struct sweep {
+	struct maint *m;
+	size_t budget;
+	int64_t now;
+	uint64_t removed;
+	char name[OFFLOG_NAME_MAX + 1];
+	ol_topic tp;
+	uint32_t have;   /* topic id whose record is in tp */
+} sweep;
+
+static int sweep_one(void *ctx, ol_txn *t, uint32_t tid, int32_t part)
 {
-	if (k->n < 8) {   /* k padded with zeros is longer, so after it */
-		memset(key, 0, 8);
-		memcpy(key, k->p, k->n);
-		return true;
+	sweep *s = ctx;
+	if (s->have != tid) {
+		int rc = topic_name_of(t, tid, s->name, sizeof s->name);
+		if (rc == OFFLOG_ENOTOPIC)
+			return 0;   /* deleted: its purge removes it */
+		if (rc || (rc = topic_get(t, s->name, &s->tp)) != 0)
+			return rc;
+		s->have = tid;
 	}
-	uint64_t x = ol_get_be64(k->p);   /* a longer key sorts after its first 8 bytes */
-	if (x == UINT64_MAX)
-		return false;
-	ol_be64(key, x + 1);
-	return true;
+	ol_part p;
+	trim_want w = {s->now, true, 0, INT64_MAX};
+	uint64_t before = s->removed;
+	size_t b0 = s->budget;
+	int rc = part_get(t, tid, part, &p);
+	if (rc || (rc = log_trim(t, &s->tp, part, &p, &w, &s->budget, &s->removed, NULL)) != 0)
+		return rc;
+	if ((s->removed != before || s->budget != b0) && (rc = part_put(t, tid, part, &p)) != 0)
+		return rc;
+	if (s->budget > 0)
+		return 0;
+	/* Maybe more here: the next transaction comes back to this partition. */
+	s->m->out_tid = tid;
+	s->m->out_part = part;
+	s->m->out_done = false;
+	return 1;
 }
 
 /* One transaction of the retention sweep over every partition in key order. */
 static int sweep_fn(ol_txn *t, void *arg)
 {
 	struct maint *m = arg;
-	ol_cursor c;
-	ol_val k;
-	uint8_t key[8];
-	size_t budget = step_budget(m);
-	int64_t now = ol_now_ms();
-	uint64_t removed = 0;
-	int rc = db_cursor_open(&c, t, T_PARTS);
-	if (rc)
-		return rc;
-	ol_part_key(key, m->tid, m->part);
+	sweep s = {m, step_budget(m), ol_now_ms(), 0, {0}, {0}, 0};
 	m->out_done = true;
-	char name[OFFLOG_NAME_MAX + 1];
-	ol_topic tp;
-	uint32_t have = 0;   /* topic id whose record is in tp */
-	for (rc = db_cursor_seek(&c, key, 8, &k, NULL); rc == 0; rc = db_cursor_seek(&c, key, 8, &k, NULL)) {
-		if (budget == 0) {
-			m->out_done = false;
-			break;
-		}
-		bool more = part_key_after(&k, key);
-		if (k.n != 8) {   /* the byte count */
-			if (more)
-				continue;
-			rc = 1;
-			break;
-		}
-		uint32_t tid = ol_get_be32(k.p);
-		int32_t part = (int32_t)ol_get_be32((const uint8_t *)k.p + 4);
-		if (have != tid) {
-			int e = topic_name_of(t, tid, name, sizeof name);
-			if (e == OFFLOG_ENOTOPIC)
-				continue;   /* deleted: its purge removes it */
-			if (e || (e = topic_get(t, name, &tp)) != 0) {
-				rc = e;
-				break;
-			}
-			have = tid;
-		}
-		ol_part p;
-		if ((rc = part_get(t, tid, part, &p)) != 0)
-			break;
-		trim_want w = {now, true, 0, INT64_MAX};
-		uint64_t before = removed;
-		size_t b0 = budget;
-		if ((rc = log_trim(t, &tp, part, &p, &w, &budget, &removed, NULL)) != 0)
-			break;
-		if (removed != before || budget != b0) {
-			if ((rc = part_put(t, tid, part, &p)) != 0)
-				break;
-		}
-		if (budget == 0) {   /* maybe more here: come back to this partition */
-			ol_part_key(key, tid, part);
-			m->out_done = false;
-			break;
-		}
-		if (!more) {
-			rc = 1;
-			break;
-		}
-	}
-	db_cursor_close(&c);
-	m->out_tid = ol_get_be32(key);
-	m->out_part = (int32_t)ol_get_be32(key + 4);
-	m->out_removed = removed;
-	return rc < 0 ? rc : 0;
+	int rc = log_each_part_from(t, m->tid, m->part, sweep_one, &s);
+	m->out_removed = s.removed;
+	return rc;
 }
 
 /* The compacted partitions and the high watermark each was compacted to,
@@ -691,73 +644,71 @@ typedef struct ctarget {
 	int64_t delete_retention_ms;
 } ctarget;
 
+typedef struct target_list {
+	offlog_env *env;
+	int64_t now;
+	ctarget *list;
+	size_t n, cap;
+} target_list;
+
+static int add_target(target_list *g, const char *name, const ol_topic *tp, int32_t part,
+                      const ol_part *p)
+{
+	if (g->n == g->cap) {
+		size_t cap = g->cap ? 2 * g->cap : 16;
+		ctarget *list = realloc(g->list, cap * sizeof *list);
+		if (!list)
+			return ol_err(OFFLOG_ENOMEM, "compaction: out of memory");
+		g->list = list;
+		g->cap = cap;
+	}
+	ctarget *ct = &g->list[g->n++];
+	snprintf(ct->topic, sizeof ct->topic, "%s", name);
+	ct->tid = tp->id;
+	ct->part = part;
+	ct->pid = p->pid;
+	ct->log_start = p->log_start;
+	ct->hw = p->hw;
+	ct->delete_retention_ms = tp->cfg.delete_retention_ms;
+	return 0;
+}
+
+static int add_targets(void *ctx, ol_txn *t, const char *name, const ol_topic *tp)
+{
+	target_list *g = ctx;
+	if (!(tp->cfg.cleanup_policy & OFFLOG_CLEANUP_COMPACT))
+		return 0;
+	for (int32_t part = 0; part < tp->partitions; part++) {
+		ol_part p;
+		int rc = part_get(t, tp->id, part, &p);
+		if (rc)
+			return rc;
+		if (p.hw <= p.log_start || !needs_pass(g->env, tp->id, part, p.hw, g->now))
+			continue;
+		if ((rc = add_target(g, name, tp, part, &p)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
 /* The partitions of compacted topics that grew since their last pass. */
 static int compaction_targets(offlog_env *env, ctarget **out, size_t *n)
 {
 	ol_txn t;
-	ol_cursor c;
-	ol_val k;
-	size_t cap = 0;
+	target_list g = {env, ol_now_ms(), NULL, 0, 0};
 	*out = NULL;
 	*n = 0;
-	int64_t now = ol_now_ms();
 	int rc = db_read_begin(&t, env);
 	if (rc)
 		return rc;
-	if ((rc = db_cursor_open(&c, &t, T_TOPICS)) != 0) {
-		db_abort(&t);
-		return rc;
-	}
-	for (rc = db_cursor_seek(&c, NULL, 0, &k, NULL); rc == 0; rc = db_cursor_next(&c, &k, NULL)) {
-		char name[OFFLOG_NAME_MAX + 1];
-		ol_topic tp;
-		if (k.n == 0 || k.n > OFFLOG_NAME_MAX)
-			continue;
-		memcpy(name, k.p, k.n);
-		name[k.n] = 0;
-		int e = topic_get(&t, name, &tp);
-		if (e) {
-			rc = e;
-			break;
-		}
-		if (!(tp.cfg.cleanup_policy & OFFLOG_CLEANUP_COMPACT))
-			continue;
-		for (int32_t part = 0; part < tp.partitions; part++) {
-			ol_part p;
-			if ((e = part_get(&t, tp.id, part, &p)) != 0) {
-				rc = e;
-				break;
-			}
-			if (p.hw <= p.log_start || !needs_pass(env, tp.id, part, p.hw, now))
-				continue;
-			if (*n == cap) {
-				ctarget *g = realloc(*out, (cap = cap ? 2 * cap : 16) * sizeof *g);
-				if (!g) {
-					rc = ol_err(OFFLOG_ENOMEM, "compaction: out of memory");
-					break;
-				}
-				*out = g;
-			}
-			ctarget *ct = &(*out)[(*n)++];
-			snprintf(ct->topic, sizeof ct->topic, "%s", name);
-			ct->tid = tp.id;
-			ct->part = part;
-			ct->pid = p.pid;
-			ct->log_start = p.log_start;
-			ct->hw = p.hw;
-			ct->delete_retention_ms = tp.cfg.delete_retention_ms;
-		}
-		if (rc < 0)
-			break;
-	}
-	db_cursor_close(&c);
+	rc = topic_each(&t, add_targets, &g);
 	db_abort(&t);
-	if (rc < 0) {
-		free(*out);
-		*out = NULL;
-		*n = 0;
+	if (rc) {
+		free(g.list);
 		return rc;
 	}
+	*out = g.list;
+	*n = g.n;
 	return 0;
 }
 
