@@ -12,10 +12,11 @@
 #include "env.h"
 #include "log.h"
 #include "names.h"
+#include "registry.h"
 #include "retention.h"
-#include "store.h"
 #include "topic.h"
 #include "write.h"
+
 
 OFFLOG_API int offlog_murmur2(int32_t *hash, const void *data, size_t len)
 {

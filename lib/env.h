@@ -3,20 +3,60 @@
  * closes, and one part for each file that keeps state in it (group commit
  * and pending high watermarks: write.c; wake-ups: wake.c; maintenance:
  * retention.c; background threads: store.c). A file touches only its own
- * part; the fields at the top are the open store, read by every layer.
+ * part, and initialises and frees it (write_init, wake_init,
+ * retention_init...); the fields at the top are the open store, read by
+ * every layer. The parts are declared here, not in their owners' headers,
+ * so that this header stands just above db.h and any file may include it.
  */
 #ifndef OFFLOG_ENV_H
 #define OFFLOG_ENV_H
 
 #include "db.h"
 #include "files.h"
-#include "retention.h"
-#include "wake.h"
-#include "write.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
 #include <sys/types.h>
+
+/* Group commit's queue (env->gc). */
+typedef struct ol_group_commit {
+	pthread_mutex_t mu;
+	struct ol_req *head;
+	struct ol_req **tail;
+	unsigned queued;
+	bool leader;
+	pthread_cond_t more;    /* a leader gathering a group waits on it */
+	unsigned want;          /* queued requests the gathering leader waits for */
+	unsigned last_size;     /* requests in and behind the last group */
+	int64_t last_us;        /* how long the last group's transaction took */
+} ol_group_commit;
+
+/* NOMETASYNC (env->pend): partitions whose last append commit is not yet
+ * known to be durable; the next commit makes it so and publishes them. */
+typedef struct ol_pending {
+	pthread_mutex_t mu;
+	ol_pend list[OL_PENDING_MAX];
+	unsigned n;
+	bool all;               /* more than fit: publish every partition */
+} ol_pending;
+
+/* The store handle's part (env->wake): the shared page, or NULL and then
+ * the condition variable, for this process's appends only. */
+typedef struct ol_wakeup {
+	struct ol_wake_page *page;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	atomic_uint_fast64_t seq;
+	atomic_int waiters;
+} ol_wakeup;
+
+/* The store handle's part (env->maint): one maintenance run at a time per
+ * handle, and what the compaction passes reached. */
+typedef struct ol_maint {
+	pthread_mutex_t mu;
+	void *compacted;
+	size_t ncompacted;
+} ol_maint;
 
 /* store.c's background threads: the flusher of the deferred durability
  * modes and the maintainer; both wait on cv and stop on `stop`. */

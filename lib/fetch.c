@@ -3,7 +3,7 @@
 #include "env.h"
 #include "log.h"
 #include "names.h"
-#include "store.h"
+#include "registry.h"
 #include "topic.h"
 
 #include <stdio.h>

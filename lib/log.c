@@ -36,6 +36,7 @@
 #include "record.h"
 #include "topic.h"
 
+
 #define PART_FMT 1u
 #define PART_SIZE (8 + 7 * 8)   /* format, 3 spare, pid, 7 fields */
 #define OL_INDEX_INTERVAL 32

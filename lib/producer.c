@@ -31,10 +31,9 @@
 #include "clock.h"
 #include "db.h"
 #include "env.h"
-#include "log.h"
 #include "record.h"
+#include "registry.h"
 #include "seq.h"
-#include "store.h"
 #include "topic.h"
 #include "write.h"
 

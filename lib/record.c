@@ -22,6 +22,7 @@
 
 #include "codec.h"
 
+
 enum { F_KEY = 1, F_VALUE = 2, F_HEADERS = 4, F_PAD = 8, F_TS_SHIFT = 4 };
 
 static size_t pad_of(size_t n)

@@ -18,6 +18,7 @@
 #include "env.h"
 
 
+
 static pthread_mutex_t registry_mu = PTHREAD_MUTEX_INITIALIZER;
 static offlog_env *registry;
 

@@ -5,15 +5,7 @@
 
 #include "log.h"
 
-#include <pthread.h>
 
-/* The store handle's part (env->maint): one maintenance run at a time per
- * handle, and what the compaction passes reached. */
-typedef struct ol_maint {
-	pthread_mutex_t mu;
-	void *compacted;
-	size_t ncompacted;
-} ol_maint;
 
 void retention_init(offlog_env *env);
 void retention_destroy(offlog_env *env);
@@ -25,5 +17,18 @@ int retention_on_append(ol_txn *t, const ol_topic *tp, int32_t part, ol_part *p,
  * (drop the oldest, never that append's records, or fail with
  * OFFLOG_ESTOREFULL). */
 int retention_store_cap(ol_txn *t, uint32_t tid, int32_t part, int64_t base);
+
+/* Between retention.c and compact.c: the removals one maintenance
+ * transaction may make when `removed` of at most `max` (0: no limit) are
+ * done; the first offset a protected group of the topic still needs
+ * (INT64_MAX: none). */
+size_t retention_budget(uint64_t max, uint64_t removed);
+int retention_protect_limit(ol_txn *t, const ol_topic *tp, int32_t part, const ol_part *p,
+                            int64_t *limit);
+/* Compact every partition of a compacted topic that needs a pass, adding
+ * what it removes to *removed, until it reaches max (0: no limit). */
+int compact_all(offlog_env *env, uint64_t max, uint64_t *removed);
+/* Free what the handle remembers of past passes. */
+void compact_forget(offlog_env *env);
 
 #endif

@@ -33,6 +33,7 @@
 #include "codec.h"
 #include "db.h"
 
+
 #define SEQ_FMT 1
 #define EPOCH_FMT 1
 #define SEQ_KEY 16        /* producer id, topic id, partition */

@@ -19,8 +19,8 @@
 #include "db.h"
 #include "log.h"
 #include "names.h"
+#include "registry.h"
 #include "seq.h"
-#include "store.h"
 #include "write.h"
 
 #include <stdio.h>

@@ -5,18 +5,7 @@
 
 #include "internal.h"
 
-#include <pthread.h>
-#include <stdatomic.h>
 
-/* The store handle's part (env->wake): the shared page, or NULL and then
- * the condition variable, for this process's appends only. */
-typedef struct ol_wakeup {
-	struct ol_wake_page *page;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	atomic_uint_fast64_t seq;
-	atomic_int waiters;
-} ol_wakeup;
 
 /* The part's locks (at allocation), then the shared wake page (at open;
  * none: the fallback); close unmaps it and frees the locks. */

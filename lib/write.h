@@ -8,7 +8,6 @@
 
 #include "db.h"
 
-#include <pthread.h>
 
 /* A change, run in a write transaction. With group commit it may run in
  * another thread's transaction, together with other requests, and more than
@@ -16,27 +15,7 @@
  * way), so it must derive everything from the transaction it is given. */
 typedef int (*ol_write_fn)(ol_txn *t, void *arg);
 
-/* Group commit's queue (env->gc). */
-typedef struct ol_group_commit {
-	pthread_mutex_t mu;
-	struct ol_req *head;
-	struct ol_req **tail;
-	unsigned queued;
-	bool leader;
-	pthread_cond_t more;    /* a leader gathering a group waits on it */
-	unsigned want;          /* queued requests the gathering leader waits for */
-	unsigned last_size;     /* requests in and behind the last group */
-	int64_t last_us;        /* how long the last group's transaction took */
-} ol_group_commit;
 
-/* NOMETASYNC (env->pend): partitions whose last append commit is not yet
- * known to be durable; the next commit makes it so and publishes them. */
-typedef struct ol_pending {
-	pthread_mutex_t mu;
-	ol_pend list[OL_PENDING_MAX];
-	unsigned n;
-	bool all;               /* more than fit: publish every partition */
-} ol_pending;
 
 void write_init(offlog_env *env);
 void write_destroy(offlog_env *env);
