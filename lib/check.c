@@ -369,20 +369,23 @@ static int check_state(check *ck, const ol_part *st, uint32_t tid, int32_t part)
 	return 0;
 }
 
+/* A partition state, or the store's byte count; both decoded by log.c. */
 static int check_part(check *ck, const ol_val *k, const ol_val *v)
 {
 	char name[OFFLOG_NAME_MAX + 80];
+	OL_UNUSED(v);
 	if (log_is_bytes_key(k)) {
-		if (v->n != 8 || (int64_t)ol_get_le64(v->p) < 0)
+		bool found;
+		int rc = log_bytes_get(&ck->t, &ck->store_bytes, &found);
+		if (rc == OFFLOG_ECORRUPT || (rc == 0 && ck->store_bytes < 0))
 			return damaged(ck, "the store's byte count");
-		ck->have_bytes = true;
-		ck->store_bytes = (int64_t)ol_get_le64(v->p);
-		return 0;
+		ck->have_bytes = rc == 0;
+		return rc;
 	}
-	if (k->n != 8)
+	uint32_t tid;
+	int32_t part;
+	if (!log_part_key_decode(k, &tid, &part))
 		return damaged(ck, "a partition state key of %zu bytes", k->n);
-	uint32_t tid = ol_get_be32(k->p);
-	int32_t part = (int32_t)ol_get_be32((const uint8_t *)k->p + 4);
 	ol_part st;
 	int rc = part_get(&ck->t, tid, part, &st);
 	if (rc == OFFLOG_ECORRUPT)
@@ -464,10 +467,10 @@ static ck_part *part_of_pid(check *ck, uint32_t pid, size_t *at)
 static int check_record(check *ck, size_t *at, const ol_val *k, const ol_val *v)
 {
 	char name[OFFLOG_NAME_MAX + 80];
-	if (k->n != OL_LOG_KEY)
+	uint32_t pid;
+	int64_t off;
+	if (!log_key_decode(k, &pid, &off))
 		return damaged(ck, "a record key of %zu bytes", k->n);
-	uint32_t pid = ol_get_be32(k->p);
-	int64_t off = (int64_t)ol_get_be64((const uint8_t *)k->p + 4);
 	ck_part *p = part_of_pid(ck, pid, at);
 	if (!p)
 		return damaged(ck, "record %lld of partition id %u belongs to no partition", (long long)off,
@@ -491,11 +494,10 @@ static int check_record(check *ck, size_t *at, const ol_val *k, const ol_val *v)
 static int check_index_entry(check *ck, size_t *at, const ol_val *k, const ol_val *v)
 {
 	char name[OFFLOG_NAME_MAX + 80];
-	if (k->n != OL_LOG_KEY || v->n != 8)
+	uint32_t pid;
+	int64_t ts, off;
+	if (!log_index_decode(k, v, &pid, &ts, &off))
 		return damaged(ck, "a time index entry of %zu and %zu bytes", k->n, v->n);
-	uint32_t pid = ol_get_be32(k->p);
-	int64_t ts = (int64_t)ol_get_be64((const uint8_t *)k->p + 4);
-	int64_t off = (int64_t)ol_get_be64(v->p);
 	ck_part *p = part_of_pid(ck, pid, at);
 	if (!p)
 		return damaged(ck, "a time index entry of partition id %u belongs to no partition", pid);

@@ -199,6 +199,14 @@ static void part_decode_key(const ol_val *k, uint32_t *tid, int32_t *part)
 	*part = (int32_t)ol_get_be32((const uint8_t *)k->p + 4);
 }
 
+bool log_part_key_decode(const ol_val *k, uint32_t *tid, int32_t *part)
+{
+	if (k->n != 8)
+		return false;
+	part_decode_key(k, tid, part);
+	return true;
+}
+
 int log_each_part(ol_txn *t, part_fn fn, void *ctx)
 {
 	ol_cursor c;
@@ -458,6 +466,23 @@ static bool index_entry(int rc, const ol_val *k, const ol_val *v, uint32_t pid, 
                         int64_t *off)
 {
 	if (rc != 0 || v->n != 8 || !log_key_in(k, pid, ts))
+		return false;
+	*off = (int64_t)ol_get_be64(v->p);
+	return true;
+}
+
+bool log_key_decode(const ol_val *k, uint32_t *pid, int64_t *at)
+{
+	if (k->n != OL_LOG_KEY)
+		return false;
+	*pid = ol_get_be32(k->p);
+	*at = (int64_t)ol_get_be64((const uint8_t *)k->p + 4);
+	return true;
+}
+
+bool log_index_decode(const ol_val *k, const ol_val *v, uint32_t *pid, int64_t *ts, int64_t *off)
+{
+	if (v->n != 8 || !log_key_decode(k, pid, ts))
 		return false;
 	*off = (int64_t)ol_get_be64(v->p);
 	return true;

@@ -65,6 +65,13 @@ int log_each_part(ol_txn *t, part_fn fn, void *ctx);
  * resume there in a later transaction. */
 typedef int (*part_key_fn)(void *ctx, ol_txn *t, uint32_t tid, int32_t part);
 int log_each_part_from(ol_txn *t, uint32_t tid, int32_t part, part_key_fn fn, void *ctx);
+/* The keys of T_PARTS, T_LOG and T_TINDEX, for check.c, which reads the
+ * tables raw: false when k (and v) is not of that layout. A record's key
+ * holds its partition id and offset, a time index entry's its partition id
+ * and timestamp, and its value the offset. */
+bool log_part_key_decode(const ol_val *k, uint32_t *tid, int32_t *part);
+bool log_key_decode(const ol_val *k, uint32_t *pid, int64_t *off);
+bool log_index_decode(const ol_val *k, const ol_val *v, uint32_t *pid, int64_t *ts, int64_t *off);
 /* The store's byte count: the sum of the bytes of every partition of a
  * live topic (*found false: none stored, a store of an earlier version). */
 int log_bytes_get(ol_txn *t, int64_t *out, bool *found);
