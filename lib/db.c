@@ -280,6 +280,25 @@ int db_write_error(offlog_env *env, int rc, const char *what)
 	return ol_mdb_err(rc, what);
 }
 
+int db_env_sync(offlog_env *env)
+{
+	int rc = mdb_env_sync(env->mdb, 1);
+	return rc ? db_write_error(env, rc, "sync") : 0;
+}
+
+/* Free the reader slots of processes that ended without closing the store
+ * (killed while holding a snapshot): they keep pages from being reused and
+ * would fill the reader table. */
+unsigned db_reclaim_readers(offlog_env *env)
+{
+	int dead = 0;
+	if (env->mdb && !ol_env_forked(env) && mdb_reader_check(env->mdb, &dead) == 0 && dead > 0) {
+		atomic_fetch_add(&env->readers_reclaimed, (uint_fast64_t)dead);
+		return (unsigned)dead;
+	}
+	return 0;
+}
+
 int db_commit(ol_txn *t)
 {
 	int rc = mdb_txn_commit(t->mt);

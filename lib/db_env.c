@@ -141,19 +141,6 @@ static int same_files(offlog_env *env, int data_fd)
 	return files_same(&env->dir, "lock.mdb", env->lock_fd);
 }
 
-/* Free the reader slots of processes that ended without closing the store
- * (killed while holding a snapshot): they keep pages from being reused and
- * would fill the reader table. */
-unsigned db_reclaim_readers(offlog_env *env)
-{
-	int dead = 0;
-	if (env->mdb && !ol_env_forked(env) && mdb_reader_check(env->mdb, &dead) == 0 && dead > 0) {
-		atomic_fetch_add(&env->readers_reclaimed, (uint_fast64_t)dead);
-		return (unsigned)dead;
-	}
-	return 0;
-}
-
 /* The checks of verify.c (the file's end; with OFFLOG_OPEN_VERIFY every
  * tree), run when LMDB has read only the meta pages: the snapshot checked
  * is the one a read transaction pins, so that another process writing
@@ -282,12 +269,6 @@ int db_env_copy(offlog_env *env, const char *dir)
 	int rc = mdb_env_copy2(env->mdb, dir, MDB_CP_COMPACT);
 	pthread_rwlock_unlock(&env->map_lock);
 	return rc ? ol_mdb_err(rc, "backup") : 0;
-}
-
-int db_env_sync(offlog_env *env)
-{
-	int rc = mdb_env_sync(env->mdb, 1);
-	return rc ? db_write_error(env, rc, "sync") : 0;
 }
 
 static int count_reader(const char *msg, void *ctx)

@@ -2,9 +2,9 @@
  * env.h - the store handle, struct offlog_env: what store.c opens and
  * closes, and one part for each file that keeps state in it (group commit
  * and pending high watermarks: write.c; wake-ups: wake.c; maintenance:
- * retention.c; background threads: store.c). A file touches only its own
+ * maintain.c and compact.c; background threads: store.c). A file touches only its own
  * part, and initialises and frees it (write_init, wake_init,
- * retention_init...); the fields at the top are the open store, read by
+ * maintain_init...); the fields at the top are the open store, read by
  * every layer. The parts are declared here, not in their owners' headers,
  * so that this header stands just above db.h and any file may include it.
  */

@@ -424,32 +424,10 @@ static int sweep_fn(ol_txn *t, void *arg)
 	return rc;
 }
 
-void retention_init(offlog_env *env)
+int retention_sweep(offlog_env *env, uint64_t max, uint64_t *removed)
 {
-	pthread_mutex_init(&env->maint.mu, NULL);
-}
-
-void retention_destroy(offlog_env *env)
-{
-	pthread_mutex_destroy(&env->maint.mu);
-	compact_forget(env);
-}
-
-OFFLOG_API int offlog_maintain(offlog_env *env, uint64_t max_records, uint64_t *removed)
-{
-	if (!env)
-		return ol_err(OFFLOG_EINVAL, "offlog_maintain: env is NULL");
-	OL_ENV_CHECK(env);
-	if (removed)
-		*removed = 0;
-	if (env->rdonly)
-		return ol_err(OFFLOG_EREADONLY, "store %s was opened read-only", env->path);
-	struct maint m = {max_records, 0, 0, 0, false, 0, 0, false, 0};
+	struct maint m = {max, *removed, 0, 0, false, 0, 0, false, 0};
 	int rc = 0;
-	/* A dead reader's slot keeps the pages it saw from being reused: free
-	 * those first, so that what this run removes can be reused. */
-	db_reclaim_readers(env);
-	pthread_mutex_lock(&env->maint.mu);
 	while (rc == 0 && !m.sweep_done && !(m.max && m.removed >= m.max)) {
 		if ((rc = ol_write(env, sweep_fn, &m)) != 0)
 			break;
@@ -458,10 +436,6 @@ OFFLOG_API int offlog_maintain(offlog_env *env, uint64_t max_records, uint64_t *
 		m.sweep_done = m.out_done;
 		m.removed += m.out_removed;
 	}
-	if (rc == 0)
-		rc = compact_all(env, m.max, &m.removed);
-	pthread_mutex_unlock(&env->maint.mu);
-	if (removed)
-		*removed = m.removed;
+	*removed = m.removed;
 	return rc;
 }

@@ -1,5 +1,6 @@
-/* retention.h - removing records (retention.c): retention by time and
- * size, delete-records, compaction and the store's size cap. */
+/* retention.h - removing records: retention by time and size,
+ * delete-records and the store's size cap (retention.c), compaction
+ * (compact.c), and offlog_maintain() running both (maintain.c). */
 #ifndef OFFLOG_RETENTION_H
 #define OFFLOG_RETENTION_H
 
@@ -7,8 +8,9 @@
 
 
 
-void retention_init(offlog_env *env);
-void retention_destroy(offlog_env *env);
+/* The maintenance part of the store handle (maintain.c). */
+void maintain_init(offlog_env *env);
+void maintain_destroy(offlog_env *env);
 
 /* After appending `appended` records to a partition: a bounded retention
  * step on it (p is written back by the caller). */
@@ -25,6 +27,9 @@ int retention_store_cap(ol_txn *t, uint32_t tid, int32_t part, int64_t base);
 size_t retention_budget(uint64_t max, uint64_t removed);
 int retention_protect_limit(ol_txn *t, const ol_topic *tp, int32_t part, const ol_part *p,
                             int64_t *limit);
+/* The retention sweep over every partition, adding what it removes to
+ * *removed, until it reaches max (0: no limit). */
+int retention_sweep(offlog_env *env, uint64_t max, uint64_t *removed);
 /* Compact every partition of a compacted topic that needs a pass, adding
  * what it removes to *removed, until it reaches max (0: no limit). */
 int compact_all(offlog_env *env, uint64_t max, uint64_t *removed);

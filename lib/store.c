@@ -280,7 +280,7 @@ static void env_free(offlog_env *env)
 {
 	wake_close(env);
 	write_destroy(env);
-	retention_destroy(env);
+	maintain_destroy(env);
 	pthread_rwlock_destroy(&env->map_lock);
 	pthread_mutex_destroy(&env->threads.mu);
 	pthread_cond_destroy(&env->threads.cv);
@@ -316,7 +316,7 @@ static offlog_env *env_alloc(const char *path)
 	pthread_condattr_destroy(&ca);
 	write_init(env);
 	wake_init(env);
-	retention_init(env);
+	maintain_init(env);
 	atomic_init(&env->handles, 0);
 	atomic_init(&env->rr, 0);
 	env->pid = getpid();
