@@ -98,6 +98,7 @@ typedef struct check {
 	bool have_bytes;          /* the store's byte count exists */
 	int64_t store_bytes;
 	int64_t live_bytes;
+	bool reported;            /* the last error came from damaged() */
 } check;
 
 /* Every scan's step: 0 to go on, or an error. */
@@ -574,30 +575,31 @@ static int named_part(check *ck, const char *what, uint32_t tid, int32_t part, c
 	return 0;
 }
 
-/* Key: group, a NUL byte, topic id, partition (commit.c). */
-static int check_commit(check *ck, const ol_val *k, const ol_val *v)
+/* A committed offset (commit.c decodes it): its partition exists, the
+ * offset is within its log end. */
+static int check_commit(void *arg, const char *group, uint32_t tid, int32_t part,
+                        const offlog_committed *cm)
 {
-	char group[OFFLOG_GROUP_MAX + 1], what[OFFLOG_GROUP_MAX + 40], name[OFFLOG_NAME_MAX + 80];
-	OL_UNUSED(v);
-	if (k->n < 10 || k->n > OFFLOG_GROUP_MAX + 9 || ((const uint8_t *)k->p)[k->n - 9] != 0)
-		return damaged(ck, "a committed offset key of %zu bytes", k->n);
-	const uint8_t *tp = (const uint8_t *)k->p + k->n - 8;
-	memcpy(group, k->p, k->n - 9);
-	group[k->n - 9] = 0;
-	if (ol_check_group(group) != 0)
-		return damaged(ck, "a committed offset's group id is not valid");
-	uint32_t tid = ol_get_be32(tp);
-	int32_t part = (int32_t)ol_get_be32(tp + 4);
-	offlog_committed cm;
+	check *ck = arg;
+	char what[OFFLOG_GROUP_MAX + 40], name[OFFLOG_NAME_MAX + 80];
 	ck_part *p;
 	snprintf(what, sizeof what, "a committed offset of group %s", group);
 	int rc = named_part(ck, what, tid, part, &p);
-	if (rc == 0 && (rc = commit_get(&ck->t, group, tid, part, &cm)) != 0)
-		return relay(ck, rc);
-	if (rc == 0 && p && cm.offset > p->st.leo)
-		return damaged(ck, "group %s has committed offset %lld for %s, beyond its log end %lld",
-		               group, (long long)cm.offset, PART_NAME(ck, p), (long long)p->st.leo);
+	if (rc == 0 && p && cm->offset > p->st.leo)
+		rc = damaged(ck, "group %s has committed offset %lld for %s, beyond its log end %lld",
+		             group, (long long)cm->offset, PART_NAME(ck, p), (long long)p->st.leo);
+	ck->reported = rc != 0;
 	return rc;
+}
+
+/* Every group's committed offsets; the walk's own ECORRUPT (a key or value
+ * that does not decode) gets the store's name, what check_commit found
+ * already has it. */
+static int check_commits(check *ck)
+{
+	ck->reported = false;
+	int rc = commit_each(&ck->t, NULL, check_commit, ck);
+	return rc && !ck->reported ? relay(ck, rc) : rc;
 }
 
 /* The runs a producer's sequence state remembers: sequence numbers and
@@ -660,7 +662,7 @@ static int check_all(check *ck)
 	    (rc = read_next_id(ck, "next_partition_id", &ck->next_pid)) != 0 ||
 	    (rc = scan(ck, T_TOPIC_IDS, check_id)) != 0 || (rc = scan(ck, T_TOPICS, check_topic)) != 0 ||
 	    (rc = check_meta(ck)) != 0 || (rc = check_parts(ck)) != 0 || (rc = check_logs(ck)) != 0 ||
-	    (rc = scan(ck, T_COMMITS, check_commit)) != 0)
+	    (rc = check_commits(ck)) != 0)
 		return rc;
 	return scan(ck, T_PRODUCERS, check_producer);
 }

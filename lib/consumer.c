@@ -1,15 +1,15 @@
 /*
- * consumer.c - consumers: assignment, positions, poll, seek, commit, lag.
+ * consumer.c - consumers: open and close, one thread at a time, assignment,
+ * poll, and committing the positions (see consumer.h for the other files
+ * of the consumer).
  *
  * Kafka rules mirrored here: the position is the next offset to return and
  * moves only with poll and seek; the committed offset moves only with a
- * commit; the reset policy is used only when there is no committed offset or
- * the offset in use is out of range (below log start or beyond the log end
- * offset). A poll that fails changes no position.
+ * commit. A poll first resolves every position (consumer_reset.c), so a
+ * poll that fails changes no position.
  */
 #include "consumer.h"
 
-#include "append.h"
 #include "clock.h"
 #include "commit.h"
 #include "db.h"
@@ -17,7 +17,7 @@
 #include "log.h"
 #include "names.h"
 #include "record.h"
-#include "store.h"
+#include "registry.h"
 #include "topic.h"
 #include "wake.h"
 #include "write.h"
@@ -176,7 +176,7 @@ static void free_parts(offlog_consumer *c)
 	c->nparts = 0;
 }
 
-static struct cpart *find(offlog_consumer *c, const char *topic, int32_t partition)
+struct cpart *consumer_find(offlog_consumer *c, const char *topic, int32_t partition)
 {
 	if (!topic)
 		return NULL;
@@ -186,113 +186,17 @@ static struct cpart *find(offlog_consumer *c, const char *topic, int32_t partiti
 	return NULL;
 }
 
-static int find_assigned(struct cpart **cp, offlog_consumer *c, const char *topic,
-                         int32_t partition)
+int consumer_find_assigned(struct cpart **cp, offlog_consumer *c, const char *topic,
+                           int32_t partition)
 {
 	if (!c)
 		return ol_err(OFFLOG_EINVAL, "consumer is NULL");
 	int rc = ol_check_topic_name(topic);
 	if (rc)
 		return rc;
-	if (!(*cp = find(c, topic, partition)))
+	if (!(*cp = consumer_find(c, topic, partition)))
 		return ol_err(OFFLOG_ESTATE, "%s/%d is not assigned to this consumer", topic, partition);
 	return 0;
-}
-
-/* Look up an assigned partition's topic and state in t. A topic deleted and
- * created again is a new log: the old position means nothing there. */
-static int load(ol_txn *t, struct cpart *cp, ol_part *p)
-{
-	ol_topic tp;
-	int rc = topic_get_part(t, cp->topic, cp->partition, &tp);
-	if (rc)
-		return rc;
-	if (cp->tid != tp.id) {
-		if (cp->tid != 0)
-			cp->position = OFFLOG_OFFSET_INVALID;
-		cp->tid = tp.id;
-	}
-	return part_get(t, tp.id, cp->partition, p);
-}
-
-static bool in_range(int64_t off, const ol_part *p)
-{
-	return off >= p->log_start && off <= p->leo;
-}
-
-/* Where the reset policy says to start; `had` is the offset that was out of
- * range, or OFFLOG_OFFSET_INVALID when there was no committed offset. */
-static int apply_reset(offlog_consumer *c, ol_txn *t, const struct cpart *cp, const ol_part *p,
-                       int64_t had, int64_t *pos)
-{
-	int64_t end = part_read_end(p, c->opts.isolation);
-	switch (c->opts.auto_offset_reset) {
-	case OFFLOG_RESET_EARLIEST:
-		*pos = p->log_start;
-		return 0;
-	case OFFLOG_RESET_LATEST:
-		*pos = end;
-		return 0;
-	case OFFLOG_RESET_BY_DURATION:
-		return log_offset_for_time(t, p, ol_now_ms() - c->opts.reset_duration_ms, end, pos);
-	default:
-		if (had == OFFLOG_OFFSET_INVALID)
-			return ol_err(OFFLOG_ENOOFFSET,
-			              "no committed offset for group %s on %s/%d and auto_offset_reset is none",
-			              c->group ? c->group : "(none)", cp->topic, cp->partition);
-		if (had < p->log_start)
-			return ol_err(OFFLOG_ERANGE,
-			              "offset %lld out of range for %s/%d: valid range is [%lld, %lld]; "
-			              "records %lld to %lld were removed before they were read",
-			              (long long)had, cp->topic, cp->partition, (long long)p->log_start,
-			              (long long)p->leo, (long long)had, (long long)(p->log_start - 1));
-		return ol_range_error(cp->topic, cp->partition, had, p);
-	}
-}
-
-/* The offset to read next: the position if known and in range, else the
- * committed offset if present and in range, else the reset policy. With
- * `lost` (may be NULL): the offset the reset replaced when it lay below the
- * log start (records removed before they were read), else
- * OFFLOG_OFFSET_INVALID. */
-static int resolve(offlog_consumer *c, ol_txn *t, const struct cpart *cp, const ol_part *p,
-                   int64_t *pos, int64_t *lost)
-{
-	if (lost)
-		*lost = OFFLOG_OFFSET_INVALID;
-	int64_t had = cp->position;
-	if (had == OFFLOG_OFFSET_INVALID && c->group) {
-		offlog_committed cm;
-		int rc = commit_get(t, c->group, cp->tid, cp->partition, &cm);
-		if (rc)
-			return rc;
-		had = cm.offset;
-	}
-	if (had != OFFLOG_OFFSET_INVALID && in_range(had, p)) {
-		*pos = had;
-		return 0;
-	}
-	if (lost && had != OFFLOG_OFFSET_INVALID && had < p->log_start)
-		*lost = had;
-	return apply_reset(c, t, cp, p, had, pos);
-}
-
-/* Resolve one partition's position outside a poll, in its own snapshot. */
-static int resolve_now(offlog_consumer *c, struct cpart *cp, ol_part *p_out)
-{
-	ol_txn t;
-	ol_part p;
-	int64_t pos;
-	int rc = db_read_begin(&t, c->env);
-	if (rc)
-		return rc;
-	if ((rc = load(&t, cp, &p)) == 0 && cp->position == OFFLOG_OFFSET_INVALID &&
-	    (rc = resolve(c, &t, cp, &p, &pos, NULL)) == 0)
-		cp->position = pos;
-	db_abort(&t);
-	if (rc == 0 && p_out)
-		*p_out = p;
-	return rc;
 }
 
 const char *consumer_group(const offlog_consumer *c)
@@ -363,7 +267,7 @@ static void keep_positions(offlog_consumer *c, struct cpart *parts, size_t n)
 			hit = bsearch(&key, old, c->nparts, sizeof *old, cmp_cpart);
 			was = hit ? *hit : NULL;
 		} else {   /* no memory for the sort: one at a time */
-			was = find(c, parts[i].topic, parts[i].partition);
+			was = consumer_find(c, parts[i].topic, parts[i].partition);
 		}
 		if (!was)
 			continue;
@@ -484,7 +388,7 @@ void consumer_parts_remove(offlog_consumer *c, const offlog_topic_partition *tps
 		free(sorted);
 	} else {   /* one, or no memory for the sort: one at a time */
 		for (size_t i = 0; i < n; i++) {
-			struct cpart *cp = find(c, tps[i].topic, tps[i].partition);
+			struct cpart *cp = consumer_find(c, tps[i].topic, tps[i].partition);
 			if (!cp)
 				continue;
 			free(cp->topic);
@@ -495,12 +399,6 @@ void consumer_parts_remove(offlog_consumer *c, const offlog_topic_partition *tps
 	/* Fewer entries than before: the view is rebuilt in place. */
 	for (size_t i = 0; c->view && i < c->nparts; i++)
 		c->view[i] = (offlog_topic_partition){c->parts[i].topic, c->parts[i].partition};
-}
-
-void consumer_parts_clear(offlog_consumer *c)
-{
-	free_parts(c);
-	c->turn = 0;
 }
 
 OFFLOG_API int offlog_consumer_assignment(const offlog_topic_partition **partitions,
@@ -527,9 +425,9 @@ static int set_paused(offlog_consumer *c, const offlog_topic_partition *tps, siz
 		return rc;
 	struct cpart *cp;
 	for (size_t i = 0; i < n && rc == 0; i++)
-		rc = find_assigned(&cp, c, tps[i].topic, tps[i].partition);
+		rc = consumer_find_assigned(&cp, c, tps[i].topic, tps[i].partition);
 	for (size_t i = 0; i < n && rc == 0; i++)
-		find(c, tps[i].topic, tps[i].partition)->paused = on;
+		consumer_find(c, tps[i].topic, tps[i].partition)->paused = on;
 	consumer_leave(c);
 	return rc;
 }
@@ -546,6 +444,56 @@ OFFLOG_API int offlog_consumer_resume(offlog_consumer *c, const offlog_topic_par
 	return set_paused(c, tps, count, false, "offlog_consumer_resume");
 }
 
+/* ---- committing positions ------------------------------------------------ */
+
+bool consumer_auto_commit_on(const offlog_consumer *c)
+{
+	return c->opts.enable_auto_commit && c->group;
+}
+
+ol_position *consumer_positions(const offlog_consumer *c)
+{
+	ol_position *list = malloc((c->nparts ? c->nparts : 1) * sizeof *list);
+	for (size_t i = 0; list && i < c->nparts; i++) {
+		const struct cpart *cp = &c->parts[i];
+		list[i] = (ol_position){cp->topic, cp->tid, cp->partition, cp->position, true};
+	}
+	return list;
+}
+
+void consumer_note_tids(offlog_consumer *c, const ol_position *list)
+{
+	for (size_t i = 0; i < c->nparts; i++)
+		if (!list[i].skipped)
+			c->parts[i].tid = list[i].tid;
+}
+
+/* Which positions are committed: see commit.c. A group member commits only
+ * what it owns. */
+static int positions_fn(ol_txn *t, void *arg)
+{
+	offlog_consumer *c = arg;
+	ol_position *list = consumer_positions(c);
+	if (!list)
+		return ol_err(OFFLOG_ENOMEM, "commit: out of memory");
+	int rc = commit_positions(t, c->group, member_id_of(c), list, c->nparts);
+	if (rc == 0)
+		consumer_note_tids(c, list);
+	free(list);
+	return rc;
+}
+
+int consumer_commit_positions(offlog_consumer *c)
+{
+	int rc = async_wait(c);
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < c->nparts; i++)
+		if (c->parts[i].position != OFFLOG_OFFSET_INVALID)
+			return ol_write(c->env, positions_fn, c);
+	return 0;
+}
+
 /* ---- poll --------------------------------------------------------------- */
 
 static int poll_once(offlog_consumer *c, size_t *count)
@@ -560,7 +508,7 @@ static int poll_once(offlog_consumer *c, size_t *count)
 		ol_part p;
 		if (cp->paused)
 			continue;
-		rc = load(t, cp, &p);
+		rc = consumer_load(t, cp, &p);
 		if (c->gm && (rc == OFFLOG_ENOTOPIC || rc == OFFLOG_ENOPART)) {
 			/* A group member's partition whose topic was deleted: nothing
 			 * to read until the rebalance that follows revokes it. */
@@ -568,7 +516,7 @@ static int poll_once(offlog_consumer *c, size_t *count)
 			cp->lost_from = OFFLOG_OFFSET_INVALID;
 			continue;
 		}
-		if (rc || (rc = resolve(c, t, cp, &p, &cp->next, &cp->lost_from)) != 0)
+		if (rc || (rc = consumer_resolve(c, t, cp, &p, &cp->next, &cp->lost_from)) != 0)
 			return rc;
 		cp->lost_to = p.log_start - 1;
 		cp->end = part_read_end(&p, c->opts.isolation);
@@ -764,199 +712,6 @@ OFFLOG_API int offlog_consumer_close(offlog_consumer *c)
 		                         "the consumer's commits would wait for: close it after the transaction");
 	else
 		return close_entered(c);
-	consumer_leave(c);
-	return rc;
-}
-
-/* ---- position and seek -------------------------------------------------- */
-
-OFFLOG_API int offlog_consumer_position(int64_t *offset, offlog_consumer *c, const char *topic,
-                                        int32_t partition)
-{
-	struct cpart *cp;
-	if (!offset || !c)
-		return ol_err(OFFLOG_EINVAL, "offlog_consumer_position: NULL argument");
-	int rc = consumer_enter(c, "offlog_consumer_position");
-	if (rc)
-		return rc;
-	rc = find_assigned(&cp, c, topic, partition);
-	if (rc == 0 && cp->position == OFFLOG_OFFSET_INVALID)
-		rc = resolve_now(c, cp, NULL);
-	if (rc == 0)
-		*offset = cp->position;
-	consumer_leave(c);
-	return rc;
-}
-
-static int seek_to(offlog_consumer *c, const char *topic, int32_t partition, int64_t offset)
-{
-	struct cpart *cp;
-	int rc = find_assigned(&cp, c, topic, partition);
-	if (rc)
-		return rc;
-	if (offset >= 0) {
-		/* The offset is meant for the topic as it is now, even if it was
-		 * recreated since the last poll. */
-		cp->position = offset;
-		cp->tid = 0;
-		return 0;
-	}
-	if (offset == OFFLOG_OFFSET_STORED) {
-		cp->position = OFFLOG_OFFSET_INVALID;
-		return 0;
-	}
-	bool tail = offset <= OFFLOG_OFFSET_TAIL_BASE;
-	if (offset != OFFLOG_OFFSET_BEGINNING && offset != OFFLOG_OFFSET_END && !tail)
-		return ol_err(OFFLOG_EOFFSET,
-		              "seek to %lld: use an offset >= 0, OFFLOG_OFFSET_BEGINNING/END/STORED or "
-		              "OFFLOG_OFFSET_TAIL(n)",
-		              (long long)offset);
-	/* Only the partition's state is needed: no committed offset, no reset
-	 * policy (the topic may even have been created again since). */
-	ol_txn t;
-	ol_part p;
-	if ((rc = db_read_begin(&t, c->env)) != 0)
-		return rc;
-	uint32_t tid = cp->tid;
-	int64_t keep = cp->position;
-	rc = load(&t, cp, &p);
-	db_abort(&t);
-	if (rc) {
-		cp->tid = tid;
-		cp->position = keep;
-		return rc;
-	}
-	int64_t end = part_read_end(&p, c->opts.isolation);
-	if (offset == OFFLOG_OFFSET_BEGINNING)
-		cp->position = p.log_start;
-	else if (tail) {   /* librdkafka's tail: n before the end, never before log start */
-		int64_t n = OFFLOG_OFFSET_TAIL_BASE - offset;   /* >= 0; end - n cannot overflow */
-		cp->position = end - n > p.log_start ? end - n : p.log_start;
-	} else
-		cp->position = end;
-	return 0;
-}
-
-OFFLOG_API int offlog_consumer_seek(offlog_consumer *c, const char *topic, int32_t partition,
-                                    int64_t offset)
-{
-	if (!c)
-		return ol_err(OFFLOG_EINVAL, "offlog_consumer_seek: consumer is NULL");
-	int rc = consumer_enter(c, "offlog_consumer_seek");
-	if (rc)
-		return rc;
-	rc = seek_to(c, topic, partition, offset);
-	consumer_leave(c);
-	return rc;
-}
-
-static int seek_timestamp(offlog_consumer *c, const char *topic, int32_t partition,
-                          int64_t timestamp_ms)
-{
-	struct cpart *cp;
-	int rc = find_assigned(&cp, c, topic, partition);
-	if (rc)
-		return rc;
-	if (timestamp_ms < 0)
-		return ol_err(OFFLOG_EINVAL, "timestamp %lld: must be >= 0", (long long)timestamp_ms);
-	ol_txn t;
-	ol_part p;
-	int64_t pos;
-	if ((rc = db_read_begin(&t, c->env)) != 0)
-		return rc;
-	if ((rc = load(&t, cp, &p)) == 0)
-		rc = log_offset_for_time(&t, &p, timestamp_ms, part_read_end(&p, c->opts.isolation), &pos);
-	db_abort(&t);
-	if (rc == 0)
-		cp->position = pos;
-	return rc;
-}
-
-OFFLOG_API int offlog_consumer_seek_timestamp(offlog_consumer *c, const char *topic,
-                                              int32_t partition, int64_t timestamp_ms)
-{
-	if (!c)
-		return ol_err(OFFLOG_EINVAL, "offlog_consumer_seek_timestamp: consumer is NULL");
-	int rc = consumer_enter(c, "offlog_consumer_seek_timestamp");
-	if (rc)
-		return rc;
-	rc = seek_timestamp(c, topic, partition, timestamp_ms);
-	consumer_leave(c);
-	return rc;
-}
-
-static int seek_relative(offlog_consumer *c, const char *topic, int32_t partition, int64_t delta)
-{
-	struct cpart *cp;
-	ol_part p;
-	int rc = find_assigned(&cp, c, topic, partition);
-	if (rc == 0)
-		rc = resolve_now(c, cp, &p);
-	if (rc)
-		return rc;
-	int64_t end = part_read_end(&p, c->opts.isolation), pos;
-	if (__builtin_add_overflow(cp->position, delta, &pos))
-		pos = delta < 0 ? p.log_start : end;
-	if (pos < p.log_start)
-		pos = p.log_start;
-	if (pos > end)
-		pos = end;
-	cp->position = pos;
-	return 0;
-}
-
-OFFLOG_API int offlog_consumer_seek_relative(offlog_consumer *c, const char *topic,
-                                             int32_t partition, int64_t delta)
-{
-	if (!c)
-		return ol_err(OFFLOG_EINVAL, "offlog_consumer_seek_relative: consumer is NULL");
-	int rc = consumer_enter(c, "offlog_consumer_seek_relative");
-	if (rc)
-		return rc;
-	rc = seek_relative(c, topic, partition, delta);
-	consumer_leave(c);
-	return rc;
-}
-
-/* ---- lag ---------------------------------------------------------------- */
-
-static int lag_of(int64_t *lag, int64_t *position_lag, offlog_consumer *c, const char *topic,
-                  int32_t partition)
-{
-	ol_txn t;
-	ol_topic tp;
-	ol_part p;
-	offlog_committed cm = {.offset = OFFLOG_OFFSET_INVALID};
-	int rc = db_read_begin(&t, c->env);
-	if (rc)
-		return rc;
-	if ((rc = topic_get_part(&t, topic, partition, &tp)) == 0 &&
-	    (rc = part_get(&t, tp.id, partition, &p)) == 0 && c->group)
-		rc = commit_get(&t, c->group, tp.id, partition, &cm);
-	db_abort(&t);
-	if (rc)
-		return rc;
-	struct cpart *cp = find(c, topic, partition);
-	if (lag)
-		*lag = cm.offset == OFFLOG_OFFSET_INVALID ? OFFLOG_LAG_UNKNOWN
-		       : cm.offset >= p.hw                 ? 0
-		                                           : p.hw - cm.offset;
-	if (position_lag)
-		*position_lag = !cp || cp->position == OFFLOG_OFFSET_INVALID ? OFFLOG_LAG_UNKNOWN
-		                : cp->position >= p.hw                       ? 0
-		                                                             : p.hw - cp->position;
-	return 0;
-}
-
-OFFLOG_API int offlog_consumer_lag(int64_t *lag, int64_t *position_lag, offlog_consumer *c,
-                                   const char *topic, int32_t partition)
-{
-	if (!c)
-		return ol_err(OFFLOG_EINVAL, "offlog_consumer_lag: consumer is NULL");
-	int rc = consumer_enter(c, "offlog_consumer_lag");
-	if (rc)
-		return rc;
-	rc = lag_of(lag, position_lag, c, topic, partition);
 	consumer_leave(c);
 	return rc;
 }

@@ -1,15 +1,17 @@
 /*
  * group_admin.c - looking at and changing a group from outside: describe,
  * list, delete, reset offsets (kafka-consumer-groups.sh's operations).
+ *
+ * It sees a group's membership through group.c and its offsets through
+ * commit.c, the owners of T_GROUPS and T_COMMITS: it decodes no key.
  */
 #include "clock.h"
-#include "codec.h"
 #include "commit.h"
 #include "db.h"
 #include "group.h"
 #include "log.h"
 #include "names.h"
-#include "store.h"
+#include "registry.h"
 #include "topic.h"
 #include "write.h"
 
@@ -19,61 +21,48 @@
 /* ---- the group's committed offsets ---------------------------------------- */
 
 typedef struct gcommit {
-	uint32_t tid;
-	int32_t part;
+	ol_tp tp;
 	int64_t offset;
 } gcommit;
 
-/* In key order: by topic id, then partition (big-endian in the key). */
+/* In key order: by topic id, then partition. */
 static int cmp_gcommit(const void *a, const void *b)
 {
-	const gcommit *x = a, *y = b;
-	if (x->tid != y->tid)
-		return x->tid < y->tid ? -1 : 1;
-	return (x->part > y->part) - (x->part < y->part);
+	return tp_cmp(&((const gcommit *)a)->tp, &((const gcommit *)b)->tp);
+}
+
+typedef struct gcommits {
+	gcommit *list;
+	size_t n, cap;
+} gcommits;
+
+static int add_commit(void *arg, const char *group, uint32_t tid, int32_t part,
+                      const offlog_committed *cm)
+{
+	gcommits *g = arg;
+	if (g->n == g->cap) {
+		gcommit *m = realloc(g->list, (g->cap = g->cap ? 2 * g->cap : 16) * sizeof *m);
+		if (!m)
+			return ol_err(OFFLOG_ENOMEM, "group %s: out of memory", group);
+		g->list = m;
+	}
+	g->list[g->n++] = (gcommit){{tid, part}, cm->offset};
+	return 0;
 }
 
 /* Every committed offset of the group, in key order. */
 static int commits_of(ol_txn *t, const char *group, gcommit **out, size_t *n)
 {
-	size_t g = strlen(group), cap = 0;
-	uint8_t k[OFFLOG_GROUP_MAX + 1];
-	ol_cursor c;
-	ol_val key, val;
-	*out = NULL;
-	*n = 0;
-	memcpy(k, group, g);
-	k[g] = 0;
-	int rc = db_cursor_open(&c, t, T_COMMITS);
-	if (rc)
-		return rc;
-	for (rc = db_cursor_seek(&c, k, g + 1, &key, &val); rc == 0; rc = db_cursor_next(&c, &key, &val)) {
-		if (key.n != g + 9 || memcmp(key.p, k, g + 1) != 0)
-			break;
-		if (*n == cap) {
-			gcommit *m = realloc(*out, (cap = cap ? 2 * cap : 16) * sizeof *m);
-			if (!m) {
-				rc = ol_err(OFFLOG_ENOMEM, "group %s: out of memory", group);
-				break;
-			}
-			*out = m;
-		}
-		const uint8_t *kp = (const uint8_t *)key.p + g + 1;
-		offlog_committed cm;
-		uint32_t tid = ol_get_be32(kp);
-		int32_t part = (int32_t)ol_get_be32(kp + 4);
-		if ((rc = commit_get(t, group, tid, part, &cm)) != 0)
-			break;
-		(*out)[(*n)++] = (gcommit){tid, part, cm.offset};
+	gcommits g = {NULL, 0, 0};
+	int rc = commit_each(t, group, add_commit, &g);
+	if (rc) {
+		free(g.list);
+		g.list = NULL;
+		g.n = 0;
 	}
-	db_cursor_close(&c);
-	if (rc < 0) {
-		free(*out);
-		*out = NULL;
-		*n = 0;
-		return rc;
-	}
-	return 0;
+	*out = g.list;
+	*n = g.n;
+	return rc;
 }
 
 static int live_members(ol_txn *t, const char *group, ol_member **all, size_t *n, size_t *live)
@@ -82,7 +71,7 @@ static int live_members(ol_txn *t, const char *group, ol_member **all, size_t *n
 	int64_t now = ol_now_ms();
 	*live = 0;
 	for (size_t i = 0; rc == 0 && i < *n; i++)
-		*live += member_live(&(*all)[i], now);
+		*live += group_member_live(&(*all)[i], now);
 	return rc;
 }
 
@@ -162,119 +151,166 @@ static int cmp_gpart(const void *a, const void *b)
 	return r ? r : (x->partition > y->partition) - (x->partition < y->partition);
 }
 
+/* What describe reads once, and the partitions its table lists. */
+typedef struct desc {
+	ol_txn *t;
+	int64_t now;
+	ol_group g;
+	ol_member *all;   /* every member record */
+	size_t n, live;
+	gcommit *cm;      /* the committed offsets, in key order */
+	size_t ncm;
+	ol_tp *parts;     /* collected in any order, with repeats */
+	size_t np, cap;
+} desc;
+
+static int describe_member(ol_txn *t, const ol_member *m, offlog_group_member *o)
+{
+	const char **subs = calloc(m->ntopics + 1, sizeof *subs);
+	o->subscription = subs;
+	o->pid = (int32_t)m->pid;
+	o->last_heartbeat_ms = m->heartbeat_ms;
+	if (!(o->member_id = strdup(m->id)) || (m->instance[0] && !(o->instance_id = strdup(m->instance))) ||
+	    !subs)
+		return ol_err(OFFLOG_ENOMEM, "describe: out of memory");
+	for (uint32_t j = 0; j < m->ntopics; j++) {
+		if (!(subs[o->subscription_count] = strdup(m->topics[j])))
+			return ol_err(OFFLOG_ENOMEM, "describe: out of memory");
+		o->subscription_count++;
+	}
+	int rc = named(t, m->owned, m->nowned, &o->owned, &o->owned_count);
+	return rc ? rc : named(t, m->target, m->ntarget, &o->target, &o->target_count);
+}
+
+/* Kafka's Stable: the member caught up with the generation and owns
+ * exactly its target. */
+static bool member_stable(const ol_member *m, int64_t generation)
+{
+	bool stable = m->generation == generation && m->nowned == m->ntarget;
+	for (uint32_t j = 0; stable && j < m->nowned; j++)
+		stable = tp_in(m->target, m->ntarget, m->owned[j].tid, m->owned[j].part);
+	return stable;
+}
+
+/* Every partition of the member's subscribed topics belongs in the table. */
+static int add_subscribed(desc *x, const ol_member *m)
+{
+	int rc = 0;
+	for (uint32_t j = 0; j < m->ntopics && rc == 0; j++) {
+		ol_topic tp;
+		int e = topic_get(x->t, m->topics[j], &tp);
+		if (e == OFFLOG_ENOTOPIC)
+			continue;
+		rc = e;
+		for (int32_t p = 0; p < tp.partitions && rc == 0; p++)
+			rc = add_tp(&x->parts, &x->np, &x->cap, tp.id, p);
+	}
+	return rc;
+}
+
+static int describe_members(desc *x, offlog_group_description *d)
+{
+	offlog_group_member *members = calloc(x->live + 1, sizeof *members);
+	d->members = members;
+	if (!members)
+		return ol_err(OFFLOG_ENOMEM, "describe: out of memory");
+	bool stable = true;
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < x->n; i++) {
+		const ol_member *m = &x->all[i];
+		if (!group_member_live(m, x->now))
+			continue;
+		rc = describe_member(x->t, m, &members[d->member_count++]);
+		stable &= member_stable(m, x->g.generation);
+		if (rc == 0)
+			rc = add_subscribed(x, m);
+	}
+	d->state = x->live == 0 ? "Empty" : stable ? "Stable" : "Rebalancing";
+	return rc;
+}
+
+static int64_t committed_of(const desc *x, ol_tp tp)
+{
+	gcommit want = {tp, 0};
+	const gcommit *found = x->ncm ? bsearch(&want, x->cm, x->ncm, sizeof *x->cm, cmp_gcommit) : NULL;
+	return found ? found->offset : OFFLOG_OFFSET_INVALID;
+}
+
+/* The next row of the table, o; a partition of a deleted topic (its
+ * offsets not purged yet) has none. */
+static int describe_partition(desc *x, ol_tp tp, offlog_group_partition *o, size_t *count)
+{
+	char name[OFFLOG_NAME_MAX + 1];
+	ol_part p;
+	int rc = topic_name_of(x->t, tp.tid, name, sizeof name);
+	if (rc == OFFLOG_ENOTOPIC)
+		return 0;
+	if (rc || (rc = part_get(x->t, tp.tid, tp.part, &p)) != 0)
+		return rc;
+	if (!(o->topic = strdup(name)))
+		return ol_err(OFFLOG_ENOMEM, "describe: out of memory");
+	++*count;
+	o->partition = tp.part;
+	o->committed = committed_of(x, tp);
+	o->log_start_offset = p.log_start;
+	o->log_end_offset = p.leo;
+	o->high_watermark = p.hw;
+	o->lag = o->committed == OFFLOG_OFFSET_INVALID ? OFFLOG_LAG_UNKNOWN
+	         : p.hw > o->committed                ? p.hw - o->committed
+	                                              : 0;
+	for (size_t j = 0; j < x->n; j++)
+		if (group_member_live(&x->all[j], x->now) &&
+		    group_member_owns(&x->all[j], tp.tid, tp.part) && !(o->member_id = strdup(x->all[j].id)))
+			rc = ol_err(OFFLOG_ENOMEM, "describe: out of memory");
+	return rc;
+}
+
+/* The members' partitions and those with a committed offset, each once. */
+static int describe_partitions(desc *x, offlog_group_description *d)
+{
+	int rc = 0;
+	for (size_t i = 0; i < x->ncm && rc == 0; i++)
+		rc = add_tp(&x->parts, &x->np, &x->cap, x->cm[i].tp.tid, x->cm[i].tp.part);
+	if (rc)
+		return rc;
+	if (x->np > 1) {
+		tp_sort(x->parts, (uint32_t)x->np);
+		size_t k = 1;
+		for (size_t i = 1; i < x->np; i++)
+			if (tp_cmp(&x->parts[i], &x->parts[k - 1]) != 0)
+				x->parts[k++] = x->parts[i];
+		x->np = k;
+	}
+	offlog_group_partition *gp = calloc(x->np + 1, sizeof *gp);
+	d->partitions = gp;
+	if (!gp)
+		return ol_err(OFFLOG_ENOMEM, "describe: out of memory");
+	for (size_t i = 0; i < x->np && rc == 0; i++)
+		rc = describe_partition(x, x->parts[i], &gp[d->partition_count], &d->partition_count);
+	if (rc == 0)
+		qsort(gp, d->partition_count, sizeof *gp, cmp_gpart);
+	return rc;
+}
+
 static int describe_in(ol_txn *t, const char *group, offlog_group_description *d)
 {
-	ol_group g;
-	ol_member *all = NULL;
-	gcommit *cm = NULL;
-	ol_tp *parts = NULL;
-	size_t n = 0, live = 0, ncm = 0, np = 0, cap = 0;
-	int64_t now = ol_now_ms();
-	int rc = group_get(t, group, &g);
+	desc x = {.t = t, .now = ol_now_ms()};
+	int rc = group_get(t, group, &x.g);
 	if (rc >= 0)
-		rc = live_members(t, group, &all, &n, &live);
+		rc = live_members(t, group, &x.all, &x.n, &x.live);
 	if (rc == 0)
-		rc = commits_of(t, group, &cm, &ncm);
-	if (rc == 0 && live == 0 && ncm == 0)
+		rc = commits_of(t, group, &x.cm, &x.ncm);
+	if (rc == 0 && x.live == 0 && x.ncm == 0)
 		rc = ol_err(OFFLOG_ENOENT, "group %s has no members and no committed offsets", group);
-	d->generation = g.generation;
-	d->assignor = g.assignor;
-	offlog_group_member *members = rc ? NULL : calloc(live + 1, sizeof *members);
-	if (rc == 0 && !members)
-		rc = ol_err(OFFLOG_ENOMEM, "describe: out of memory");
-	d->members = members;
-	bool stable = true;
-	for (size_t i = 0; rc == 0 && i < n; i++) {
-		const ol_member *m = &all[i];
-		if (!member_live(m, now))
-			continue;
-		offlog_group_member *o = &members[d->member_count++];
-		const char **subs = calloc(m->ntopics + 1, sizeof *subs);
-		o->subscription = subs;
-		o->pid = (int32_t)m->pid;
-		o->last_heartbeat_ms = m->heartbeat_ms;
-		if (!(o->member_id = strdup(m->id)) || (m->instance[0] && !(o->instance_id = strdup(m->instance))) ||
-		    !subs) {
-			rc = ol_err(OFFLOG_ENOMEM, "describe: out of memory");
-			break;
-		}
-		for (uint32_t j = 0; j < m->ntopics && rc == 0; j++)
-			if ((subs[o->subscription_count] = strdup(m->topics[j])) != NULL)
-				o->subscription_count++;
-			else
-				rc = ol_err(OFFLOG_ENOMEM, "describe: out of memory");
-		if (rc == 0)
-			rc = named(t, m->owned, m->nowned, &o->owned, &o->owned_count);
-		if (rc == 0)
-			rc = named(t, m->target, m->ntarget, &o->target, &o->target_count);
-		stable &= m->generation == g.generation &&
-		          m->nowned == m->ntarget;
-		for (uint32_t j = 0; j < m->nowned; j++)
-			stable &= tp_in(m->target, m->ntarget, m->owned[j].tid, m->owned[j].part);
-		/* Every partition of its subscribed topics belongs in the table. */
-		for (uint32_t j = 0; j < m->ntopics && rc == 0; j++) {
-			ol_topic tp;
-			int e = topic_get(t, m->topics[j], &tp);
-			if (e == OFFLOG_ENOTOPIC)
-				continue;
-			rc = e;
-			for (int32_t p = 0; p < tp.partitions && rc == 0; p++)
-				rc = add_tp(&parts, &np, &cap, tp.id, p);
-		}
-	}
-	d->state = live == 0 ? "Empty" : stable ? "Stable" : "Rebalancing";
-	for (size_t i = 0; i < ncm && rc == 0; i++)
-		rc = add_tp(&parts, &np, &cap, cm[i].tid, cm[i].part);
-	if (rc == 0 && np > 1) {
-		tp_sort(parts, (uint32_t)np);
-		size_t k = 1;
-		for (size_t i = 1; i < np; i++)
-			if (tp_cmp(&parts[i], &parts[k - 1]) != 0)
-				parts[k++] = parts[i];
-		np = k;
-	}
-	offlog_group_partition *gp = rc ? NULL : calloc(np + 1, sizeof *gp);
-	if (rc == 0 && !gp)
-		rc = ol_err(OFFLOG_ENOMEM, "describe: out of memory");
-	d->partitions = gp;
-	for (size_t i = 0; i < np && rc == 0; i++) {
-		char name[OFFLOG_NAME_MAX + 1];
-		ol_part p;
-		int e = topic_name_of(t, parts[i].tid, name, sizeof name);
-		if (e == OFFLOG_ENOTOPIC)
-			continue;   /* offsets of a deleted topic, not yet purged */
-		if (e || (e = part_get(t, parts[i].tid, parts[i].part, &p)) != 0) {
-			rc = e;
-			break;
-		}
-		offlog_group_partition *o = &gp[d->partition_count];
-		if (!(o->topic = strdup(name))) {
-			rc = ol_err(OFFLOG_ENOMEM, "describe: out of memory");
-			break;
-		}
-		d->partition_count++;
-		o->partition = parts[i].part;
-		o->committed = OFFLOG_OFFSET_INVALID;
-		gcommit want = {parts[i].tid, parts[i].part, 0};
-		const gcommit *found = ncm ? bsearch(&want, cm, ncm, sizeof *cm, cmp_gcommit) : NULL;
-		if (found)
-			o->committed = found->offset;
-		o->log_start_offset = p.log_start;
-		o->log_end_offset = p.leo;
-		o->high_watermark = p.hw;
-		o->lag = o->committed == OFFLOG_OFFSET_INVALID ? OFFLOG_LAG_UNKNOWN
-		         : p.hw > o->committed                ? p.hw - o->committed
-		                                              : 0;
-		for (size_t j = 0; j < n; j++)
-			if (member_live(&all[j], now) && member_owns(&all[j], parts[i].tid, parts[i].part) &&
-			    !(o->member_id = strdup(all[j].id)))
-				rc = ol_err(OFFLOG_ENOMEM, "describe: out of memory");
-	}
-	if (rc == 0 && gp)
-		qsort(gp, d->partition_count, sizeof *gp, cmp_gpart);
-	members_free(all, n);
-	free(cm);
-	free(parts);
+	d->generation = x.g.generation;
+	d->assignor = x.g.assignor;
+	if (rc == 0)
+		rc = describe_members(&x, d);
+	if (rc == 0)
+		rc = describe_partitions(&x, d);
+	group_members_free(x.all, x.n);
+	free(x.cm);
+	free(x.parts);
 	return rc;
 }
 
@@ -308,54 +344,24 @@ OFFLOG_API int offlog_group_describe(offlog_group_description **out, offlog_env 
 
 /* ---- list ------------------------------------------------------------------ */
 
-static int name_add(char ***names, size_t *n, size_t *cap, const char *k, size_t g)
+typedef struct name_list {
+	char **list;
+	size_t n, cap;
+} name_list;
+
+static int name_add(void *arg, const char *group)
 {
-	if (*n == *cap) {
-		char **m = realloc(*names, (*cap = *cap ? 2 * *cap : 16) * sizeof *m);
+	name_list *v = arg;
+	if (v->n == v->cap) {
+		char **m = realloc(v->list, (v->cap = v->cap ? 2 * v->cap : 16) * sizeof *m);
 		if (!m)
 			return ol_err(OFFLOG_ENOMEM, "offlog_group_list: out of memory");
-		*names = m;
+		v->list = m;
 	}
-	char *s = malloc(g + 1);
-	if (!s)
+	if (!(v->list[v->n] = strdup(group)))
 		return ol_err(OFFLOG_ENOMEM, "offlog_group_list: out of memory");
-	memcpy(s, k, g);
-	s[g] = 0;
-	(*names)[(*n)++] = s;
+	v->n++;
 	return 0;
-}
-
-/* The groups a table's keys start with (up to the NUL), each once; in
- * T_GROUPS only those with a member record. */
-static int names_in(ol_txn *t, int table, char ***names, size_t *n, size_t *cap)
-{
-	ol_cursor c;
-	ol_val key;
-	uint8_t k[OFFLOG_GROUP_MAX + 2];
-	int rc = db_cursor_open(&c, t, table);
-	if (rc)
-		return rc;
-	for (rc = db_cursor_seek(&c, NULL, 0, &key, NULL); rc == 0;) {
-		size_t g = strnlen(key.p, key.n);
-		if (g == 0 || g > OFFLOG_GROUP_MAX || g + 1 >= key.n) {
-			rc = ol_err(OFFLOG_ECORRUPT, "a key of group state is damaged");
-			break;
-		}
-		memcpy(k, key.p, g);
-		k[g] = 0;
-		k[g + 1] = 'm';
-		bool listed = table != T_GROUPS;
-		if (!listed) {   /* is there a member record? */
-			rc = db_cursor_seek(&c, k, g + 2, &key, NULL);
-			listed = rc == 0 && key.n > g + 2 && memcmp(key.p, k, g + 2) == 0;
-		}
-		if (rc < 0 || (listed && (rc = name_add(names, n, cap, (const char *)k, g)) != 0))
-			break;
-		k[g] = 1;   /* the first key after every key of this group */
-		rc = db_cursor_seek(&c, k, g + 1, &key, NULL);
-	}
-	db_cursor_close(&c);
-	return rc < 0 ? rc : 0;
 }
 
 static int cmp_name(const void *a, const void *b)
@@ -368,16 +374,17 @@ OFFLOG_API int offlog_group_list(char ***groups, size_t *count, offlog_env *env)
 	if (!groups || !count || !env)
 		return ol_err(OFFLOG_EINVAL, "offlog_group_list: NULL argument");
 	OL_ENV_CHECK(env);
-	char **names = NULL;
-	size_t n = 0, cap = 0;
+	name_list v = {NULL, 0, 0};
 	ol_txn t;
 	int rc = db_read_begin(&t, env);
 	if (rc)
 		return rc;
-	rc = names_in(&t, T_COMMITS, &names, &n, &cap);
+	rc = commit_each_group(&t, name_add, &v);
 	if (rc == 0)
-		rc = names_in(&t, T_GROUPS, &names, &n, &cap);
+		rc = group_each(&t, name_add, &v);
 	db_abort(&t);
+	char **names = v.list;
+	size_t n = v.n;
 	if (rc) {
 		offlog_names_free(names, n);
 		return rc;
@@ -398,15 +405,6 @@ OFFLOG_API int offlog_group_list(char ***groups, size_t *count, offlog_env *env)
 
 /* ---- delete ---------------------------------------------------------------- */
 
-static int delete_commits(ol_txn *t, const char *group, size_t *deleted)
-{
-	size_t g = strlen(group);
-	uint8_t k[OFFLOG_GROUP_MAX + 1];
-	memcpy(k, group, g);
-	k[g] = 0;   /* the group's keys: its name, then a NUL */
-	return db_del_prefix(t, T_COMMITS, k, g + 1, NULL, deleted);
-}
-
 static int delete_fn(ol_txn *t, void *arg)
 {
 	const char *group = arg;
@@ -416,11 +414,11 @@ static int delete_fn(ol_txn *t, void *arg)
 	int rc = live_members(t, group, &all, &n, &live);
 	if (rc)
 		return rc;
-	members_free(all, n);
+	group_members_free(all, n);
 	if (live > 0)
 		return ol_err(OFFLOG_EGROUPLIVE, "group %s has %zu live members", group, live);
 	bool had_state = group_get(t, group, &g) == 0;
-	if ((rc = delete_commits(t, group, &deleted)) != 0)
+	if ((rc = commit_drop_group(t, group, &deleted)) != 0)
 		return rc;
 	if (deleted == 0 && n == 0 && !had_state)
 		return ol_err(OFFLOG_ENOENT, "no group %s", group);
@@ -449,6 +447,45 @@ typedef struct reset_args {
 	unsigned flags;
 } reset_args;
 
+/* Saturating: a huge shift clamps like any other. */
+static int64_t shift_by(int64_t base, int64_t delta)
+{
+	if (delta > 0 && base > INT64_MAX - delta)
+		return INT64_MAX;
+	if (delta < 0 && base < INT64_MIN - delta)
+		return INT64_MIN;
+	return base + delta;
+}
+
+/* Where the reset moves entry e, before it is clamped to the partition. */
+static int reset_target(ol_txn *t, const reset_args *a, const offlog_partition_offset *e,
+                        const ol_part *p, const offlog_committed *cm, int64_t *to)
+{
+	*to = p->hw;
+	switch (a->to) {
+	case OFFLOG_RESET_TO_EARLIEST:
+		*to = p->log_start;
+		return 0;
+	case OFFLOG_RESET_TO_OFFSET:
+		*to = a->value;
+		return 0;
+	case OFFLOG_RESET_TO_LISTED:
+		*to = e->offset;
+		return 0;
+	case OFFLOG_RESET_TO_TIMESTAMP:
+		return log_offset_for_time(t, p, a->value, p->hw, to);
+	case OFFLOG_RESET_SHIFT_BY:
+		*to = shift_by(cm->offset != OFFLOG_OFFSET_INVALID ? cm->offset : p->hw, a->value);
+		return 0;
+	case OFFLOG_RESET_TO_CURRENT:
+		if (cm->offset != OFFLOG_OFFSET_INVALID)
+			*to = cm->offset;
+		return 0;
+	default:   /* OFFLOG_RESET_TO_LATEST */
+		return 0;
+	}
+}
+
 static int reset_one(ol_txn *t, const reset_args *a, offlog_partition_offset *e, uint32_t *tid)
 {
 	ol_topic tp;
@@ -467,38 +504,8 @@ static int reset_one(ol_txn *t, const reset_args *a, offlog_partition_offset *e,
 	if (rc)
 		return rc;
 	*tid = tp.id;
-	int64_t to = p.hw;
-	switch (a->to) {
-	case OFFLOG_RESET_TO_EARLIEST:
-		to = p.log_start;
-		break;
-	case OFFLOG_RESET_TO_OFFSET:
-		to = a->value;
-		break;
-	case OFFLOG_RESET_TO_LISTED:
-		to = e->offset;
-		break;
-	case OFFLOG_RESET_TO_TIMESTAMP:
-		rc = log_offset_for_time(t, &p, a->value, p.hw, &to);
-		break;
-	case OFFLOG_RESET_SHIFT_BY: {
-		int64_t base = cm.offset != OFFLOG_OFFSET_INVALID ? cm.offset : p.hw;
-		/* Saturating: a huge shift clamps like any other. */
-		if (a->value > 0 && base > INT64_MAX - a->value)
-			to = INT64_MAX;
-		else if (a->value < 0 && base < INT64_MIN - a->value)
-			to = INT64_MIN;
-		else
-			to = base + a->value;
-		break;
-	}
-	case OFFLOG_RESET_TO_CURRENT:
-		if (cm.offset != OFFLOG_OFFSET_INVALID)
-			to = cm.offset;
-		break;
-	default:   /* OFFLOG_RESET_TO_LATEST */
-		break;
-	}
+	int64_t to;
+	rc = reset_target(t, a, e, &p, &cm, &to);
 	if (to < p.log_start)
 		to = p.log_start;
 	if (to > p.hw)
@@ -514,7 +521,7 @@ static int reset_in(ol_txn *t, reset_args *a, bool write)
 	int rc = live_members(t, a->group, &all, &n, &live);
 	if (rc)
 		return rc;
-	members_free(all, n);
+	group_members_free(all, n);
 	if (live > 0 && !(a->flags & OFFLOG_RESET_FORCE))
 		return ol_err(OFFLOG_EGROUPLIVE,
 		              "group %s has %zu live members: stop them first, or force", a->group, live);

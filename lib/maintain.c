@@ -10,6 +10,7 @@
 #include "env.h"
 #include "registry.h"
 
+
 void maintain_init(offlog_env *env)
 {
 	pthread_mutex_init(&env->maint.mu, NULL);

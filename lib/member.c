@@ -237,18 +237,24 @@ static void stop_heartbeat(struct cmember *gm)
 	gm->hb_started = false;
 }
 
-static void member_free_all(offlog_consumer *c)
+/* The membership's memory; its lock and condition are the caller's. */
+static void cmember_free(offlog_consumer *c)
 {
 	struct cmember *gm = c->gm;
-	stop_heartbeat(gm);
 	for (size_t i = 0; i < gm->nown; i++)
 		free(gm->own[i].topic);
 	free(gm->own);
 	topics_free(gm->topics, gm->ntopics);
-	pthread_mutex_destroy(&gm->mu);
-	pthread_cond_destroy(&gm->cv);
 	free(gm);
 	c->gm = NULL;
+}
+
+static void member_free_all(offlog_consumer *c)
+{
+	stop_heartbeat(c->gm);
+	pthread_mutex_destroy(&c->gm->mu);
+	pthread_cond_destroy(&c->gm->cv);
+	cmember_free(c);
 }
 
 static int check_topics(const char *const *topics, size_t n, char ***out)
@@ -288,23 +294,74 @@ static int resubscribe_fn(ol_txn *t, void *arg)
 {
 	resub *r = arg;
 	ol_member me;
-	int rc = member_get(t, r->group, r->id, &me);
+	int rc = group_member_get(t, r->group, r->id, &me);
 	r->lost = rc == 1;
 	if (rc)
 		return rc == 1 ? 0 : rc;
-	for (uint32_t i = 0; i < me.ntopics; i++)
-		free(me.topics[i]);
-	free(me.topics);
+	topics_free(me.topics, me.ntopics);
 	me.topics = r->topics;
 	me.ntopics = r->ntopics;
-	rc = member_put(t, r->group, &me);
+	rc = group_member_put(t, r->group, &me);
 	me.topics = NULL;
 	me.ntopics = 0;
-	member_free(&me);
+	group_member_free(&me);
 	return rc ? rc : group_tend(t, r->group, true, -1);
 }
 
 static int unsubscribe(offlog_consumer *c);
+
+/* A new subscription of a member: the group rebalances. Takes topics. */
+static int resubscribe(offlog_consumer *c, char **topics, size_t count)
+{
+	struct cmember *gm = c->gm;
+	resub r = {c->group, gm->id, topics, (uint32_t)count, false};
+	int rc = ol_write(c->env, resubscribe_fn, &r);
+	if (rc) {
+		topics_free(topics, count);
+		return rc;
+	}
+	topics_free(gm->topics, gm->ntopics);
+	gm->topics = topics;
+	gm->ntopics = count;
+	gm->stable = false;
+	if (r.lost)
+		atomic_store(&gm->lost, true);
+	return 0;
+}
+
+/* Join the group and start the heartbeat thread. Takes topics. */
+static int member_start(offlog_consumer *c, char **topics, size_t count)
+{
+	struct cmember *gm = calloc(1, sizeof *gm);
+	if (!gm) {
+		topics_free(topics, count);
+		return ol_err(OFFLOG_ENOMEM, "subscribe: out of memory");
+	}
+	pthread_mutex_init(&gm->mu, NULL);
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&gm->cv, &ca);
+	pthread_condattr_destroy(&ca);
+	gm->topics = topics;
+	gm->ntopics = count;
+	atomic_init(&gm->lost, false);
+	atomic_init(&gm->last_poll_ms, ol_now_ms());
+	c->gm = gm;
+	int rc = join(c);
+	if (rc) {
+		member_free_all(c);
+		return rc;
+	}
+	if (pthread_create(&gm->hb, NULL, heartbeat_main, c) != 0) {
+		ol_leave l = {c->group, gm->id};
+		ol_write(c->env, group_leave_fn, &l);
+		member_free_all(c);
+		return ol_err(OFFLOG_ENOMEM, "subscribe: cannot start the heartbeat thread");
+	}
+	gm->hb_started = true;
+	return 0;
+}
 
 static int subscribe(offlog_consumer *c, const char *const *topics, size_t count)
 {
@@ -320,48 +377,7 @@ static int subscribe(offlog_consumer *c, const char *const *topics, size_t count
 	int rc = check_topics(topics, count, &copy);
 	if (rc)
 		return rc;
-	if (c->gm) {   /* a new subscription: the group rebalances */
-		resub r = {c->group, c->gm->id, copy, (uint32_t)count, false};
-		if ((rc = ol_write(c->env, resubscribe_fn, &r)) != 0) {
-			topics_free(copy, count);
-			return rc;
-		}
-		topics_free(c->gm->topics, c->gm->ntopics);
-		c->gm->topics = copy;
-		c->gm->ntopics = count;
-		c->gm->stable = false;
-		if (r.lost)
-			atomic_store(&c->gm->lost, true);
-		return 0;
-	}
-	struct cmember *gm = calloc(1, sizeof *gm);
-	if (!gm) {
-		topics_free(copy, count);
-		return ol_err(OFFLOG_ENOMEM, "subscribe: out of memory");
-	}
-	pthread_mutex_init(&gm->mu, NULL);
-	pthread_condattr_t ca;
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&gm->cv, &ca);
-	pthread_condattr_destroy(&ca);
-	gm->topics = copy;
-	gm->ntopics = count;
-	atomic_init(&gm->lost, false);
-	atomic_init(&gm->last_poll_ms, ol_now_ms());
-	c->gm = gm;
-	if ((rc = join(c)) != 0) {
-		member_free_all(c);
-		return rc;
-	}
-	if (pthread_create(&gm->hb, NULL, heartbeat_main, c) != 0) {
-		ol_leave l = {c->group, gm->id};
-		ol_write(c->env, group_leave_fn, &l);
-		member_free_all(c);
-		return ol_err(OFFLOG_ENOMEM, "subscribe: cannot start the heartbeat thread");
-	}
-	gm->hb_started = true;
-	return 0;
+	return c->gm ? resubscribe(c, copy, count) : member_start(c, copy, count);
 }
 
 OFFLOG_API int offlog_consumer_subscribe(offlog_consumer *c, const char *const *topics,
@@ -426,17 +442,12 @@ int member_close(offlog_consumer *c)
 	return 0;
 }
 
+/* The lock and condition may be held or waited on by the parent's threads:
+ * they are not destroyed. */
 void member_forget(offlog_consumer *c)
 {
-	struct cmember *gm = c->gm;
-	if (!gm)
-		return;
-	for (size_t i = 0; i < gm->nown; i++)
-		free(gm->own[i].topic);
-	free(gm->own);
-	topics_free(gm->topics, gm->ntopics);
-	free(gm);   /* its lock and condition may be held or waited on by the parent's threads */
-	c->gm = NULL;
+	if (c->gm)
+		cmember_free(c);
 }
 
 OFFLOG_API int offlog_consumer_member(const char **member_id, int64_t *generation,
@@ -506,7 +517,7 @@ static int read_view(offlog_consumer *c, view *v, bool all)
 		return rc;
 	rc = group_get(&t, c->group, &v->g);
 	if (rc >= 0)
-		rc = member_get(&t, c->group, c->gm->id, &v->mine);
+		rc = group_member_get(&t, c->group, c->gm->id, &v->mine);
 	v->found = rc == 0;
 	if (rc == 1)
 		rc = 0;
@@ -518,40 +529,10 @@ static int read_view(offlog_consumer *c, view *v, bool all)
 
 static void view_free(view *v)
 {
-	member_free(&v->mine);
-	members_free(v->all, v->n);
+	group_member_free(&v->mine);
+	group_members_free(v->all, v->n);
 	v->all = NULL;
 	v->n = 0;
-}
-
-/* Target partitions of me that no other live member owns and me does not. */
-static bool claimable(const view *v, int64_t now)
-{
-	const ol_member *me = &v->mine;
-	for (uint32_t i = 0; i < me->ntarget; i++) {
-		ol_tp p = me->target[i];
-		if (member_owns(me, p.tid, p.part))
-			continue;
-		bool taken = false;
-		for (size_t o = 0; o < v->n && !taken; o++)
-			taken = strcmp(v->all[o].id, me->id) != 0 &&
-			        member_owns(&v->all[o], p.tid, p.part) && member_live(&v->all[o], now);
-		if (!taken)
-			return true;
-	}
-	return false;
-}
-
-/* Eager assignors: is a sync worth writing for a member that made its
- * revocations and waits for its target? Once the barrier is passed, or
- * when a member's session expired: the sync removes it (a new generation
- * starts), so that the group does not wait for a dead member. */
-static bool barrier_moved(const view *v, int64_t now)
-{
-	for (size_t o = 0; o < v->n; o++)
-		if (strcmp(v->all[o].id, v->mine.id) != 0 && !member_live(&v->all[o], now))
-			return true;
-	return group_barrier(v->all, v->n, v->mine.id, v->g.generation);
 }
 
 /* Take the partitions the sync gave: names looked up, positions unknown. */
@@ -614,9 +595,9 @@ static int replaced(offlog_consumer *c, bool *yes)
 	db_abort(&t);
 	for (size_t i = 0; rc == 0 && i < n; i++)
 		*yes |= !strcmp(all[i].instance, c->instance) && strcmp(all[i].id, c->gm->id) != 0 &&
-		        member_live(&all[i], now);
+		        group_member_live(&all[i], now);
 	if (rc == 0)
-		members_free(all, n);
+		group_members_free(all, n);
 	return rc;
 }
 
@@ -649,9 +630,117 @@ static int member_lost(offlog_consumer *c)
 	return rejoin_after_loss(c);
 }
 
-/* One round of catching up with the group: give up what this generation
- * takes away (on_revoked), record that and take what it gives (one write),
- * then on_assigned. *again when a newer generation started meanwhile. */
+/* One look at the group, and what it calls for. */
+typedef struct step {
+	bool sync;            /* write a sync: give up `give`, claim what may be */
+	bool eager;
+	int64_t generation;   /* the group's, as read */
+	ol_tp *give;          /* what to give up now */
+	size_t ngive;
+	bool *cb;             /* the own entries given up, for on_revoked */
+} step;
+
+static void step_free(step *st)
+{
+	free(st->give);
+	free(st->cb);
+	st->give = NULL;
+	st->cb = NULL;
+}
+
+/* What to give up: everything at a new generation with an eager assignor
+ * (`all`), else what is outside the target. */
+static int step_give(const struct cmember *gm, const ol_member *me, bool all, step *st)
+{
+	st->give = malloc(((size_t)me->nowned + 1) * sizeof *st->give);
+	st->cb = calloc(gm->nown + 1, sizeof *st->cb);
+	if (!st->give || !st->cb) {
+		step_free(st);
+		return ol_err(OFFLOG_ENOMEM, "group sync: out of memory");
+	}
+	for (uint32_t i = 0; i < me->nowned; i++) {
+		ol_tp p = me->owned[i];
+		if (all || !tp_in(me->target, me->ntarget, p.tid, p.part)) {
+			st->give[st->ngive++] = p;
+			size_t k = own_find(gm, p);
+			if (k != (size_t)-1)
+				st->cb[k] = true;
+		}
+	}
+	return 0;
+}
+
+/* Does the consumer read exactly what the record says it owns? */
+static bool own_in_step(const struct cmember *gm, const ol_member *me)
+{
+	bool in_step = gm->nown == me->nowned;
+	for (size_t i = 0; in_step && i < gm->nown; i++)
+		in_step = group_member_owns(me, gm->own[i].tp.tid, gm->own[i].tp.part);
+	return in_step;
+}
+
+/* Decide from the view whether to sync; when not, note how far the member
+ * is in step. A member with nothing to write that does not own its whole
+ * target waits (for others to give up partitions, or for the barrier): the
+ * view is read again with every member, to see whether that changed. */
+static int step_decide(offlog_consumer *c, view *v, int64_t now, uint64_t seq, step *st)
+{
+	struct cmember *gm = c->gm;
+	const ol_member *me = &v->mine;
+	bool new_gen = me->generation < v->g.generation;
+	st->eager = v->g.assignor != OFFLOG_ASSIGNOR_COOPERATIVE_STICKY;
+	int rc = step_give(gm, me, st->eager && new_gen, st);
+	if (rc)
+		return rc;
+	bool complete = same_set(me->owned, me->nowned, me->target, me->ntarget);
+	st->sync = st->ngive > 0 || new_gen || !own_in_step(gm, me);
+	if (!st->sync && !complete) {
+		view_free(v);
+		if ((rc = read_view(c, v, true)) != 0 || !v->found)
+			return rc;   /* gone meanwhile: the next poll finds out */
+		me = &v->mine;
+		st->sync = st->eager ? group_barrier_moved(v->all, v->n, me->id, v->g.generation, now)
+		                     : group_member_claimable(v->all, v->n, me, now);
+	}
+	st->generation = v->g.generation;
+	if (st->sync)
+		return 0;
+	/* With an eager assignor, a member waiting at the barrier still holds
+	 * (nothing of) the previous generation's assignment. */
+	if (complete || !st->eager)
+		gm->generation = me->generation;
+	gm->stable = complete;
+	gm->checked_seq = seq;
+	return 0;
+}
+
+/* Give up what the generation takes away (on_revoked), record that and
+ * take what it gives (one write), then on_assigned. *again when a newer
+ * generation started meanwhile. */
+static int step_sync(offlog_consumer *c, const step *st, bool *again)
+{
+	struct cmember *gm = c->gm;
+	if (st->ngive > 0)
+		revoke(c, st->cb);
+	ol_sync s = {c->group, gm->id, st->generation, st->give, st->ngive, false, NULL, 0, false, false};
+	int rc = ol_write(c->env, group_sync_fn, &s);
+	gm->stable = false;   /* the next poll confirms it */
+	if (rc == 0 && s.lost) {
+		atomic_store(&gm->lost, true);
+		*again = true;
+	} else if (rc == 0) {
+		/* on_assigned sees the generation whose assignment it gives. */
+		if (!s.stale && (s.complete || !st->eager))
+			gm->generation = st->generation;
+		rc = take_owned(c, &s);
+		*again = s.stale;
+	}
+	free(s.owned);
+	return rc;
+}
+
+/* One round of catching up with the group. *again when it must go on: a
+ * newer generation started meanwhile, or the member was found lost. */
 static int catch_up(offlog_consumer *c, bool *again)
 {
 	struct cmember *gm = c->gm;
@@ -662,87 +751,18 @@ static int catch_up(offlog_consumer *c, bool *again)
 	if (gm->stable && seq == gm->checked_seq && ol_wake_shared(c->env))
 		return 0;
 	view v;
+	step st = {0};
 	int rc = read_view(c, &v, false);
-	if (rc)
-		return rc;
-	if (!v.found) {
-		view_free(&v);
-		atomic_store(&gm->lost, true);
-		*again = true;
-		return 0;
-	}
-	ol_member *me = &v.mine;
-	bool eager = v.g.assignor != OFFLOG_ASSIGNOR_COOPERATIVE_STICKY;
-	bool new_gen = me->generation < v.g.generation;
-	/* What to give up: everything at a new generation with an eager
-	 * assignor, else what is outside the target. */
-	ol_tp *give = malloc(((size_t)me->nowned + 1) * sizeof *give);
-	bool *cb = calloc(gm->nown + 1, sizeof *cb);
-	size_t ngive = 0;
-	if (!give || !cb) {
-		free(give);
-		free(cb);
-		view_free(&v);
-		return ol_err(OFFLOG_ENOMEM, "group sync: out of memory");
-	}
-	for (uint32_t i = 0; i < me->nowned; i++) {
-		ol_tp p = me->owned[i];
-		if ((eager && new_gen) || !tp_in(me->target, me->ntarget, p.tid, p.part)) {
-			give[ngive++] = p;
-			size_t k = own_find(gm, p);
-			if (k != (size_t)-1)
-				cb[k] = true;
-		}
-	}
-	bool mine_in_step = true;   /* the consumer reads exactly what the record says it owns */
-	for (size_t i = 0; i < gm->nown; i++)
-		mine_in_step &= member_owns(me, gm->own[i].tp.tid, gm->own[i].tp.part);
-	mine_in_step &= gm->nown == me->nowned;
-	bool complete = same_set(me->owned, me->nowned, me->target, me->ntarget);
-	bool write = ngive > 0 || new_gen || !mine_in_step;
-	if (!write && !complete) {   /* waiting: for others to give up partitions, or the barrier */
-		view_free(&v);
-		if ((rc = read_view(c, &v, true)) != 0 || !v.found) {
-			free(give);
-			free(cb);
-			view_free(&v);
-			return rc;   /* gone meanwhile: the next poll finds out */
-		}
-		me = &v.mine;
-		write = eager ? barrier_moved(&v, now) : claimable(&v, now);
-	}
-	int64_t generation = v.g.generation;
-	if (!write) {
-		/* With an eager assignor, a member waiting at the barrier still
-		 * holds (nothing of) the previous generation's assignment. */
-		if (complete || !eager)
-			gm->generation = me->generation;
-		gm->stable = complete;
-		gm->checked_seq = seq;
-		free(give);
-		free(cb);
-		view_free(&v);
-		return 0;
-	}
-	if (ngive > 0)
-		revoke(c, cb);
-	free(cb);
-	view_free(&v);
-	ol_sync s = {c->group, gm->id, generation, give, ngive, false, NULL, 0, false, false};
-	rc = ol_write(c->env, group_sync_fn, &s);
-	free(give);
-	gm->stable = false;   /* the next poll confirms it */
-	if (rc == 0 && s.lost) {
+	if (rc == 0 && !v.found) {
 		atomic_store(&gm->lost, true);
 		*again = true;
 	} else if (rc == 0) {
-		/* on_assigned sees the generation whose assignment it gives. */
-		if (!s.stale && (s.complete || !eager))
-			gm->generation = generation;
-		rc = take_owned(c, &s);
-		*again = s.stale;
+		rc = step_decide(c, &v, now, seq, &st);
 	}
-	free(s.owned);
+	view_free(&v);
+	if (rc == 0 && st.sync)
+		rc = step_sync(c, &st, again);
+	step_free(&st);
 	return rc;
 }
 

@@ -14,7 +14,7 @@
 #include "env.h"
 #include "group.h"
 #include "names.h"
-#include "store.h"
+#include "registry.h"
 #include "write.h"
 
 #include <stdlib.h>
@@ -112,7 +112,7 @@ OFFLOG_API int offlog_txn_commit_offsets(offlog_txn *x, const char *group,
 	int rc = usable(x);
 	if (rc)
 		return rc;
-	return note(x, commit_write_list(&x->t, group, offsets, count));
+	return note(x, commit_write_list(&x->t, group, NULL, OL_GENERATION_ANY, offsets, count));
 }
 
 OFFLOG_API int offlog_txn_commit_offsets_member(offlog_txn *x, const char *group,
@@ -134,9 +134,7 @@ OFFLOG_API int offlog_txn_commit_offsets_member(offlog_txn *x, const char *group
 	if (!offsets && count)
 		return ol_err(OFFLOG_EINVAL, "offset list is NULL");
 	/* The fencing reads only: a fenced call leaves the transaction usable. */
-	if ((rc = note(x, commit_fence(&x->t, group, member_id, generation, offsets, count))) != 0)
-		return rc;
-	return note(x, commit_write_list(&x->t, group, offsets, count));
+	return note(x, commit_write_list(&x->t, group, member_id, generation, offsets, count));
 }
 
 OFFLOG_API int offlog_txn_commit_consumer(offlog_txn *x, offlog_consumer *c)

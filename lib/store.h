@@ -1,2 +1,0 @@
-/* store.h - until every file includes registry.h. */
-#include "registry.h"
