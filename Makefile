@@ -9,6 +9,7 @@
 #   make tsan       the tests under ThreadSanitizer
 #   make valgrind   the tests under valgrind memcheck
 #   make lint-man   mandoc -T lint on every man page
+#   make layers     check that lib/'s files call each other only downwards (lib/README.md)
 #   make install    PREFIX=/usr/local DESTDIR= (also uninstall)
 #   make deps       install the build dependencies (Debian: apt-get); the only
 #                   target that installs packages, run for you by `make run`
@@ -92,7 +93,7 @@ TOOL := $(BUILD)/tools/offlog
 
 ALL_CFLAGS = $(WARN) $(DEFS) -Iinclude $(LMDB_CFLAGS) $(CFLAGS)
 
-.PHONY: all lib examples tool check run bench asan tsan valgrind lint-man install uninstall \
+.PHONY: all lib examples tool check run bench asan tsan valgrind lint-man layers install uninstall \
         deps clean test-bins stress fuzz compare-kafka
 
 all: lib examples tool
@@ -296,6 +297,11 @@ tsan:
 valgrind:
 	$(MAKE) BUILD=build-vg CFLAGS="-O1 -g" \
 	  TEST_WRAP="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect" check
+
+# lib/'s files stand on floors: no loop of calls between them but the
+# consumer's (lib/README.md). Read from the objects with nm.
+layers: lib
+	NM="$(CROSS)nm" bash .ci/layers $(BUILD)
 
 # Pages that only hold `.so` (one per function name) are checked for their
 # target; mandoc lints the pages with content (it warns on every `.so`).

@@ -153,13 +153,10 @@ int commit_each_group(ol_txn *t, commit_group_fn fn, void *arg)
 	if (rc)
 		return rc;
 	for (rc = db_cursor_seek(&c, NULL, 0, &key, NULL); rc == 0;) {
-		size_t g = strnlen(key.p, key.n);
-		if (g == 0 || g > OFFLOG_GROUP_MAX || g + 1 >= key.n) {
-			rc = ol_err(OFFLOG_ECORRUPT, "a key of group state is damaged");
+		if (!ol_key_group(key.p, key.n, name)) {
+			rc = ol_err(OFFLOG_ECORRUPT, "a committed offset key of %zu bytes", key.n);
 			break;
 		}
-		memcpy(name, key.p, g);
-		name[g] = 0;
 		if ((rc = fn(arg, name)) != 0)
 			break;
 		size_t n = group_prefix(k, name);

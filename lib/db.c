@@ -270,7 +270,7 @@ int db_write_begin(ol_txn *t, offlog_env *env)
  * synchronous write is under way. */
 /* A nearly full file system makes short writes, which LMDB reports as EIO:
  * say ENOSPC when the file system is (almost) out of space. */
-int db_write_error(offlog_env *env, int rc, const char *what)
+static int db_write_error(offlog_env *env, int rc, const char *what)
 {
 	struct statvfs vs;
 	if (rc == EIO && statvfs(env->path, &vs) == 0 &&

@@ -74,9 +74,6 @@ typedef struct ol_cursor {
 
 /* An offlog code for an LMDB or errno value, with `what` in the detail. */
 int ol_mdb_err(int rc, const char *what);
-/* The same for a failed write or sync: ENOSPC when the file system is
- * (almost) full, whatever LMDB said. */
-int db_write_error(offlog_env *env, int rc, const char *what);
 
 int db_env_open(offlog_env *env, const char *dir, bool create_ok);
 void db_env_close(offlog_env *env);

@@ -33,6 +33,7 @@
 #include "clock.h"
 #include "codec.h"
 #include "db.h"
+#include "names.h"
 #include "topic.h"
 
 #include <stdio.h>
@@ -316,13 +317,11 @@ int group_each(ol_txn *t, group_name_fn fn, void *arg)
 	if (rc)
 		return rc;
 	for (rc = db_cursor_seek(&c, NULL, 0, &key, NULL); rc == 0;) {
-		size_t g = strnlen(key.p, key.n);
-		if (g == 0 || g > OFFLOG_GROUP_MAX || g + 1 >= key.n) {
+		if (!ol_key_group(key.p, key.n, name)) {
 			rc = ol_err(OFFLOG_ECORRUPT, "a key of group state is damaged");
 			break;
 		}
-		memcpy(name, key.p, g);
-		name[g] = 0;
+		size_t g = strlen(name);
 		size_t klen = group_key(k, name, 'm', NULL);
 		rc = db_cursor_seek(&c, k, klen, &key, NULL);   /* is there a member record? */
 		bool listed = rc == 0 && key.n > klen && memcmp(key.p, k, klen) == 0;
@@ -535,10 +534,12 @@ int group_heartbeat_fn(ol_txn *t, void *arg)
 	return rc ? rc : group_tend(t, b->group, false, -1);
 }
 
-/* A member that owns nothing has nothing to revoke: it does not hold the
- * others up (one that joined and has not polled yet, say), and the claims
- * it may still try for an older generation are refused as stale. */
-bool group_barrier(const ol_member *all, size_t n, const char *id, int64_t generation)
+/* The eager assignors' barrier: every member of all[] but `id` has made
+ * its revocations for `generation`, or owns nothing. A member that owns
+ * nothing has nothing to revoke: it does not hold the others up (one that
+ * joined and has not polled yet, say), and the claims it may still try for
+ * an older generation are refused as stale. */
+static bool group_barrier(const ol_member *all, size_t n, const char *id, int64_t generation)
 {
 	for (size_t i = 0; i < n; i++)
 		if (strcmp(all[i].id, id) != 0 && all[i].generation < generation && all[i].nowned > 0)

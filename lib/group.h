@@ -94,9 +94,6 @@ bool group_member_owns(const ol_member *m, uint32_t tid, int32_t part);
  * one was removed, or when the subscribed topics changed shape. assignor
  * < 0 keeps the group's. */
 int group_tend(ol_txn *t, const char *group, bool force, int assignor);
-/* The eager assignors' barrier: every member of all[] but `id` has made
- * its revocations for `generation`, or owns nothing. */
-bool group_barrier(const ol_member *all, size_t n, const char *id, int64_t generation);
 /* Eager assignors: is a sync worth writing for member `id`, which made its
  * revocations for `generation` and waits for its target? */
 bool group_barrier_moved(const ol_member *all, size_t n, const char *id, int64_t generation,

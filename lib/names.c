@@ -55,3 +55,13 @@ OFFLOG_API void offlog_names_free(char **names, size_t count)
 		free(names[i]);
 	free(names);
 }
+
+bool ol_key_group(const void *key, size_t n, char name[OFFLOG_GROUP_MAX + 1])
+{
+	size_t g = strnlen(key, n);
+	if (g == 0 || g > OFFLOG_GROUP_MAX || g + 1 >= n)
+		return false;
+	memcpy(name, key, g);
+	name[g] = 0;
+	return true;
+}
