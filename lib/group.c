@@ -151,13 +151,17 @@ static bool read_topics(ol_rd *r, ol_member *m)
 	return true;
 }
 
-/* A list of (topic id, partition): a count, then the pairs. */
+/* A list of (topic id, partition): a count, then the pairs. false when
+ * out of memory. */
 static bool read_tps(ol_rd *r, ol_tp **out, uint32_t *n)
 {
 	*n = rd_u32(r);
 	*out = NULL;
-	if (r->bad || *n > OFFLOG_PARTITIONS_MAX * 16u || !rd_take(r, (size_t)*n * 8))
-		return !(r->bad = true);
+	if (r->bad || *n > OFFLOG_PARTITIONS_MAX * 16u || !rd_take(r, (size_t)*n * 8)) {
+		r->bad = true;   /* damaged, which the caller reads in r: not out of memory */
+		*n = 0;
+		return true;
+	}
 	if (*n == 0)
 		return true;
 	if (!(*out = malloc(*n * sizeof **out)))

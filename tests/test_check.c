@@ -702,6 +702,46 @@ REFUSED(commit_beyond_leo, "group g2 has committed offset")
 REFUSED(producer_of_no_topic, "whose topic id does not exist")
 REFUSED(producer_run_beyond_leo, "not below the log end")
 
+/* ---- damage the check does not look for --------------------------------------- */
+
+/* A static member's record cut short inside its list of owned partitions:
+ * reading the group reports the damage, not a lack of memory. */
+static void test_member_record_cut_short_is_damage_not_lack_of_memory(void **state)
+{
+	OL_UNUSED(state);
+	char path[600];
+	char *dir = copy_template(path);
+	offlog_env *env;
+	offlog_consumer *c;
+	offlog_consumer_options o;
+	assert_ok(offlog_open(&env, path, NULL));
+	offlog_consumer_options_init(&o);
+	o.group_instance_id = "static-1";
+	assert_ok(offlog_consumer_open(&c, env, "statics", &o));
+	const char *topics[] = {"orders"};
+	assert_ok(offlog_consumer_subscribe(c, topics, 1));
+	poll_n(c, 1, NULL, 2000);
+	assert_ok(offlog_consumer_close(c));   /* a static member stays */
+	assert_ok(offlog_close(env));
+
+	raw r;
+	uint8_t key[600], val[4096];
+	size_t vlen;
+	raw_begin(&r, path);
+	size_t kn = raw_first(&r, T_GROUPS, "statics\0m", 9, key, val, sizeof val, &vlen);
+	assert_true(vlen > 4);
+	raw_put(&r, T_GROUPS, key, kn, val, vlen - 4);
+	raw_commit(&r);
+
+	offlog_group_description *d = NULL;
+	assert_ok(offlog_open(&env, path, NULL));
+	assert_code(offlog_group_describe(&d, env, "statics"), OFFLOG_ECORRUPT);
+	assert_non_null(strstr(offlog_errmsg(), "member record of group statics is damaged"));
+	assert_ok(offlog_close(env));
+	rm_rf(dir);
+	free(dir);
+}
+
 /* ---- good stores ------------------------------------------------------------ */
 
 static void test_store_of_every_feature_verifies(void **state)
@@ -884,6 +924,7 @@ int main(void)
 		                                fx_teardown),
 		cmocka_unit_test(test_topic_deleted_mid_purge_verifies),
 		cmocka_unit_test(test_refused_store_is_not_recovered),
+		cmocka_unit_test(test_member_record_cut_short_is_damage_not_lack_of_memory),
 #define T(name) cmocka_unit_test(test_refuses_##name)
 		T(no_state), T(no_states_at_all), T(state_beyond_count), T(state_of_no_topic),
 		T(hw_beyond_leo), T(start_beyond_leo), T(start_beyond_hw), T(shared_pid), T(pid_not_given_out),
