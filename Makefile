@@ -147,6 +147,8 @@ $(BUILD)/lib/%.o: lib/%.c | $(BUILD)/.have-lmdb
 	$(CC) $(ALL_CFLAGS) -MMD -MP -fPIC -fvisibility=hidden -c $< -o $@
 
 -include $(LIB_OBJ:.o=.d)
+# An object built before it had a dependency file: every header, once.
+$(filter-out $(patsubst %.d,%.o,$(wildcard $(LIB_OBJ:.o=.d))),$(LIB_OBJ)): $(LIB_HDR)
 
 # The static library is one relocatable object whose internal symbols are
 # made local, so only offlog_* can clash with a program's own names.

@@ -62,12 +62,13 @@ extern "C" {
 #define OFFLOG_VERSION_NUMBER \
 	(OFFLOG_VERSION_MAJOR * 10000 + OFFLOG_VERSION_MINOR * 100 + OFFLOG_VERSION_PATCH)
 /* "MAJOR.MINOR.PATCH", made from the three numbers above (the Makefile
- * reads them too: the version is written only here). */
-#define OFFLOG_VERSION_STR_(x) #x
-#define OFFLOG_VERSION_STR(x) OFFLOG_VERSION_STR_(x)
-#define OFFLOG_VERSION_STRING                                                         \
-	OFFLOG_VERSION_STR(OFFLOG_VERSION_MAJOR) "." OFFLOG_VERSION_STR(OFFLOG_VERSION_MINOR) \
-	"." OFFLOG_VERSION_STR(OFFLOG_VERSION_PATCH)
+ * reads them too: the version is written only here). OFFLOG_INTERNAL_STR_*
+ * are the header's own helpers, not part of the API. */
+#define OFFLOG_INTERNAL_STR_(x) #x
+#define OFFLOG_INTERNAL_STR(x) OFFLOG_INTERNAL_STR_(x)
+#define OFFLOG_VERSION_STRING                                                              \
+	OFFLOG_INTERNAL_STR(OFFLOG_VERSION_MAJOR) "." OFFLOG_INTERNAL_STR(OFFLOG_VERSION_MINOR) \
+	"." OFFLOG_INTERNAL_STR(OFFLOG_VERSION_PATCH)
 
 /* On-disk format version written by this library. A store with a larger
  * format version is refused with OFFLOG_EVERSION. */

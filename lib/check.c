@@ -183,13 +183,12 @@ static ck_part *find_part(const check *ck, uint32_t tid, int32_t part)
 	return NULL;
 }
 
-/* Is the name of an id entry (v, after its state byte) printable as is? */
-static bool plain_name(const ol_val *v)
+/* Is a topic name, as stored, printable as is? */
+static bool plain_name(const uint8_t *p, size_t n)
 {
-	const uint8_t *p = v->p;
-	if (v->n < 2 || v->n > OFFLOG_NAME_MAX + 1)
+	if (n < 1 || n > OFFLOG_NAME_MAX)
 		return false;
-	for (size_t i = 1; i < v->n; i++)
+	for (size_t i = 0; i < n; i++)
 		if (!((p[i] >= 'a' && p[i] <= 'z') || (p[i] >= 'A' && p[i] <= 'Z') ||
 		      (p[i] >= '0' && p[i] <= '9') || p[i] == '.' || p[i] == '_' || p[i] == '-'))
 			return false;
@@ -200,17 +199,15 @@ static bool plain_name(const ol_val *v)
  * or "partition 2 of topic id 3": for messages only. */
 static const char *part_name(check *ck, uint32_t tid, int32_t part, char *buf, size_t n)
 {
-	uint8_t k[4];
-	ol_val v;
-	ol_be32(k, tid);
-	if (db_get(&ck->t, T_TOPIC_IDS, k, 4, &v) == 0 && plain_name(&v)) {
-		const uint8_t *p = v.p;
-		if (p[0] == 0)
-			snprintf(buf, n, "topic \"%.*s\" partition %d", (int)(v.n - 1), (const char *)p + 1,
-			         part);
+	bool live;
+	const uint8_t *p;
+	size_t len;
+	if (topic_id_entry(&ck->t, tid, &live, &p, &len) == 0 && plain_name(p, len)) {
+		if (live)
+			snprintf(buf, n, "topic \"%.*s\" partition %d", (int)len, (const char *)p, part);
 		else
-			snprintf(buf, n, "deleted topic \"%.*s\" (id %u) partition %d", (int)(v.n - 1),
-			         (const char *)p + 1, tid, part);
+			snprintf(buf, n, "deleted topic \"%.*s\" (id %u) partition %d", (int)len,
+			         (const char *)p, tid, part);
 	} else {
 		snprintf(buf, n, "partition %d of topic id %u", part, tid);
 	}
@@ -298,10 +295,12 @@ static int check_id(check *ck, const ol_val *k, const ol_val *v)
 	bool live;
 	const uint8_t *p;
 	size_t n;
-	if (!topic_id_decode(k, v, &id, &live, &p, &n))
-		return damaged(ck, "a topic id entry (key of %zu bytes, value of %zu)", k->n, v->n);
+	if (!topic_id_key_decode(k, &id))
+		return damaged(ck, "a topic id key of %zu bytes", k->n);
 	if (id == 0 || id >= ck->next_tid)
 		return damaged(ck, "topic id %u is not below the next topic id %u", id, ck->next_tid);
+	if (!topic_id_value_decode(v, &live, &p, &n))
+		return damaged(ck, "the entry of topic id %u", id);
 	int rc = copy_name(ck, p, n, name);
 	if (rc)
 		return rc;

@@ -111,9 +111,14 @@ static void watch_forks(void)
 	pthread_atfork(NULL, NULL, in_child);
 }
 
-unsigned ol_fork_generation(void)
+unsigned ol_fork_watch(void)
 {
 	pthread_once(&fork_once, watch_forks);
+	return ol_fork_generation();
+}
+
+unsigned ol_fork_generation(void)
+{
 	return atomic_load(&fork_generation);
 }
 

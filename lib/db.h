@@ -150,6 +150,9 @@ int db_cursor_reserve(ol_cursor *c, const void *key, size_t klen, size_t vlen, b
 
 /* Incremented in a child process at each fork(). */
 unsigned ol_fork_generation(void);
+/* The same, first making sure fork() is watched: called once per store
+ * handle, when it is made, so that every call after reads a plain counter. */
+unsigned ol_fork_watch(void);
 /* Was env opened in another process (this one is a fork of it)? */
 bool ol_env_forked(const offlog_env *env);
 /* OFFLOG_ESTATE for a handle opened before fork(); fn (may be NULL) names

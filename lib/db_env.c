@@ -1,8 +1,9 @@
 /*
  * db_env.c - LMDB's environment of a store: opening it on files checked
  * first (files.c) and its tables, the check of the pinned snapshot against
- * a data file another process may be writing (verify.c), closing, copying,
- * syncing, statistics and the reclaim of dead readers' slots.
+ * a data file another process may be writing (verify.c), closing, copying
+ * and statistics. Syncing and the reclaim of dead readers' slots, which
+ * transactions need, are db.c's.
  */
 #include "db.h"
 

@@ -95,7 +95,7 @@ struct offlog_env {
 	ol_group_commit gc;             /* write.c */
 	ol_pending pend;                /* write.c */
 	ol_wakeup wake;                 /* wake.c */
-	ol_maint maint;                 /* retention.c */
+	ol_maint maint;                 /* maintain.c, compact.c */
 	ol_threads threads;             /* store.c */
 };
 

@@ -17,8 +17,6 @@
 #include "db.h"
 #include "env.h"
 
-
-
 static pthread_mutex_t registry_mu = PTHREAD_MUTEX_INITIALIZER;
 static offlog_env *registry;
 

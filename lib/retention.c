@@ -1,17 +1,19 @@
 /*
- * retention.c - removing records: retention by time and size, delete-records,
- * compaction and the store's size cap.
+ * retention.c - removing records: retention by time and size, delete-records
+ * and the store's size cap (compaction is compact.c's).
  *
  * Every removal is bounded: an append removes a few head records of the
  * partition it appended to (enough to keep pace with what it adds), and
- * offlog_maintain() works through every partition in transactions of at most
- * STEP_MAX removals, then runs compaction (compact.c) under the same budget. The log start offset only moves forward, offsets are
- * never reused, and nothing at or above the high watermark is removed, nor
- * anything a protected group has not committed past.
+ * offlog_maintain() (maintain.c) sweeps every partition in transactions of
+ * at most STEP_MAX removals, then runs compaction under the same budget.
+ * The log start offset only moves forward, offsets are never reused, and
+ * nothing at or above the high watermark is removed, nor anything a
+ * protected group has not committed past.
  *
- * A partition's `records` and `bytes` count what is stored. offlog_delete_records()
- * moves the log start offset at once and leaves the records below it to be
- * removed by the next steps, which always start at the partition's first key.
+ * A partition's `records` and `bytes` count what is stored.
+ * offlog_delete_records() moves the log start offset at once and leaves the
+ * records below it to be removed by the next steps, which always start at
+ * the partition's first key.
  *
  * Removals change the store's byte count (log.c) through t->bytes_delta,
  * which the write transaction applies once, at commit. The records and the

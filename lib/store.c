@@ -324,7 +324,7 @@ static offlog_env *env_alloc(const char *path)
 	env->dir.fd = -1;
 	env->lock_fd = -1;
 	atomic_init(&env->readers_reclaimed, 0);
-	env->fork_gen = ol_fork_generation();
+	env->fork_gen = ol_fork_watch();
 	return env;
 }
 

@@ -8,8 +8,8 @@
  * The catalogue's entries, laid out below, are written only here; the public
  * calls that change them (create, alter, grow, delete and the purge that
  * follows) are in topic_admin.c and come through the topic_* functions of
- * topic.h. offlog_verify (check.c) also reads them raw, to name the damage
- * that this file only refuses.
+ * topic.h. check.c (OFFLOG_OPEN_VERIFY) also walks them, through the
+ * decoders below, to name the damage that this file only refuses.
  *
  *  - T_TOPICS: name -> topic record, little-endian: format (u32), id (u32),
  *    partitions (u32), created_ms, retention_ms, retention_bytes (i64),
@@ -220,7 +220,7 @@ static int put_protected(ol_txn *t, uint32_t id, const offlog_topic_config *cfg)
 
 /* The n names of a protected groups entry into list. Each is
  * checked for length only: a name that is not a valid group id is for
- * offlog_verify to report. */
+ * check.c to report. */
 static int protected_decode(ol_rd *r, char **list, size_t n, uint32_t id)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -292,16 +292,33 @@ static bool id_decode(const ol_val *v, uint8_t *state, const uint8_t **name, siz
 	return !r.bad;
 }
 
-bool topic_id_decode(const ol_val *k, const ol_val *v, uint32_t *id, bool *live,
-                     const uint8_t **name, size_t *len)
+bool topic_id_key_decode(const ol_val *k, uint32_t *id)
 {
-	uint8_t state;
 	ol_rd r = rd_of(k->p, k->n);
 	*id = rd_be32(&r);
-	if (!rd_done(&r) || !id_decode(v, &state, name, len) || state > ID_DELETING)
+	return rd_done(&r);
+}
+
+bool topic_id_value_decode(const ol_val *v, bool *live, const uint8_t **name, size_t *len)
+{
+	uint8_t state;
+	if (!id_decode(v, &state, name, len) || state > ID_DELETING)
 		return false;
 	*live = state == ID_LIVE;
 	return true;
+}
+
+int topic_id_entry(ol_txn *t, uint32_t id, bool *live, const uint8_t **name, size_t *len)
+{
+	uint8_t k[4];
+	ol_val v;
+	ol_be32(k, id);
+	int rc = db_get(t, T_TOPIC_IDS, k, 4, &v);
+	if (rc)
+		return rc;
+	if (!topic_id_value_decode(&v, live, name, len))
+		return ol_err(OFFLOG_ECORRUPT, "the entry of topic id %u is damaged", id);
+	return 0;
 }
 
 int topic_name_of(ol_txn *t, uint32_t id, char *buf, size_t cap)

@@ -30,12 +30,14 @@ int topic_name_of(ol_txn *t, uint32_t id, char *buf, size_t cap);
  * offlog_names_free; none: NULL, 0). */
 int topic_protected(ol_txn *t, uint32_t id, char ***groups, size_t *count);
 
-/* The layouts of the catalogue's entries, for check.c, which reads them
- * raw. A T_TOPIC_IDS entry: false unless it decodes (*live: not deleted;
- * the name is not terminated). A T_META key: 1 when it holds topic *id's
+/* The layouts of the catalogue's entries, for check.c, which walks them. A
+ * T_TOPIC_IDS entry: its key (false: not 4 bytes), its value (false: it
+ * does not decode; *live: not deleted; the name is not terminated), or the
+ * entry of one id (1: none). A T_META key: 1 when it holds topic *id's
  * protected groups, 0 when it is another key, -1 when it is damaged. */
-bool topic_id_decode(const ol_val *k, const ol_val *v, uint32_t *id, bool *live,
-                     const uint8_t **name, size_t *len);
+bool topic_id_key_decode(const ol_val *k, uint32_t *id);
+bool topic_id_value_decode(const ol_val *v, bool *live, const uint8_t **name, size_t *len);
+int topic_id_entry(ol_txn *t, uint32_t id, bool *live, const uint8_t **name, size_t *len);
 int topic_protect_key_decode(const ol_val *k, uint32_t *id);
 
 /* Changes of the catalogue, for topic_admin.c; arguments already checked. */

@@ -205,14 +205,14 @@ int write_finish(ol_txn *t, int rc)
 /* The refusals every write makes before it queues. */
 static int may_write(offlog_env *env)
 {
-	/* In a forked child, the group commit's lock may be held for ever by a
-	 * thread that only the parent has. */
-	if (ol_env_forked(env))
-		return ol_forked_error("write");
 	if (ol_thread_txn() == env)
 		return ol_err(OFFLOG_ETXN, "this thread has an open transaction; use the offlog_txn_* calls");
 	if (env->rdonly)
 		return ol_err(OFFLOG_EREADONLY, "store %s was opened read-only", env->path);
+	/* In a forked child, the group commit's lock may be held for ever by a
+	 * thread that only the parent has. */
+	if (ol_env_forked(env))
+		return ol_forked_error("write");
 	return 0;
 }
 
@@ -248,7 +248,7 @@ static int attempt(offlog_env *env, struct ol_req *group, bool *unsynced)
 	ol_txn t;
 	int rc = write_begin(&t, env);
 	if (rc)
-		goto whole_group;
+		goto fail_all;   /* write_begin grew a full map already */
 	t.defer_sync = true;
 	for (struct ol_req *r = group; r; r = r->next) {
 		if (r->failed)
@@ -277,6 +277,7 @@ static int attempt(offlog_env *env, struct ol_req *group, bool *unsynced)
 whole_group:
 	if (rc == OFFLOG_EMAPFULL && db_map_grow(env) == 0)
 		return 1;
+fail_all:
 	for (struct ol_req *r = group; r; r = r->next)
 		if (!r->failed)
 			fail(r, rc);

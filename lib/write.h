@@ -8,14 +8,11 @@
 
 #include "db.h"
 
-
 /* A change, run in a write transaction. With group commit it may run in
  * another thread's transaction, together with other requests, and more than
  * once (after a full map, or when another request of the group failed half
  * way), so it must derive everything from the transaction it is given. */
 typedef int (*ol_write_fn)(ol_txn *t, void *arg);
-
-
 
 void write_init(offlog_env *env);
 void write_destroy(offlog_env *env);
