@@ -585,6 +585,21 @@ static void live_id_without_topic(raw *r)
 	raw_put(r, T_TOPIC_IDS, k, 4, v, sizeof v);
 }
 
+/* An id key of five bytes, beside the four-byte ones. */
+static void id_key_of_wrong_size(raw *r)
+{
+	uint8_t k[5] = {0, 0, 0, 1, 0}, v[1 + 6] = {0, 'o', 'r', 'd', 'e', 'r', 's'};
+	raw_put(r, T_TOPIC_IDS, k, sizeof k, v, sizeof v);
+}
+
+/* The id entry of "orders" with a state that is neither live nor deleted. */
+static void id_entry_of_unknown_state(raw *r)
+{
+	uint8_t k[4], v[1 + 6] = {7, 'o', 'r', 'd', 'e', 'r', 's'};
+	ol_be32(k, raw_tid(r, "orders"));
+	raw_put(r, T_TOPIC_IDS, k, 4, v, sizeof v);
+}
+
 static void id_not_given_out(raw *r)
 {
 	uint8_t next[4];
@@ -695,6 +710,8 @@ REFUSED(topic_without_id, "topic \"kept\" has id")
 REFUSED(id_names_another_topic, "names topic \"orders\", whose id is")
 REFUSED(live_id_without_topic, "names topic \"ghost\", which does not exist")
 REFUSED(id_not_given_out, "is not below the next topic id")
+REFUSED(id_key_of_wrong_size, "a topic id key of 5 bytes")
+REFUSED(id_entry_of_unknown_state, "the entry of topic id")
 REFUSED(protected_groups_lost, "protects 2 groups, which are not stored")
 REFUSED(commit_of_no_topic, "a committed offset of group g2 names partition 0 of topic id 900")
 REFUSED(commit_of_no_partition, "names topic \"orders\" partition 3, which does not exist")
@@ -932,7 +949,8 @@ int main(void)
 		T(record_undecodable), T(timestamp_above_largest), T(bytes_miscounted),
 		T(store_bytes_miscounted), T(index_beyond_leo), T(index_of_no_partition),
 		T(topic_without_id), T(id_names_another_topic), T(live_id_without_topic),
-		T(id_not_given_out), T(protected_groups_lost), T(commit_of_no_topic),
+		T(id_not_given_out), T(id_key_of_wrong_size), T(id_entry_of_unknown_state),
+		T(protected_groups_lost), T(commit_of_no_topic),
 		T(commit_of_no_partition), T(commit_beyond_leo), T(producer_of_no_topic),
 		T(producer_run_beyond_leo),
 #undef T
