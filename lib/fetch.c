@@ -177,28 +177,44 @@ static int lookup_time(ol_snapshot *s, const char *topic, int32_t partition, int
 	return 0;
 }
 
-OFFLOG_API int offlog_offsets_for_times(offlog_env *env, offlog_partition_offset *list,
-                                        size_t count)
+/* The lookups of a list, in one snapshot: each entry gets its own result,
+ * the call the first error. */
+typedef int (*lookup_fn)(ol_snapshot *s, void *ctx, size_t i);
+
+static int lookup_each(offlog_env *env, size_t count, lookup_fn fn, void *ctx)
 {
-	if (!env || (!list && count))
-		return ol_err(OFFLOG_EINVAL, "offlog_offsets_for_times: NULL argument");
-	OL_ENV_CHECK(env);
 	ol_snapshot s = {0};
 	int first = 0;
 	int rc = snap_open(&s, env);
 	if (rc)
 		return rc;
 	for (size_t i = 0; i < count; i++) {
-		int64_t off;
-		/* The older layout: the timestamp in, the answer out, in `offset`. */
-		list[i].err = lookup_time(&s, list[i].topic, list[i].partition, list[i].offset, &off, NULL);
-		if (list[i].err == 0)
-			list[i].offset = off;
-		else if (!first)
-			first = list[i].err;
+		int e = fn(&s, ctx, i);
+		if (e && !first)
+			first = e;
 	}
 	snap_free(&s);
 	return first;
+}
+
+/* The older layout: the timestamp in, the answer out, in `offset`. */
+static int lookup_v1(ol_snapshot *s, void *ctx, size_t i)
+{
+	offlog_partition_offset *e = (offlog_partition_offset *)ctx + i;
+	int64_t off;
+	e->err = lookup_time(s, e->topic, e->partition, e->offset, &off, NULL);
+	if (e->err == 0)
+		e->offset = off;
+	return e->err;
+}
+
+OFFLOG_API int offlog_offsets_for_times(offlog_env *env, offlog_partition_offset *list,
+                                        size_t count)
+{
+	if (!env || (!list && count))
+		return ol_err(OFFLOG_EINVAL, "offlog_offsets_for_times: NULL argument");
+	OL_ENV_CHECK(env);
+	return lookup_each(env, count, lookup_v1, list);
 }
 
 /* The size of an entry of each version: a later version's entries are
@@ -206,6 +222,25 @@ OFFLOG_API int offlog_offsets_for_times(offlog_env *env, offlog_partition_offset
 static size_t time_entry_size(unsigned version)
 {
 	return version == 1 ? sizeof(offlog_partition_time) : 0;
+}
+
+struct times_v2 {
+	offlog_partition_time *list;
+	unsigned version;
+	size_t size;
+};
+
+static int lookup_v2(ol_snapshot *s, void *ctx, size_t i)
+{
+	struct times_v2 *x = ctx;
+	offlog_partition_time *e = (offlog_partition_time *)((char *)x->list + i * x->size);
+	if (e->version != x->version)
+		e->err = ol_err(OFFLOG_EINVAL, "offsets_for_times_v2: entry %zu has version %u, the first %u",
+		                i, e->version, x->version);
+	else
+		e->err = lookup_time(s, e->topic, e->partition, e->timestamp, &e->offset,
+		                     &e->record_timestamp);
+	return e->err;
 }
 
 OFFLOG_API int offlog_offsets_for_times_v2(offlog_env *env, offlog_partition_time *list,
@@ -216,27 +251,8 @@ OFFLOG_API int offlog_offsets_for_times_v2(offlog_env *env, offlog_partition_tim
 	OL_ENV_CHECK(env);
 	if (count == 0)
 		return 0;
-	unsigned version = list[0].version;
-	size_t size = time_entry_size(version);
-	if (size == 0)
-		return ol_err(OFFLOG_EINVAL, "offlog_partition_time.version %u is not supported", version);
-	ol_snapshot s = {0};
-	int first = 0;
-	int rc = snap_open(&s, env);
-	if (rc)
-		return rc;
-	for (size_t i = 0; i < count; i++) {
-		offlog_partition_time *e = (offlog_partition_time *)((char *)list + i * size);
-		if (e->version != version)
-			e->err = ol_err(OFFLOG_EINVAL,
-			                "offsets_for_times_v2: entry %zu has version %u, the first %u", i,
-			                e->version, version);
-		else
-			e->err = lookup_time(&s, e->topic, e->partition, e->timestamp, &e->offset,
-			                     &e->record_timestamp);
-		if (e->err && !first)
-			first = e->err;
-	}
-	snap_free(&s);
-	return first;
+	struct times_v2 x = {list, list[0].version, time_entry_size(list[0].version)};
+	if (x.size == 0)
+		return ol_err(OFFLOG_EINVAL, "offlog_partition_time.version %u is not supported", x.version);
+	return lookup_each(env, count, lookup_v2, &x);
 }
