@@ -832,6 +832,17 @@ static void test_assignment_returns_current_list(void **state)
 	assert_ok(offlog_consumer_close(c));
 }
 
+/* A consumer of group g on tp alone, auto-committing only when a call
+ * commits (the interval is a minute), 4 records a poll. */
+static offlog_consumer *open_auto_committing(offlog_env *env, const offlog_topic_partition *tp)
+{
+	offlog_consumer_options o = opts_with(OFFLOG_RESET_EARLIEST);
+	o.enable_auto_commit = 1;
+	o.auto_commit_interval_ms = 60000;
+	o.max_poll_records = 4;
+	return open_on(env, "g", &o, tp, 1);
+}
+
 static void test_assign_with_auto_commit_commits_old_positions(void **state)
 {
 	fx *f = F(state);
@@ -839,11 +850,7 @@ static void test_assign_with_auto_commit_commits_old_positions(void **state)
 	create_topic(f->env, "t", 2);
 	append_n(f->env, "t", 0, 10);
 	offlog_topic_partition tps[2] = {{"t", 0}, {"t", 1}};
-	offlog_consumer_options o = opts_with(OFFLOG_RESET_EARLIEST);
-	o.enable_auto_commit = 1;
-	o.auto_commit_interval_ms = 60000;
-	o.max_poll_records = 4;
-	offlog_consumer *c = open_on(f->env, "g", &o, &tps[0], 1);
+	offlog_consumer *c = open_auto_committing(f->env, &tps[0]);
 	assert_int_equal(poll1(&r, c, 1000), 4);
 	assert_int_equal(committed_of(f->env, "g", "t", 0), OFFLOG_OFFSET_INVALID);
 	assert_ok(offlog_consumer_assign(c, &tps[1], 1));
@@ -907,11 +914,7 @@ static void test_assign_with_auto_commit_keeps_position_and_pause(void **state)
 	append_n(f->env, "t", 0, 10);
 	append_n(f->env, "t", 1, 10);
 	offlog_topic_partition tps[2] = {{"t", 0}, {"t", 1}};
-	offlog_consumer_options o = opts_with(OFFLOG_RESET_EARLIEST);
-	o.enable_auto_commit = 1;
-	o.auto_commit_interval_ms = 60000;
-	o.max_poll_records = 4;
-	offlog_consumer *c = open_on(f->env, "g", &o, &tps[0], 1);
+	offlog_consumer *c = open_auto_committing(f->env, &tps[0]);
 	assert_int_equal(poll1(&r, c, 1000), 4);
 	assert_ok(offlog_consumer_pause(c, &tps[0], 1));
 	assert_ok(offlog_consumer_assign(c, tps, 2));

@@ -1599,10 +1599,16 @@ static void test_roundrobin_revokes_everywhere_before_assigning_once_per_generat
 	run_barrier(*state, OFFLOG_ASSIGNOR_ROUNDROBIN);
 }
 
-static bool first_two_own_four(void *arg)
+/* Do the first two members own `each` partitions apiece? */
+struct two_own {
+	mem **ms;
+	int each;
+};
+
+static bool two_own(void *arg)
 {
-	mem **ms = arg;
-	return popc(owned_of(ms[0])) == 4 && popc(owned_of(ms[1])) == 4;
+	const struct two_own *a = arg;
+	return popc(owned_of(a->ms[0])) == a->each && popc(owned_of(a->ms[1])) == a->each;
 }
 
 /* A member that owns nothing has nothing to revoke: one that subscribed and
@@ -1625,7 +1631,8 @@ static void test_eager_barrier_does_not_wait_for_a_member_owning_nothing(void **
 		fail_msg("two members did not converge");
 	mem_open(&m[2], 2, f->env, "g", &cfg);
 	mem_subscribe(&m[2], "t");   /* a new generation; the newcomer does not poll yet */
-	if (!poll_until(ms, 2, first_two_own_four, ms, 3000))
+	struct two_own four = {ms, 4};
+	if (!poll_until(ms, 2, two_own, &four, 3000))
 		fail_msg("the members waited for one that owns nothing");
 	assert_true(owned_of(&m[2]) == 0);
 	want w3 = {f->env, "g", ms, 3, {4, 4, 4}, all, 3};
@@ -1873,26 +1880,45 @@ static void owner_child(const char *path, int ready, size_t nparts)
 		pause();
 }
 
-static void test_member_taking_over_from_a_killed_one_is_assigned_once(void **state)
+/* Fork an owner_child taking nparts; *ready gets the pipe it writes to
+ * once it owns them. The child is reaped at teardown if the test fails. */
+static pid_t spawn_owner(const char *path, size_t nparts, int *ready)
 {
-	fx *f = *state;
-	tab_reset(true);
-	create_topic(f->env, "t", 12);
 	int rp[2];
 	assert_int_equal(pipe(rp), 0);
 	pid_t pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		close(rp[0]);
-		owner_child(f->path, rp[1], 12);
+		owner_child(path, rp[1], nparts);
 	}
 	reg_pid(pid);
 	close(rp[1]);
-	struct pollfd pf = {rp[0], POLLIN, 0};
+	*ready = rp[0];
+	return pid;
+}
+
+/* SIGKILL a child and reap it. */
+static void kill_child(pid_t pid)
+{
+	int status;
+	kill(pid, SIGKILL);
+	reap(pid, &status, 5000);
+	assert_true(WIFSIGNALED(status));
+}
+
+static void test_member_taking_over_from_a_killed_one_is_assigned_once(void **state)
+{
+	fx *f = *state;
+	tab_reset(true);
+	create_topic(f->env, "t", 12);
+	int ready;
+	pid_t pid = spawn_owner(f->path, 12, &ready);
+	struct pollfd pf = {ready, POLLIN, 0};
 	char ch;
-	if (poll(&pf, 1, 10000) != 1 || read(rp[0], &ch, 1) != 1)
+	if (poll(&pf, 1, 10000) != 1 || read(ready, &ch, 1) != 1)
 		fail_msg("the first member did not take every partition");
-	close(rp[0]);
+	close(ready);
 	for (int32_t p = 0; p < 12; p++)
 		append_n(f->env, "t", p, TAKEOVER_N);
 	static mem b;
@@ -1902,19 +1928,10 @@ static void test_member_taking_over_from_a_killed_one_is_assigned_once(void **st
 	mem *mb[1] = {&b};
 	poll_for(mb, 1, 100);   /* it waits: the other owns everything */
 	assert_true(owned_of(&b) == 0);
-	kill(pid, SIGKILL);
-	int status;
-	reap(pid, &status, 5000);
-	assert_true(WIFSIGNALED(status));
+	kill_child(pid);
 	assert_took_over_once(f, &b);
 	mem_close(&b);
 	assert_no_violation();
-}
-
-static bool both_own_six(void *arg)
-{
-	mem **ms = arg;
-	return popc(owned_of(ms[0])) == 6 && popc(owned_of(ms[1])) == 6;
 }
 
 /* Eager: two members revoke for a new generation and wait at the barrier
@@ -1928,17 +1945,9 @@ static void test_members_waiting_at_the_barrier_go_on_when_the_last_one_dies(voi
 	create_topic(f->env, "t", 12);
 	/* The third is forked first: a process whose heartbeat threads run
 	 * forks children that cannot start threads under ThreadSanitizer. */
-	int rp[2];
-	assert_int_equal(pipe(rp), 0);
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		close(rp[0]);
-		owner_child(f->path, rp[1], 4);
-	}
-	reg_pid(pid);
-	close(rp[1]);
-	fcntl(rp[0], F_SETFL, O_NONBLOCK);
+	int ready;
+	pid_t pid = spawn_owner(f->path, 4, &ready);
+	fcntl(ready, F_SETFL, O_NONBLOCK);
 	static mem m[2];
 	mem *ms[2] = {&m[0], &m[1]};
 	mcfg cfg = cfg_default();
@@ -1949,13 +1958,14 @@ static void test_members_waiting_at_the_barrier_go_on_when_the_last_one_dies(voi
 	/* The two poll until the third took its 4 and stopped polling. */
 	int64_t deadline = mono_ms() + 8000;
 	char ch;
-	while (read(rp[0], &ch, 1) != 1) {
+	while (read(ready, &ch, 1) != 1) {
 		if (mono_ms() > deadline)
 			fail_msg("the third member did not take its partitions");
 		poll_for(ms, 2, 10);
 	}
-	close(rp[0]);
-	if (!poll_until(ms, 2, first_two_own_four, ms, 5000))
+	close(ready);
+	struct two_own four = {ms, 4}, six = {ms, 6};
+	if (!poll_until(ms, 2, two_own, &four, 5000))
 		fail_msg("three members did not converge");
 	/* A new generation: the two revoke, the third does not. */
 	mark(ms, 2);
@@ -1968,10 +1978,8 @@ static void test_members_waiting_at_the_barrier_go_on_when_the_last_one_dies(voi
 	pthread_mutex_unlock(&G.mu);
 	if (assigned || held)
 		fail_msg("%d on_assigned before the barrier; holding %d partitions", assigned, popc(held));
-	kill(pid, SIGKILL);
-	int status;
-	reap(pid, &status, 5000);
-	if (!poll_until(ms, 2, both_own_six, ms, 5000))
+	kill_child(pid);
+	if (!poll_until(ms, 2, two_own, &six, 5000))
 		fail_msg("the two did not go on once the third's session expired");
 	poll_for(ms, 2, 100);
 	int64_t gen = describe_generation(f->env, "g");
