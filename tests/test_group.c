@@ -1144,6 +1144,11 @@ static bool all_consumed(const struct seen *s)
 	return true;
 }
 
+/* Wait for a child to exit; failing after timeout_ms says it hung. The
+ * bounds are generous: under qemu-user (.ci/arch) a member's close, with its
+ * heartbeat thread, takes seconds. */
+#define REAP_MS 30000
+
 static void reap(pid_t pid, int *status, int timeout_ms)
 {
 	int64_t deadline = mono_ms() + timeout_ms;
@@ -1239,7 +1244,7 @@ static void test_killed_member_partitions_reassigned_after_session_timeout(void 
 	}
 	kill(pid[0], SIGKILL);
 	int status;
-	reap(pid[0], &status, 5000);
+	reap(pid[0], &status, REAP_MS);
 	int64_t killed_at = mono_ms();
 	assert_true(WIFSIGNALED(status));
 	drain(evp[0], &s, false, 0);   /* what it wrote before it died */
@@ -1265,7 +1270,7 @@ static void test_killed_member_partitions_reassigned_after_session_timeout(void 
 	uint64_t b_owned = b ? mask_of(b->owned, b->owned_count) : 0;
 	offlog_group_description_free(d);
 	close(ctl[1]);
-	reap(pid[1], &status, 5000);
+	reap(pid[1], &status, REAP_MS);
 	drain(evp[0], &s, true, mono_ms());
 	close(evp[0]);
 	assert_true(WIFEXITED(status));
@@ -1903,7 +1908,7 @@ static void kill_child(pid_t pid)
 {
 	int status;
 	kill(pid, SIGKILL);
-	reap(pid, &status, 5000);
+	reap(pid, &status, REAP_MS);
 	assert_true(WIFSIGNALED(status));
 }
 
@@ -2265,7 +2270,7 @@ static void poll_wakes_on_append_by_child(fx *f, offlog_consumer *c)
 	int64_t appended = -1;
 	bool got = read_within(fds[0], &appended, 5000);
 	int status;
-	reap(pid, &status, 5000);
+	reap(pid, &status, REAP_MS);
 	close(fds[0]);
 	assert_ok(rc);
 	assert_true(got);
