@@ -1168,6 +1168,15 @@ static void reap(pid_t pid, int *status, int timeout_ms)
 static void test_killed_member_partitions_reassigned_after_session_timeout(void **state)
 {
 	fx *f = *state;
+	/* It judges when the survivor resumes against the session timeout and
+	 * needs the survivor done within its 30 s alarm: under qemu-user
+	 * (.ci/arch) members run too slowly for either. It runs natively. */
+	const char *emu = getenv("OFFLOG_EMULATED");
+	if (emu && !strcmp(emu, "1")) {
+		printf("test_killed_member_partitions_reassigned_after_session_timeout: "
+		       "skipped under emulation (timing)\n");
+		skip();
+	}
 	create_topic(f->env, "t", KILL_PARTS);
 	int evp[2], ctl[2];
 	assert_int_equal(pipe(evp), 0);
