@@ -57,7 +57,7 @@ extern "C" {
 /* ------------------------------------------------------------------------ */
 
 #define OFFLOG_VERSION_MAJOR 0
-#define OFFLOG_VERSION_MINOR 1
+#define OFFLOG_VERSION_MINOR 2
 #define OFFLOG_VERSION_PATCH 0
 #define OFFLOG_VERSION_NUMBER \
 	(OFFLOG_VERSION_MAJOR * 10000 + OFFLOG_VERSION_MINOR * 100 + OFFLOG_VERSION_PATCH)
@@ -69,6 +69,13 @@ extern "C" {
 #define OFFLOG_VERSION_STRING                                                              \
 	OFFLOG_INTERNAL_STR(OFFLOG_VERSION_MAJOR) "." OFFLOG_INTERNAL_STR(OFFLOG_VERSION_MINOR) \
 	"." OFFLOG_INTERNAL_STR(OFFLOG_VERSION_PATCH)
+
+/* The major number of the library's ABI: its SONAME is libofflog.so.N with
+ * this N. Within one N, a program built against an older header keeps
+ * working with a newer library (CI compares the exported ABI with a stored
+ * baseline, abi/libofflog.abi); any incompatible change moves N. The
+ * README's "ABI" section tells what each kind of struct promises. */
+#define OFFLOG_ABI_MAJOR 1
 
 /* On-disk format version written by this library. A store with a larger
  * format version is refused with OFFLOG_EVERSION. */
@@ -128,9 +135,10 @@ enum offlog_error {
 	                           disk filled while the commit record was written): every call
 	                           on the handle fails; close it and open the store again, which
 	                           finds everything committed before intact */
-	OFFLOG_EPLATFORM = -32  /* the store was written by a build of another word size or
+	OFFLOG_EPLATFORM = -32, /* the store was written by a build of another word size or
 	                           byte order (LMDB files are not portable between them): not
 	                           readable here */
+	OFFLOG_EWAKEUP = -33    /* the call was interrupted by offlog_consumer_wakeup() */
 };
 
 /* A static, one-line description of code err ("unknown topic").
@@ -379,8 +387,13 @@ OFFLOG_API int offlog_close(offlog_env *env);
  * at all (returning 0) on a store opened read-only. */
 OFFLOG_API int offlog_flush(offlog_env *env);
 
-/* Facts about an open store, from offlog_store_stat(). */
+#define OFFLOG_STORE_INFO_VERSION 1
+
+/* Facts about an open store, from offlog_store_stat(). The caller sets
+ * `version` (OFFLOG_STORE_INFO_INIT does): the library fills the fields
+ * that version has, so a struct of an older header is never overrun. */
 typedef struct offlog_store_info {
+	unsigned int version;     /* in: OFFLOG_STORE_INFO_VERSION */
 	uint64_t map_size;        /* current map size in bytes */
 	uint64_t map_used;        /* bytes of the map in use (high-water mark of pages) */
 	uint32_t page_size;       /* LMDB page size */
@@ -391,6 +404,10 @@ typedef struct offlog_store_info {
 	int read_only;            /* 1 when opened with OFFLOG_OPEN_READONLY */
 } offlog_store_info;
 
+#define OFFLOG_STORE_INFO_INIT { OFFLOG_STORE_INFO_VERSION, 0, 0, 0, 0, 0, 0, 0, 0 }
+
+/* Fill *info. OFFLOG_EINVAL when info->version is 0 or newer than the
+ * library's. */
 OFFLOG_API int offlog_store_stat(offlog_store_info *info, offlog_env *env);
 
 /* Free the reader slots of processes that ended without closing the store
@@ -541,13 +558,20 @@ typedef struct offlog_partition_info {
 	int64_t bytes;          /* bytes of keys, values and headers of those records */
 } offlog_partition_info;
 
-/* A topic's description, from one consistent snapshot. */
+#define OFFLOG_TOPIC_INFO_VERSION 1
+
+/* A topic's description, from one consistent snapshot. Allocated by the
+ * library, which sets `version`: fields are only ever added at the end, and
+ * `config` is last so that a longer configuration moves no other field
+ * (config.version tells which of its fields exist). offlog_partition_info
+ * is an element of an array and never changes. */
 typedef struct offlog_topic_info {
+	unsigned int version;     /* OFFLOG_TOPIC_INFO_VERSION of the library that filled it */
 	char name[OFFLOG_NAME_MAX + 1];
 	int32_t partition_count;
 	int64_t created_ms;
-	offlog_topic_config config;
 	offlog_partition_info *partitions; /* partition_count entries, by partition number */
+	offlog_topic_config config;
 } offlog_topic_info;
 
 /* Describe a topic: its configuration and every partition's watermarks.
@@ -663,9 +687,13 @@ OFFLOG_API int offlog_append_batch(int64_t *base_offset, int32_t *partition_out,
  * thread may send; the handle is shared. */
 typedef struct offlog_producer offlog_producer;
 
+#define OFFLOG_DELIVERY_VERSION 1
+
 /* The outcome of one record, passed to the delivery callback. Pointers are
- * valid during the callback only. */
+ * valid during the callback only. The library sets `version`; fields are
+ * only ever added at the end. */
 typedef struct offlog_delivery {
+	unsigned int version; /* OFFLOG_DELIVERY_VERSION of the library */
 	const char *topic;
 	int32_t partition;    /* the partition written to, or as sent if none was chosen */
 	int64_t offset;       /* the record's offset, or OFFLOG_OFFSET_INVALID on error */
@@ -675,12 +703,25 @@ typedef struct offlog_delivery {
 	                         stored: offset is the original one, nothing was appended */
 	int err;              /* 0, or the OFFLOG_E* code of this record */
 	void *msg_opaque;     /* as given to the send call */
+	const char *errmsg;   /* the detail of err, this record's own ("" when err is 0);
+	                         offlog_errmsg() says nothing about the record here */
 } offlog_delivery;
 
-/* Called on the producer's thread, once per record, in send order per
- * partition. It must not call offlog_producer_flush() or _close() of its
- * own producer, and should return quickly. */
+/* Called once per record, in send order per partition: on the producer's
+ * thread (OFFLOG_DELIVERY_THREAD), or on the application's, inside
+ * offlog_producer_poll(), _flush() or _close() (OFFLOG_DELIVERY_POLL). On
+ * the producer's thread it must not call offlog_producer_flush() or _close()
+ * of its own producer; either way it should return quickly. */
 typedef void (*offlog_delivery_cb)(void *opaque, const offlog_delivery *report);
+
+/* Which thread runs the delivery callback. */
+enum offlog_delivery_mode {
+	OFFLOG_DELIVERY_THREAD = 0, /* the producer's own thread, as soon as a batch is written */
+	OFFLOG_DELIVERY_POLL = 1    /* the application's: reports wait until it calls
+	                               offlog_producer_poll() (or _flush(), _close()), as
+	                               librdkafka serves them; for bindings whose callbacks
+	                               must run on their own thread (Node, Python) */
+};
 
 /* What send does when the queue is full. */
 enum offlog_queue_full {
@@ -688,7 +729,7 @@ enum offlog_queue_full {
 	OFFLOG_QUEUE_FAIL = 1   /* fail at once with OFFLOG_EQUEUEFULL */
 };
 
-#define OFFLOG_PRODUCER_OPTIONS_VERSION 1
+#define OFFLOG_PRODUCER_OPTIONS_VERSION 2
 
 /* Producer ids from this one up are the store's: it hands them out (for
  * producer_id 0) in order, each once. Ids an application chooses itself are
@@ -710,11 +751,13 @@ typedef struct offlog_producer_options {
 	                                 offlog_producer_open() */
 	offlog_delivery_cb on_delivery; /* may be NULL */
 	void *opaque;                 /* passed to on_delivery */
+	/* Version 2. */
+	int delivery_mode;            /* enum offlog_delivery_mode; default THREAD */
 } offlog_producer_options;
 
 #define OFFLOG_PRODUCER_OPTIONS_INIT \
 	{ OFFLOG_PRODUCER_OPTIONS_VERSION, 5, 10000, 1048576, 67108864, OFFLOG_QUEUE_BLOCK, 60000, \
-	  0, 0, NULL, NULL }
+	  0, 0, NULL, NULL, OFFLOG_DELIVERY_THREAD }
 
 /* Flags of offlog_producer_close(). */
 #define OFFLOG_PRODUCER_PURGE 0x1u /* drop queued records (reported with OFFLOG_EPURGED)
@@ -783,9 +826,35 @@ OFFLOG_API int offlog_producer_send_sequenced(offlog_producer *producer, const c
                                              const offlog_message *msg, void *msg_opaque);
 
 /* Wait until every record sent so far is written and reported, at most
- * timeout_ms (-1 = no limit): OFFLOG_ETIMEDOUT otherwise. OFFLOG_ESTATE for a
- * producer of the parent process after fork(), as every call below. */
+ * timeout_ms (-1 = no limit): OFFLOG_ETIMEDOUT otherwise. With
+ * OFFLOG_DELIVERY_POLL the reports are served on the calling thread while it
+ * waits, as offlog_producer_poll() does. OFFLOG_ESTATE for a producer of the
+ * parent process after fork(), as every call below. */
 OFFLOG_API int offlog_producer_flush(offlog_producer *producer, int timeout_ms);
+
+/* OFFLOG_DELIVERY_POLL: run the delivery callback of every report waiting,
+ * on the calling thread; when none waits, wait up to timeout_ms (0 = do not
+ * wait, -1 = no limit) for the first. *served (may be NULL) receives the
+ * number of reports served. Reports not yet served keep their records'
+ * bytes counted against queue_bytes, as librdkafka's do: a producer that is
+ * never polled fills up (OFFLOG_EQUEUEFULL, or a send that blocks). From the
+ * delivery callback it is OFFLOG_ESTATE. OFFLOG_ESTATE with
+ * OFFLOG_DELIVERY_THREAD. */
+OFFLOG_API int offlog_producer_poll(size_t *served, offlog_producer *producer, int timeout_ms);
+
+/* OFFLOG_DELIVERY_POLL: a file descriptor that is readable while delivery
+ * reports wait to be served, for an event loop (epoll, poll(2), asyncio's
+ * add_reader, libuv's uv_poll): when it is readable, call
+ * offlog_producer_poll(p, 0). Only wait on it: the producer reads it (in
+ * offlog_producer_poll()) and closes it (at close). OFFLOG_ESTATE with
+ * OFFLOG_DELIVERY_THREAD. */
+OFFLOG_API int offlog_producer_fd(int *fd, offlog_producer *producer);
+
+/* The detail message of the last call on this producer that failed, on
+ * whichever thread it ran (offlog_errmsg() is the calling thread's), e.g.
+ * for a binding that made the call from a worker thread. "" when none has.
+ * Valid until the producer's next failing call or close. */
+OFFLOG_API const char *offlog_producer_errmsg(offlog_producer *producer);
 
 /* Close the producer: write and report what is queued (or, with
  * OFFLOG_PRODUCER_PURGE, report it as OFFLOG_EPURGED without writing), stop
@@ -909,16 +978,24 @@ OFFLOG_API int offlog_offsets_for_times(offlog_env *env, offlog_partition_offset
 /* Committed offsets                                                        */
 /* ------------------------------------------------------------------------ */
 
-/* A committed offset: "the next offset to read" for (group, topic, partition). */
+#define OFFLOG_COMMITTED_VERSION 1
+
+/* A committed offset: "the next offset to read" for (group, topic, partition).
+ * The caller sets `version` (OFFLOG_COMMITTED_INIT does); the library fills
+ * the fields that version has. */
 typedef struct offlog_committed {
+	unsigned int version;    /* in: OFFLOG_COMMITTED_VERSION */
 	int64_t offset;          /* OFFLOG_OFFSET_INVALID when nothing is committed */
 	int64_t commit_time_ms;  /* when it was committed; 0 when nothing is */
 	size_t metadata_len;
 	char metadata[OFFLOG_METADATA_MAX + 1]; /* NUL-terminated */
 } offlog_committed;
 
+#define OFFLOG_COMMITTED_INIT { OFFLOG_COMMITTED_VERSION, OFFLOG_OFFSET_INVALID, 0, 0, { 0 } }
+
 /* The committed offset of a group for one partition, read without a consumer.
- * Nothing committed is not an error: out->offset is OFFLOG_OFFSET_INVALID. */
+ * Nothing committed is not an error: out->offset is OFFLOG_OFFSET_INVALID.
+ * OFFLOG_EINVAL when out->version is 0 or newer than the library's. */
 OFFLOG_API int offlog_group_committed(offlog_committed *out, offlog_env *env, const char *group,
                                       const char *topic, int32_t partition);
 
@@ -1127,6 +1204,36 @@ OFFLOG_API int offlog_consumer_poll(const offlog_record **records, size_t *count
 /* Release the records of the last poll and the snapshot they hold. */
 OFFLOG_API int offlog_consumer_release(offlog_consumer *consumer);
 
+/* Make a poll of this consumer that is waiting return at once with
+ * OFFLOG_EWAKEUP, or, when none is waiting, the next one (as Kafka's
+ * wakeup()). Positions do not move; the poll after that one is a normal
+ * poll. Callable from any thread, and from a signal handler (it only stores
+ * a flag, bumps a counter and makes a wake-up system call), also while
+ * another thread is inside a call on the consumer. Makes the consumer's
+ * descriptor (offlog_consumer_fd()) readable. */
+OFFLOG_API int offlog_consumer_wakeup(offlog_consumer *consumer);
+
+/* A file descriptor that becomes readable when records may be available to
+ * the consumer (a commit in any process of the store, including by one
+ * that does not write the consumer's partitions) or after
+ * offlog_consumer_wakeup(), for an event loop (epoll, poll(2), asyncio's
+ * add_reader, libuv's uv_poll). When it is readable, call
+ * offlog_consumer_poll(c, &r, &n, 0) until it returns no record, then wait
+ * again: poll reads the descriptor, and records left after a poll (more
+ * than max_poll_records) do not make it readable. A group member must still
+ * poll within max_poll_interval_ms and heartbeats run inside poll: poll at
+ * least every heartbeat_interval_ms (a timer) while waiting on it. The
+ * descriptor is the consumer's: only wait on it; close closes it. Created at
+ * the first call, with a thread of the store that watches for commits
+ * (one for all the consumers of a store handle). */
+OFFLOG_API int offlog_consumer_fd(int *fd, offlog_consumer *consumer);
+
+/* The detail message of the last call on this consumer that failed, on
+ * whichever thread it ran (offlog_errmsg() is the calling thread's), e.g.
+ * for a binding that made the call from a worker thread. "" when none has.
+ * Valid until the consumer's next failing call or close. */
+OFFLOG_API const char *offlog_consumer_errmsg(offlog_consumer *consumer);
+
 /* The position of an assigned partition: the offset of the next record poll
  * will return. When not yet known it is resolved as the next poll would
  * (committed offset, else the reset policy), which may fail the same way.
@@ -1183,11 +1290,13 @@ OFFLOG_API int offlog_consumer_resume(offlog_consumer *consumer,
  * that has a transaction open (which they wait for) gets OFFLOG_ETXN. */
 OFFLOG_API int offlog_consumer_commit(offlog_consumer *consumer);
 
-/* Completion of an asynchronous commit: err is 0 or the commit's code;
- * offsets (count entries, valid during the call) are what was committed or
- * attempted, each entry's `err` set. */
-typedef void (*offlog_commit_cb)(void *opaque, int err, const offlog_partition_offset *offsets,
-                                 size_t count);
+/* Completion of an asynchronous commit: err is 0 or the commit's code and
+ * errmsg its detail message ("" when err is 0; offlog_errmsg() does not
+ * describe it); offsets (count entries) are what was committed or
+ * attempted, each entry's `err` set. errmsg and offsets are valid during
+ * the call. */
+typedef void (*offlog_commit_cb)(void *opaque, int err, const char *errmsg,
+                                 const offlog_partition_offset *offsets, size_t count);
 
 /* Commit the current positions (which ones: as offlog_consumer_commit())
  * without waiting: a background thread of the consumer writes them.
@@ -1327,7 +1436,13 @@ typedef struct offlog_group_partition {
 	const char *member_id;    /* its owner, or NULL */
 } offlog_group_partition;
 
+#define OFFLOG_GROUP_DESCRIPTION_VERSION 1
+
+/* A group's description, allocated by the library, which sets `version`:
+ * fields are only ever added at the end. offlog_group_member and
+ * offlog_group_partition are elements of arrays and never change. */
 typedef struct offlog_group_description {
+	unsigned int version;     /* OFFLOG_GROUP_DESCRIPTION_VERSION of the library */
 	const char *group;
 	const char *state;        /* "Empty", "Stable" or "Rebalancing" (a member has not yet
 	                             taken or given up what the current generation says) */
@@ -1466,6 +1581,50 @@ OFFLOG_API int offlog_txn_commit(offlog_txn *txn);
 /* Discard the transaction and free the handle. NULL is accepted. Must be
  * called by the thread that began the transaction. */
 OFFLOG_API void offlog_txn_abort(offlog_txn *txn);
+
+/* ------------------------------------------------------------------------ */
+/* The ABI described, for bindings                                          */
+/* ------------------------------------------------------------------------ */
+
+/* A binding that declares the structs and constants of this header in
+ * another language (ctypes, koffi, cgo, ...) checks its copy against the
+ * library it loaded, or builds it from this description, instead of
+ * trusting a hand copy.
+ *
+ * Structs come in three kinds (the README's "ABI" section):
+ *  - versioned: a `version` field first, set by whoever allocates the
+ *    struct (the caller for options and for offlog_store_info /
+ *    offlog_committed; the library for offlog_topic_info,
+ *    offlog_group_description and offlog_delivery); fields are only added
+ *    at the end, and a version says which exist;
+ *  - frozen: the elements of arrays (offlog_record, offlog_message,
+ *    offlog_header, offlog_topic_partition, offlog_partition_offset,
+ *    offlog_partition_info, offlog_group_member, offlog_group_partition):
+ *    never changed while OFFLOG_ABI_MAJOR stays;
+ *  - opaque handles (offlog_env, offlog_consumer, ...): pointers only. */
+
+/* The whole description as one JSON document, static, never NULL:
+ *   {"abi": 1, "version": "0.2.0", "soname": "libofflog.so.1",
+ *    "pointer_size": 8,
+ *    "structs": {"offlog_record": {"size": 80, "version": null,
+ *       "fields": [{"name": "topic", "offset": 0, "size": 8, "type": "pointer"}, ...]}, ...},
+ *    "constants": {"OFFLOG_EINVAL": -1, ...}}
+ * A field's type is one of int8..int64, uint8..uint64, size, pointer,
+ * char[N], or struct NAME (another struct of the description). "version"
+ * is the struct's current version number, null for frozen structs. Every
+ * constant of this header that a binding needs (error codes, special
+ * offsets, flags, enums, limits, struct versions) is in "constants". */
+OFFLOG_API const char *offlog_abi_describe(void);
+
+/* The size of one struct of this header ("offlog_record"), and the offset
+ * of one of its fields: OFFLOG_EINVAL for a name the library does not
+ * know. */
+OFFLOG_API int offlog_abi_sizeof(size_t *size, const char *type);
+OFFLOG_API int offlog_abi_offsetof(size_t *offset, const char *type, const char *field);
+
+/* The value of one constant of this header ("OFFLOG_OFFSET_END"):
+ * OFFLOG_EINVAL for a name the library does not know. */
+OFFLOG_API int offlog_abi_constant(int64_t *value, const char *name);
 
 #ifdef __cplusplus
 }

@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 static _Thread_local char errbuf[512];
+static _Thread_local unsigned errcount;
 
 struct errdesc {
 	int code;
@@ -47,6 +48,7 @@ static const struct errdesc errors[] = {
 	{OFFLOG_EFATAL, "OFFLOG_EFATAL", "store handle failed: reopen the store"},
 	{OFFLOG_EPLATFORM, "OFFLOG_EPLATFORM",
 	 "store was written by a build of another word size or byte order: not readable here"},
+	{OFFLOG_EWAKEUP, "OFFLOG_EWAKEUP", "interrupted by offlog_consumer_wakeup()"},
 };
 
 static const struct errdesc *find(int code)
@@ -80,6 +82,12 @@ int ol_err(int code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(errbuf, sizeof errbuf, fmt, ap);
 	va_end(ap);
+	errcount++;
 	return code;
+}
+
+unsigned ol_err_count(void)
+{
+	return errcount;
 }
 

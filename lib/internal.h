@@ -18,5 +18,9 @@
 
 /* Record a detail message for this thread and return code. */
 int ol_err(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* How many detail messages this thread has recorded: a call that sees it
+ * move failed somewhere inside (a handle keeps that message for
+ * offlog_*_errmsg()). */
+unsigned ol_err_count(void);
 
 #endif /* OFFLOG_INTERNAL_H */
