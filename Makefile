@@ -24,6 +24,8 @@ VERSION_MAJOR := $(call offlog_version,MAJOR)
 VERSION_MINOR := $(call offlog_version,MINOR)
 VERSION_PATCH := $(call offlog_version,PATCH)
 VERSION := $(VERSION_MAJOR).$(VERSION_MINOR).$(VERSION_PATCH)
+# The ABI's major number (OFFLOG_ABI_MAJOR) names the shared library.
+ABI_MAJOR := $(shell sed -n 's/^\#define OFFLOG_ABI_MAJOR \([0-9][0-9]*\)$$/\1/p' include/offlog.h)
 
 PREFIX ?= /usr/local
 EXEC_PREFIX ?= $(PREFIX)
@@ -76,7 +78,7 @@ THREAD_LIBS := -pthread
 LIB_SRC := $(wildcard lib/*.c)
 LIB_OBJ := $(LIB_SRC:lib/%.c=$(BUILD)/lib/%.o)
 LIB_HDR := include/offlog.h $(wildcard lib/*.h)
-SONAME := libofflog.so.$(VERSION_MAJOR)
+SONAME := libofflog.so.$(ABI_MAJOR)
 SHLIB := $(BUILD)/libofflog.so.$(VERSION)
 STLIB := $(BUILD)/libofflog.a
 
@@ -345,7 +347,7 @@ SUBST = sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@EXEC_PREFIX@|$(PC_EXEC_PREFIX)|g'
   -e 's|@REQUIRES_PRIVATE@|$(if $(HAVE_LMDB_PC),lmdb)|g' \
   -e 's|@LIBS_PRIVATE@|$(if $(HAVE_LMDB_PC),,-llmdb )-pthread|g' \
   -e 's|@CMAKE_INCLUDEDIR@|$(CMAKE_INCLUDEDIR)|g' -e 's|@SIZEOF_VOID_P@|$(SIZEOF_VOID_P)|g' \
-  -e 's|@VERSION@|$(VERSION)|g' -e 's|@VERSION_MAJOR@|$(VERSION_MAJOR)|g'
+  -e 's|@VERSION@|$(VERSION)|g' -e 's|@VERSION_MAJOR@|$(VERSION_MAJOR)|g' -e 's|@ABI_MAJOR@|$(ABI_MAJOR)|g'
 
 # Written at every install: they hold PREFIX and LIBDIR, which may change.
 .PHONY: $(BUILD)/offlog.pc $(CMAKE_FILES)

@@ -224,11 +224,8 @@ static void deliver(offlog_consumer *c)
 			if (j->rc || !j->list[i].skipped)
 				j->out[k++] = (offlog_partition_offset){j->list[i].topic, j->list[i].partition,
 				                                        j->list[i].offset, NULL, j->rc};
-		if (j->cb) {
-			if (j->rc)
-				ol_err(j->rc, "%s", j->err);
-			j->cb(j->opaque, j->rc, j->out, k);
-		}
+		if (j->cb)
+			j->cb(j->opaque, j->rc, j->rc ? j->err : "", j->out, k);
 		job_free(j);
 	}
 }

@@ -145,6 +145,19 @@ static int refuse_fenced(const offlog_producer *p)
 	              (unsigned long long)p->pid);
 }
 
+/* A record's report before its outcome is known. */
+static void report_init(struct pmsg *m, int err)
+{
+	m->report = (offlog_delivery){.version = OFFLOG_DELIVERY_VERSION,
+	                              .topic = m->topic,
+	                              .partition = m->partition,
+	                              .offset = OFFLOG_OFFSET_INVALID,
+	                              .sequence = -1,
+	                              .err = err,
+	                              .msg_opaque = m->opaque,
+	                              .errmsg = ""};
+}
+
 static void report_error(struct pmsg *m, int err)
 {
 	m->report.err = err;
@@ -278,8 +291,7 @@ static int batch_fn(ol_txn *t, void *arg)
 		return rc;
 	for (size_t i = 0; i < b->count; i++, m = m->next) {
 		ol_topic tp;
-		m->report = (offlog_delivery){m->topic, m->partition, OFFLOG_OFFSET_INVALID, -1, 0, 0,
-		                              m->opaque};
+		report_init(m, 0);
 		m->idx = i;
 		rc = place(t, m, &tp, &sticky);
 		if (rc)
@@ -306,8 +318,7 @@ static void write_batch(offlog_producer *p, struct pmsg *first, size_t count)
 	 * read-only store), these are what the failure is reported on. */
 	struct pmsg *m = first;
 	for (size_t i = 0; i < count; i++, m = m->next)
-		m->report = (offlog_delivery){m->topic, m->partition, OFFLOG_OFFSET_INVALID, -1, 0, 0,
-		                              m->opaque};
+		report_init(m, 0);
 	/* Once fenced, always fenced: epochs only grow. */
 	int rc = atomic_load(&p->fenced) ? refuse_fenced(p) : ol_write(p->env, batch_fn, &b);
 	if (rc == OFFLOG_EFENCED)
@@ -382,8 +393,7 @@ static void *producer_main(void *arg)
 		if (purge) {
 			struct pmsg *m = batch;
 			for (size_t i = 0; i < count; i++, m = m->next) {
-				m->report = (offlog_delivery){m->topic, m->partition, OFFLOG_OFFSET_INVALID, -1,
-				                              0, OFFLOG_EPURGED, m->opaque};
+				report_init(m, OFFLOG_EPURGED);
 				if (p->opts.on_delivery)
 					p->opts.on_delivery(p->opts.opaque, &m->report);
 			}
