@@ -99,10 +99,11 @@ static void on_lost(void *opaque, offlog_consumer *c, const offlog_topic_partiti
 }
 
 /* Completion of offlog_consumer_commit_async(), inside a later poll. */
-static void on_committed(void *opaque, int err, const offlog_partition_offset *offsets,
-                         size_t n)
+static void on_committed(void *opaque, int err, const char *errmsg,
+                         const offlog_partition_offset *offsets, size_t n)
 {
 	struct worker *w = opaque;
+	(void)errmsg;
 	(void)offsets;
 	(void)n;
 	if (err == OFFLOG_EFENCED) {

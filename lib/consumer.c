@@ -22,6 +22,7 @@
 #include "wake.h"
 #include "write.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 /* ---- one thread at a time, in one process ------------------------------- */
@@ -56,10 +57,13 @@ int consumer_enter(offlog_consumer *c, const char *fn)
 	return 0;
 }
 
-void consumer_leave(offlog_consumer *c)
+int consumer_leave(offlog_consumer *c, int rc)
 {
+	if (rc)
+		snprintf(c->lasterr, sizeof c->lasterr, "%s", offlog_errmsg());
 	if (--c->depth == 0)
 		atomic_store_explicit(&c->owner, 0, memory_order_release);
+	return rc;
 }
 
 bool consumer_nested(const offlog_consumer *c)
@@ -159,6 +163,8 @@ OFFLOG_API int offlog_consumer_open(offlog_consumer **out, offlog_env *env, cons
 	c->env = env;
 	c->fork_gen = env->fork_gen;
 	atomic_init(&c->owner, 0);
+	atomic_init(&c->wakeup, false);
+	ol_notify_init(&c->note);
 	c->last_auto_commit = ol_mono_ms();
 	atomic_fetch_add(&env->handles, 1);
 	*out = c;
@@ -327,8 +333,7 @@ OFFLOG_API int offlog_consumer_assign(offlog_consumer *c, const offlog_topic_par
 		return rc;
 	/* From a callback inside poll, the partitions poll is reading would go. */
 	rc = consumer_nested(c) ? nested_error("offlog_consumer_assign") : assign(c, tps, count);
-	consumer_leave(c);
-	return rc;
+	return consumer_leave(c, rc);
 }
 
 /* ---- assignment changes of a group member -------------------------------- */
@@ -411,8 +416,7 @@ OFFLOG_API int offlog_consumer_assignment(const offlog_topic_partition **partiti
 		return rc;
 	*partitions = c->view;
 	*count = c->nparts;
-	consumer_leave(c);
-	return 0;
+	return consumer_leave(c, 0);
 }
 
 static int set_paused(offlog_consumer *c, const offlog_topic_partition *tps, size_t n, bool on,
@@ -428,8 +432,7 @@ static int set_paused(offlog_consumer *c, const offlog_topic_partition *tps, siz
 		rc = consumer_find_assigned(&cp, c, tps[i].topic, tps[i].partition);
 	for (size_t i = 0; i < n && rc == 0; i++)
 		consumer_find(c, tps[i].topic, tps[i].partition)->paused = on;
-	consumer_leave(c);
-	return rc;
+	return consumer_leave(c, rc);
 }
 
 OFFLOG_API int offlog_consumer_pause(offlog_consumer *c, const offlog_topic_partition *tps,
@@ -564,8 +567,20 @@ static void maybe_auto_commit(offlog_consumer *c)
 	consumer_commit_positions(c);
 }
 
+static int woken(offlog_consumer *c)
+{
+	if (!atomic_exchange(&c->wakeup, false))
+		return 0;
+	return ol_err(OFFLOG_EWAKEUP, "offlog_consumer_poll: woken by offlog_consumer_wakeup()");
+}
+
 static int poll_wait(size_t *count, offlog_consumer *c, int timeout_ms)
 {
+	/* Before anything is read: a commit from now on makes it readable. */
+	ol_notify_drain(&c->note);
+	int wrc = woken(c);
+	if (wrc)
+		return wrc;
 	snap_release(&c->snap);
 	db_grow_early(c->env);
 	async_deliver(c, 0);
@@ -587,6 +602,8 @@ static int poll_wait(size_t *count, offlog_consumer *c, int timeout_ms)
 		snap_release(&c->snap);
 		db_grow_early(c->env);
 		if (rc || timeout_ms == 0)
+			return rc;
+		if ((rc = woken(c)) != 0)
 			return rc;
 		int64_t wait = 1000;
 		if (timeout_ms > 0) {
@@ -613,8 +630,7 @@ OFFLOG_API int offlog_consumer_poll(const offlog_record **records, size_t *count
 	if (rc)
 		return rc;
 	rc = consumer_nested(c) ? nested_error("offlog_consumer_poll") : poll_wait(count, c, timeout_ms);
-	consumer_leave(c);
-	return rc;
+	return consumer_leave(c, rc);
 }
 
 OFFLOG_API int offlog_consumer_release(offlog_consumer *c)
@@ -626,8 +642,44 @@ OFFLOG_API int offlog_consumer_release(offlog_consumer *c)
 		return rc;
 	snap_release(&c->snap);
 	db_grow_early(c->env);
-	consumer_leave(c);
+	return consumer_leave(c, 0);
+}
+
+/* No consumer_enter: another thread may be inside poll, and a signal
+ * handler may be the caller. Only atomics and system calls. */
+OFFLOG_API int offlog_consumer_wakeup(offlog_consumer *c)
+{
+	if (!c)
+		return OFFLOG_EINVAL;   /* no detail: ol_err is not async-signal-safe */
+	atomic_store(&c->wakeup, true);
+	ol_notify_signal(&c->note);
+	ol_wake_interrupt(c->env);
 	return 0;
+}
+
+OFFLOG_API int offlog_consumer_fd(int *fd, offlog_consumer *c)
+{
+	if (!fd || !c)
+		return ol_err(OFFLOG_EINVAL, "offlog_consumer_fd: NULL argument");
+	*fd = -1;
+	int rc = consumer_enter(c, "offlog_consumer_fd");
+	if (rc)
+		return rc;
+	if (atomic_load(&c->note.rfd) < 0) {
+		if ((rc = ol_notify_open(&c->note)) == 0 && (rc = wake_watch(c->env, &c->note)) != 0)
+			ol_notify_close(&c->note);
+		/* Readable at first: what is there already is found by a poll. */
+		if (rc == 0)
+			ol_notify_signal(&c->note);
+	}
+	if (rc == 0)
+		*fd = atomic_load(&c->note.rfd);
+	return consumer_leave(c, rc);
+}
+
+OFFLOG_API const char *offlog_consumer_errmsg(offlog_consumer *c)
+{
+	return c ? c->lasterr : "";
 }
 
 /* LMDB objects of consumers inherited across fork(): freeing them would
@@ -669,6 +721,7 @@ static int close_inherited(offlog_consumer *c)
 	free(c->instance);
 	free(c->recs);
 	free(c->group);
+	ol_notify_close(&c->note);
 	free(c);
 	return 0;
 }
@@ -689,6 +742,10 @@ static int close_entered(offlog_consumer *c)
 	snap_free(&c->snap);
 	free_parts(c);
 	free(c->instance);
+	if (atomic_load(&c->note.rfd) >= 0) {
+		wake_unwatch(c->env, &c->note);
+		ol_notify_close(&c->note);
+	}
 	atomic_fetch_sub(&c->env->handles, 1);
 	free(c->recs);
 	free(c->group);
@@ -712,6 +769,5 @@ OFFLOG_API int offlog_consumer_close(offlog_consumer *c)
 		                         "the consumer's commits would wait for: close it after the transaction");
 	else
 		return close_entered(c);
-	consumer_leave(c);
-	return rc;
+	return consumer_leave(c, rc);
 }

@@ -14,6 +14,7 @@
 
 #include "commit.h"
 #include "log.h"
+#include "notify.h"
 #include "write.h"
 
 #include <stdatomic.h>
@@ -52,6 +53,9 @@ struct offlog_consumer {
 	unsigned fork_gen;                    /* ol_fork_generation() at open */
 	atomic_uintptr_t owner;               /* the thread inside a call on it, or 0 */
 	unsigned depth;                       /* the owner's calls under way: callbacks nest */
+	atomic_bool wakeup;                   /* offlog_consumer_wakeup() not yet answered */
+	ol_notify note;                       /* offlog_consumer_fd(), or not open */
+	char lasterr[512];                    /* offlog_consumer_errmsg() */
 };
 
 /* ---- consumer.c ------------------------------------------------------------ */
@@ -62,7 +66,8 @@ const char *consumer_group(const offlog_consumer *c);
  * another thread is inside a call on it; the thread inside may enter again,
  * from a callback. */
 int consumer_enter(offlog_consumer *c, const char *fn);
-void consumer_leave(offlog_consumer *c);
+/* Returns rc; a failure's detail is kept for offlog_consumer_errmsg(). */
+int consumer_leave(offlog_consumer *c, int rc);
 /* Called from a callback that another call on the consumer is running. */
 bool consumer_nested(const offlog_consumer *c);
 /* Add partitions (positions unknown; none of them already assigned) /

@@ -48,8 +48,7 @@ int consumer_commit_in(ol_txn *t, offlog_consumer *c)
 	if (rc == 0)
 		consumer_note_tids(c, list);
 	free(list);
-	consumer_leave(c);
-	return rc;
+	return consumer_leave(c, rc);
 }
 
 OFFLOG_API int offlog_consumer_commit(offlog_consumer *c)
@@ -64,8 +63,7 @@ OFFLOG_API int offlog_consumer_commit(offlog_consumer *c)
 	else
 		rc = consumer_commit_positions(c);
 	rc = async_deliver(c, rc);
-	consumer_leave(c);
-	return rc;
+	return consumer_leave(c, rc);
 }
 
 struct commit_args {
@@ -95,8 +93,7 @@ OFFLOG_API int offlog_consumer_commit_offsets(offlog_consumer *c, offlog_partiti
 	else if ((rc = async_wait(c)) == 0)
 		rc = ol_write(c->env, commit_fn, &a);
 	rc = async_deliver(c, rc);
-	consumer_leave(c);
-	return rc;
+	return consumer_leave(c, rc);
 }
 
 static int commit_async(offlog_consumer *c, offlog_commit_cb cb, void *opaque)
@@ -115,8 +112,7 @@ OFFLOG_API int offlog_consumer_commit_async(offlog_consumer *c, offlog_commit_cb
 	if (rc)
 		return rc;
 	rc = commit_async(c, cb, opaque);
-	consumer_leave(c);
-	return rc;
+	return consumer_leave(c, rc);
 }
 
 OFFLOG_API int offlog_consumer_committed(offlog_committed *out, offlog_consumer *c,
@@ -131,6 +127,5 @@ OFFLOG_API int offlog_consumer_committed(offlog_committed *out, offlog_consumer 
 		rc = ol_err(OFFLOG_ESTATE, "the consumer has no group");
 	else
 		rc = offlog_group_committed(out, c->env, c->group, topic, partition);
-	consumer_leave(c);
-	return rc;
+	return consumer_leave(c, rc);
 }

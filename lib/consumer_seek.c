@@ -28,8 +28,7 @@ OFFLOG_API int offlog_consumer_position(int64_t *offset, offlog_consumer *c, con
 		rc = consumer_resolve_now(c, cp, NULL);
 	if (rc == 0)
 		*offset = cp->position;
-	consumer_leave(c);
-	return rc;
+	return consumer_leave(c, rc);
 }
 
 static int seek_to(offlog_consumer *c, const char *topic, int32_t partition, int64_t offset)
@@ -90,8 +89,7 @@ OFFLOG_API int offlog_consumer_seek(offlog_consumer *c, const char *topic, int32
 	if (rc)
 		return rc;
 	rc = seek_to(c, topic, partition, offset);
-	consumer_leave(c);
-	return rc;
+	return consumer_leave(c, rc);
 }
 
 static int seek_timestamp(offlog_consumer *c, const char *topic, int32_t partition,
@@ -125,8 +123,7 @@ OFFLOG_API int offlog_consumer_seek_timestamp(offlog_consumer *c, const char *to
 	if (rc)
 		return rc;
 	rc = seek_timestamp(c, topic, partition, timestamp_ms);
-	consumer_leave(c);
-	return rc;
+	return consumer_leave(c, rc);
 }
 
 static int seek_relative(offlog_consumer *c, const char *topic, int32_t partition, int64_t delta)
@@ -158,8 +155,7 @@ OFFLOG_API int offlog_consumer_seek_relative(offlog_consumer *c, const char *top
 	if (rc)
 		return rc;
 	rc = seek_relative(c, topic, partition, delta);
-	consumer_leave(c);
-	return rc;
+	return consumer_leave(c, rc);
 }
 
 /* ---- lag ---------------------------------------------------------------- */
@@ -201,6 +197,5 @@ OFFLOG_API int offlog_consumer_lag(int64_t *lag, int64_t *position_lag, offlog_c
 	if (rc)
 		return rc;
 	rc = lag_of(lag, position_lag, c, topic, partition);
-	consumer_leave(c);
-	return rc;
+	return consumer_leave(c, rc);
 }

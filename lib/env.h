@@ -48,6 +48,14 @@ typedef struct ol_wakeup {
 	pthread_cond_t cv;
 	atomic_uint_fast64_t seq;
 	atomic_int waiters;
+	/* The watcher thread, which signals consumers' descriptors on commits. */
+	pthread_mutex_t wmu;
+	pthread_cond_t wcv;           /* a descriptor added, or stop */
+	pthread_t watcher;
+	bool watching;                /* the thread runs */
+	bool wstop;
+	struct ol_notify **watch;     /* the descriptors, nwatch of them */
+	size_t nwatch;
 } ol_wakeup;
 
 /* The store handle's part (env->maint): one maintenance run at a time per

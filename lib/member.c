@@ -389,8 +389,7 @@ OFFLOG_API int offlog_consumer_subscribe(offlog_consumer *c, const char *const *
 	if (rc)
 		return rc;
 	rc = subscribe(c, topics, count);
-	consumer_leave(c);
-	return rc;
+	return consumer_leave(c, rc);
 }
 
 /* Revoke everything and leave. When the leave cannot be written, an
@@ -426,8 +425,7 @@ OFFLOG_API int offlog_consumer_unsubscribe(offlog_consumer *c)
 	if (rc)
 		return rc;
 	rc = unsubscribe(c);
-	consumer_leave(c);
-	return rc;
+	return consumer_leave(c, rc);
 }
 
 int member_close(offlog_consumer *c)
@@ -462,8 +460,7 @@ OFFLOG_API int offlog_consumer_member(const char **member_id, int64_t *generatio
 		*member_id = c->gm ? c->gm->id : "";
 	if (generation)
 		*generation = c->gm ? c->gm->generation : -1;
-	consumer_leave(c);
-	return 0;
+	return consumer_leave(c, 0);
 }
 
 /* ---- catching up in poll ------------------------------------------------ */

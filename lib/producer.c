@@ -23,6 +23,13 @@
  * the epoch is still this producer's, so once a newer producer opened with
  * the id nothing more of this one is written (Kafka's fencing).
  *
+ * Delivery reports: with OFFLOG_DELIVERY_THREAD the producer's thread
+ * calls the callback after each batch. With OFFLOG_DELIVERY_POLL it moves
+ * the batch to the `done` list instead, signals the descriptor, and the
+ * application's thread runs the callbacks in offlog_producer_poll() (or
+ * flush, or close); a record's memory and its bytes in the queue are
+ * given back when its report has been served.
+ *
  * After fork() the child has the producer's memory but not its thread: a
  * queued record would never be written. So every call there fails with
  * OFFLOG_ESTATE, and close only frees the memory.
@@ -31,12 +38,14 @@
 #include "clock.h"
 #include "db.h"
 #include "env.h"
+#include "notify.h"
 #include "record.h"
 #include "registry.h"
 #include "seq.h"
 #include "topic.h"
 #include "write.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -51,6 +60,7 @@ struct pmsg {
 	size_t idx;               /* place in its batch */
 	offlog_message m;         /* its pointers point into data */
 	offlog_delivery report;   /* filled when written */
+	char *errmsg;             /* report.errmsg when the record failed, or NULL */
 	max_align_t data[];
 };
 
@@ -65,8 +75,13 @@ struct offlog_producer {
 	pthread_mutex_t mu;
 	pthread_cond_t work;      /* the thread waits for records */
 	pthread_cond_t space;     /* senders wait for queue room */
-	pthread_cond_t idle;      /* flushers wait for an empty queue */
+	pthread_cond_t idle;      /* flushers and pollers wait for a batch to be done */
 	struct pmsg *head, **tail;
+	struct pmsg *done, **done_tail;  /* DELIVERY_POLL: reports not yet served */
+	pthread_mutex_t serve_mu; /* one thread serves reports at a time, in order */
+	ol_notify note;           /* DELIVERY_POLL: readable while `done` is not empty */
+	pthread_mutex_t err_mu;
+	char lasterr[512];        /* offlog_producer_errmsg() */
 	size_t queued;
 	uint64_t queued_bytes;
 	unsigned flushers;
@@ -97,7 +112,12 @@ static int check_options(offlog_producer_options *o, const offlog_producer_optio
 	if (in->version < 1 || in->version > OFFLOG_PRODUCER_OPTIONS_VERSION)
 		return ol_err(OFFLOG_EINVAL, "offlog_producer_options.version %u is not supported",
 		              in->version);
-	*o = *in;
+	/* A version 1 caller's struct ends at `opaque`. */
+	if (in->version == 1)
+		memcpy(o, in, offsetof(offlog_producer_options, delivery_mode));
+	else
+		*o = *in;
+	o->version = OFFLOG_PRODUCER_OPTIONS_VERSION;
 	if (o->batch_records < 1 || o->batch_records > 1000000)
 		return ol_err(OFFLOG_EINVAL, "batch_records %u: must be in [1, 1000000]", o->batch_records);
 	if (o->batch_bytes < 1 || o->queue_bytes < 1)
@@ -108,6 +128,8 @@ static int check_options(offlog_producer_options *o, const offlog_producer_optio
 		return ol_err(OFFLOG_EINVAL, "idempotent must be 0 or 1");
 	if (o->producer_id && !o->idempotent)
 		return ol_err(OFFLOG_EINVAL, "producer_id is for idempotent producers");
+	if (o->delivery_mode != OFFLOG_DELIVERY_THREAD && o->delivery_mode != OFFLOG_DELIVERY_POLL)
+		return ol_err(OFFLOG_EINVAL, "unknown delivery_mode %d", o->delivery_mode);
 	return 0;
 }
 
@@ -145,9 +167,12 @@ static int refuse_fenced(const offlog_producer *p)
 	              (unsigned long long)p->pid);
 }
 
-/* A record's report before its outcome is known. */
+/* A record's report before its outcome is known (a batch's function may
+ * run twice: an earlier attempt's message goes). */
 static void report_init(struct pmsg *m, int err)
 {
+	free(m->errmsg);
+	m->errmsg = NULL;
 	m->report = (offlog_delivery){.version = OFFLOG_DELIVERY_VERSION,
 	                              .topic = m->topic,
 	                              .partition = m->partition,
@@ -158,10 +183,14 @@ static void report_init(struct pmsg *m, int err)
 	                              .errmsg = ""};
 }
 
+/* The record failed with err, whose detail this thread has just recorded. */
 static void report_error(struct pmsg *m, int err)
 {
 	m->report.err = err;
 	m->report.offset = OFFLOG_OFFSET_INVALID;
+	free(m->errmsg);
+	m->errmsg = strdup(offlog_errmsg());
+	m->report.errmsg = m->errmsg ? m->errmsg : offlog_strerror(err);
 }
 
 /* Check a record against its topic and settle its partition; 0 or its error. */
@@ -324,12 +353,22 @@ static void write_batch(offlog_producer *p, struct pmsg *first, size_t count)
 	if (rc == OFFLOG_EFENCED)
 		atomic_store(&p->fenced, true);
 	m = first;
-	for (size_t i = 0; i < count; i++, m = m->next) {
+	for (size_t i = 0; i < count; i++, m = m->next)
 		if (rc && !m->report.err)
 			report_error(m, rc);
-		if (p->opts.on_delivery)
-			p->opts.on_delivery(p->opts.opaque, &m->report);
-	}
+}
+
+
+/* The producer whose callbacks this thread is running: its flush, poll and
+ * close would wait for themselves. */
+static _Thread_local const offlog_producer *serving;
+
+static void deliver(offlog_producer *p, struct pmsg *m, size_t count)
+{
+	serving = p;
+	for (size_t i = 0; i < count && p->opts.on_delivery; i++, m = m->next)
+		p->opts.on_delivery(p->opts.opaque, &m->report);
+	serving = NULL;
 }
 
 /* ---- the producer's thread ---------------------------------------------- */
@@ -366,9 +405,15 @@ static void free_batch(struct pmsg *m, size_t count)
 {
 	for (size_t i = 0; i < count; i++) {
 		struct pmsg *next = m->next;
+		free(m->errmsg);
 		free(m);
 		m = next;
 	}
+}
+
+static bool poll_mode(const offlog_producer *p)
+{
+	return p->opts.delivery_mode == OFFLOG_DELIVERY_POLL;
 }
 
 static void *producer_main(void *arg)
@@ -394,17 +439,29 @@ static void *producer_main(void *arg)
 			struct pmsg *m = batch;
 			for (size_t i = 0; i < count; i++, m = m->next) {
 				report_init(m, OFFLOG_EPURGED);
-				if (p->opts.on_delivery)
-					p->opts.on_delivery(p->opts.opaque, &m->report);
+				m->report.errmsg = "the producer was closed with OFFLOG_PRODUCER_PURGE";
 			}
 		} else {
 			write_batch(p, batch, count);
 		}
-		free_batch(batch, count);
+		if (!poll_mode(p)) {
+			deliver(p, batch, count);
+			free_batch(batch, count);
+		}
 		pthread_mutex_lock(&p->mu);
 		p->busy = false;
-		p->queued_bytes -= bytes;
-		pthread_cond_broadcast(&p->space);
+		if (poll_mode(p)) {
+			/* Served later: the bytes stay counted until then. */
+			if (!p->done)
+				ol_notify_signal(&p->note);
+			*p->done_tail = batch;
+			while (*p->done_tail)
+				p->done_tail = &(*p->done_tail)->next;
+			pthread_cond_broadcast(&p->idle);
+		} else {
+			p->queued_bytes -= bytes;
+			pthread_cond_broadcast(&p->space);
+		}
 		if (!p->head)
 			pthread_cond_broadcast(&p->idle);
 	}
@@ -433,7 +490,10 @@ static void producer_free(offlog_producer *p)
 	free(p->topics);
 	free(p->scratch);
 	free(p->order);
+	ol_notify_close(&p->note);
 	pthread_mutex_destroy(&p->mu);
+	pthread_mutex_destroy(&p->serve_mu);
+	pthread_mutex_destroy(&p->err_mu);
 	pthread_cond_destroy(&p->work);
 	pthread_cond_destroy(&p->space);
 	pthread_cond_destroy(&p->idle);
@@ -459,7 +519,11 @@ OFFLOG_API int offlog_producer_open(offlog_producer **out, offlog_env *env,
 	p->fork_gen = env->fork_gen;
 	atomic_init(&p->fenced, false);
 	p->tail = &p->head;
+	p->done_tail = &p->done;
+	ol_notify_init(&p->note);
 	pthread_mutex_init(&p->mu, NULL);
+	pthread_mutex_init(&p->serve_mu, NULL);
+	pthread_mutex_init(&p->err_mu, NULL);
 	pthread_condattr_t ca;
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -497,12 +561,65 @@ static void forked_free(offlog_producer *p)
 		next = m->next;
 		free(m);
 	}
+	for (struct pmsg *m = p->done, *next; m; m = next) {
+		next = m->next;
+		free(m->errmsg);
+		free(m);
+	}
 	for (size_t i = 0; i < p->ntopics; i++)
 		free(p->topics[i]);
 	free(p->topics);
 	free(p->scratch);
 	free(p->order);
+	ol_notify_close(&p->note);
 	free(p);
+}
+
+/* ---- serving reports ---------------------------------------------------- */
+
+/* DELIVERY_POLL: run the callbacks of the reports done so far, in order,
+ * and give their bytes back to the queue; how many. */
+static size_t serve(offlog_producer *p)
+{
+	pthread_mutex_lock(&p->serve_mu);
+	/* Drained before the list is taken: a report done after this makes the
+	 * descriptor readable again. */
+	ol_notify_drain(&p->note);
+	pthread_mutex_lock(&p->mu);
+	struct pmsg *list = p->done;
+	p->done = NULL;
+	p->done_tail = &p->done;
+	pthread_mutex_unlock(&p->mu);
+	size_t n = 0;
+	uint64_t bytes = 0;
+	for (struct pmsg *m = list; m; m = m->next, n++)
+		bytes += m->bytes;
+	deliver(p, list, n);
+	free_batch(list, n);
+	pthread_mutex_unlock(&p->serve_mu);
+	if (n) {
+		pthread_mutex_lock(&p->mu);
+		p->queued_bytes -= bytes;
+		pthread_cond_broadcast(&p->space);
+		pthread_mutex_unlock(&p->mu);
+	}
+	return n;
+}
+
+static int refuse_serving(const char *call)
+{
+	return ol_err(OFFLOG_ESTATE, "%s: called from the producer's delivery callback", call);
+}
+
+/* Keep the detail of a failed call for offlog_producer_errmsg(). */
+static int failed(offlog_producer *p, int rc)
+{
+	if (rc) {
+		pthread_mutex_lock(&p->err_mu);
+		snprintf(p->lasterr, sizeof p->lasterr, "%s", offlog_errmsg());
+		pthread_mutex_unlock(&p->err_mu);
+	}
+	return rc;
 }
 
 OFFLOG_API int offlog_producer_close(offlog_producer *p, unsigned flags)
@@ -515,6 +632,8 @@ OFFLOG_API int offlog_producer_close(offlog_producer *p, unsigned flags)
 	}
 	if (flags & ~OFFLOG_PRODUCER_PURGE)
 		return ol_err(OFFLOG_EINVAL, "unknown close flags 0x%x", flags);
+	if (serving == p)
+		return refuse_serving("offlog_producer_close");
 	pthread_mutex_lock(&p->mu);
 	p->closing = true;
 	p->purge = (flags & OFFLOG_PRODUCER_PURGE) != 0;
@@ -522,9 +641,46 @@ OFFLOG_API int offlog_producer_close(offlog_producer *p, unsigned flags)
 	pthread_cond_broadcast(&p->space);
 	pthread_mutex_unlock(&p->mu);
 	pthread_join(p->thread, NULL);
+	if (poll_mode(p))
+		serve(p);
 	atomic_fetch_sub(&p->env->handles, 1);
 	producer_free(p);
 	return 0;
+}
+
+/* Has everything sent been written and (DELIVERY_POLL) served? */
+static bool flushed(const offlog_producer *p)
+{
+	return !p->head && !p->busy && !p->done;
+}
+
+static int flush(offlog_producer *p, int timeout_ms)
+{
+	if (timeout_ms < -1)
+		return ol_err(OFFLOG_EINVAL, "timeout_ms %d: must be >= -1", timeout_ms);
+	if (serving == p)
+		return refuse_serving("offlog_producer_flush");
+	struct timespec ts = deadline_in(timeout_ms < 0 ? 0 : timeout_ms);
+	int rc = 0;
+	pthread_mutex_lock(&p->mu);
+	p->flushers++;
+	pthread_cond_signal(&p->work);
+	while (!flushed(p) && rc == 0) {
+		if (p->done) {
+			pthread_mutex_unlock(&p->mu);
+			serve(p);
+			pthread_mutex_lock(&p->mu);
+		} else if (timeout_ms < 0) {
+			pthread_cond_wait(&p->idle, &p->mu);
+		} else if (pthread_cond_timedwait(&p->idle, &p->mu, &ts) != 0 && !flushed(p) &&
+		           !p->done) {
+			rc = ol_err(OFFLOG_ETIMEDOUT, "flush: %zu records still queued after %d ms",
+			            p->queued, timeout_ms);
+		}
+	}
+	p->flushers--;
+	pthread_mutex_unlock(&p->mu);
+	return rc;
 }
 
 OFFLOG_API int offlog_producer_flush(offlog_producer *p, int timeout_ms)
@@ -533,23 +689,71 @@ OFFLOG_API int offlog_producer_flush(offlog_producer *p, int timeout_ms)
 		return ol_err(OFFLOG_EINVAL, "offlog_producer_flush: producer is NULL");
 	if (forked(p))
 		return refuse_forked("offlog_producer_flush");
+	return failed(p, flush(p, timeout_ms));
+}
+
+static int poll_reports(size_t *served, offlog_producer *p, int timeout_ms)
+{
+	if (!poll_mode(p))
+		return ol_err(OFFLOG_ESTATE, "offlog_producer_poll: the reports are delivered on the "
+		                             "producer's thread (delivery_mode OFFLOG_DELIVERY_THREAD)");
 	if (timeout_ms < -1)
 		return ol_err(OFFLOG_EINVAL, "timeout_ms %d: must be >= -1", timeout_ms);
-	struct timespec ts = deadline_in(timeout_ms < 0 ? 0 : timeout_ms);
-	int rc = 0;
-	pthread_mutex_lock(&p->mu);
-	p->flushers++;
-	pthread_cond_signal(&p->work);
-	while ((p->head || p->busy) && rc == 0) {
-		if (timeout_ms < 0)
-			pthread_cond_wait(&p->idle, &p->mu);
-		else if (pthread_cond_timedwait(&p->idle, &p->mu, &ts) != 0 && (p->head || p->busy))
-			rc = ol_err(OFFLOG_ETIMEDOUT, "flush: %zu records still queued after %d ms",
-			            p->queued, timeout_ms);
+	if (serving == p)
+		return refuse_serving("offlog_producer_poll");
+	size_t n = serve(p);
+	if (n == 0 && timeout_ms != 0) {
+		struct timespec ts = deadline_in(timeout_ms < 0 ? 0 : timeout_ms);
+		pthread_mutex_lock(&p->mu);
+		while (!p->done) {
+			if (timeout_ms < 0)
+				pthread_cond_wait(&p->idle, &p->mu);
+			else if (pthread_cond_timedwait(&p->idle, &p->mu, &ts) != 0)
+				break;
+		}
+		pthread_mutex_unlock(&p->mu);
+		n = serve(p);
 	}
-	p->flushers--;
+	if (served)
+		*served = n;
+	return 0;
+}
+
+OFFLOG_API int offlog_producer_poll(size_t *served, offlog_producer *p, int timeout_ms)
+{
+	if (served)
+		*served = 0;
+	if (!p)
+		return ol_err(OFFLOG_EINVAL, "offlog_producer_poll: producer is NULL");
+	if (forked(p))
+		return refuse_forked("offlog_producer_poll");
+	return failed(p, poll_reports(served, p, timeout_ms));
+}
+
+OFFLOG_API int offlog_producer_fd(int *fd, offlog_producer *p)
+{
+	if (!fd || !p)
+		return ol_err(OFFLOG_EINVAL, "offlog_producer_fd: NULL argument");
+	*fd = -1;
+	if (forked(p))
+		return refuse_forked("offlog_producer_fd");
+	if (!poll_mode(p))
+		return failed(p, ol_err(OFFLOG_ESTATE, "offlog_producer_fd: the reports are delivered "
+		                                       "on the producer's thread (delivery_mode "
+		                                       "OFFLOG_DELIVERY_THREAD)"));
+	pthread_mutex_lock(&p->mu);
+	int rc = ol_notify_open(&p->note);
+	if (rc == 0 && p->done)
+		ol_notify_signal(&p->note);
 	pthread_mutex_unlock(&p->mu);
-	return rc;
+	if (rc == 0)
+		*fd = atomic_load(&p->note.rfd);
+	return failed(p, rc);
+}
+
+OFFLOG_API const char *offlog_producer_errmsg(offlog_producer *p)
+{
+	return p ? p->lasterr : "";
 }
 
 /* ---- send --------------------------------------------------------------- */
@@ -627,6 +831,7 @@ static int enqueue(offlog_producer *p, const char *topic, int32_t partition, int
 	m->opaque = opaque;
 	m->bytes = (size_t)bytes;   /* a struct and a payload, both in memory */
 	m->next = NULL;
+	m->errmsg = NULL;
 	pthread_mutex_lock(&p->mu);
 	struct timespec ts = deadline_in(p->opts.block_ms);
 	while (!p->closing && p->queued_bytes + bytes > p->opts.queue_bytes && rc == 0) {
@@ -664,7 +869,7 @@ OFFLOG_API int offlog_producer_send(offlog_producer *p, const char *topic, int32
 		return ol_err(OFFLOG_EINVAL, "offlog_producer_send: producer is NULL");
 	if (forked(p))
 		return refuse_forked("offlog_producer_send");
-	return enqueue(p, topic, partition, -1, msg, msg_opaque);
+	return failed(p, enqueue(p, topic, partition, -1, msg, msg_opaque));
 }
 
 OFFLOG_API int offlog_producer_send_sequenced(offlog_producer *p, const char *topic,
@@ -682,7 +887,7 @@ OFFLOG_API int offlog_producer_send_sequenced(offlog_producer *p, const char *to
 	if (msg && partition == OFFLOG_PARTITION_ANY && !msg->key)
 		return ol_err(OFFLOG_EINVAL,
 		              "a sequenced record needs its partition: give it, or a key to derive it");
-	return enqueue(p, topic, partition, sequence, msg, msg_opaque);
+	return failed(p, enqueue(p, topic, partition, sequence, msg, msg_opaque));
 }
 
 /* ---- inspection --------------------------------------------------------- */

@@ -473,6 +473,7 @@ OFFLOG_API int offlog_close(offlog_env *env)
 		return ol_err(OFFLOG_EBUSY, "offlog_close: %ld consumers, transactions or batches still open",
 		              open);
 	stop_threads(env);
+	wake_stop_watcher(env);
 	int rc = 0;
 	if (ol_deferred(env) && !env->rdonly)
 		rc = offlog_flush(env);

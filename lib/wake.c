@@ -16,6 +16,10 @@
  * exist, the wait falls back to a condition variable, woken by commits of
  * this process, in slices short enough that other processes' appends are
  * seen soon after (ol_wait_slice_ms).
+ *
+ * Descriptors (offlog_consumer_fd) cannot wait on a futex, so a watcher
+ * thread, one per store handle, started by the first, waits on the counter
+ * as a poll would and signals every descriptor when it moves.
  */
 /* syscall() is declared only with _DEFAULT_SOURCE. */
 #define _DEFAULT_SOURCE 1
@@ -24,6 +28,9 @@
 #include "clock.h"
 #include "env.h"
 #include "files.h"
+#include "notify.h"
+
+#include <stdlib.h>
 
 #include <fcntl.h>
 #include <limits.h>
@@ -81,6 +88,11 @@ void wake_init(offlog_env *env)
 	pthread_mutex_init(&env->wake.mu, NULL);
 	atomic_init(&env->wake.seq, 0);
 	atomic_init(&env->wake.waiters, 0);
+	pthread_mutex_init(&env->wake.wmu, NULL);
+	pthread_cond_init(&env->wake.wcv, NULL);
+	env->wake.watching = env->wake.wstop = false;
+	env->wake.watch = NULL;
+	env->wake.nwatch = 0;
 }
 
 void wake_open(offlog_env *env)
@@ -116,6 +128,9 @@ void wake_close(offlog_env *env)
 	env->wake.page = NULL;
 	pthread_mutex_destroy(&env->wake.mu);
 	pthread_cond_destroy(&env->wake.cv);
+	pthread_mutex_destroy(&env->wake.wmu);
+	pthread_cond_destroy(&env->wake.wcv);
+	free(env->wake.watch);
 }
 
 bool ol_wake_shared(const offlog_env *env)
@@ -147,6 +162,17 @@ void ol_wake_consumers(offlog_env *env)
 	}
 }
 
+void ol_wake_interrupt(offlog_env *env)
+{
+	struct ol_wake_page *w = env->wake.page;
+	if (w) {
+		atomic_fetch_add(&w->seq, 1);
+		futex_wake(&w->seq);
+		return;
+	}
+	atomic_fetch_add(&env->wake.seq, 1);
+}
+
 uint64_t ol_wake_seq(offlog_env *env)
 {
 	if (env->wake.page)
@@ -175,4 +201,84 @@ void ol_wait_append(offlog_env *env, uint64_t seen, int64_t ms)
 		pthread_cond_timedwait(&env->wake.cv, &env->wake.mu, &ts);
 	atomic_fetch_sub(&env->wake.waiters, 1);
 	pthread_mutex_unlock(&env->wake.mu);
+}
+
+/* ---- the watcher -------------------------------------------------------- */
+
+static void *watcher_main(void *arg)
+{
+	offlog_env *env = arg;
+	ol_wakeup *w = &env->wake;
+	uint64_t seen = ol_wake_seq(env);
+	pthread_mutex_lock(&w->wmu);
+	while (!w->wstop) {
+		if (w->nwatch == 0) {
+			pthread_cond_wait(&w->wcv, &w->wmu);
+			seen = ol_wake_seq(env);
+			continue;
+		}
+		pthread_mutex_unlock(&w->wmu);
+		ol_wait_append(env, seen, ol_wait_slice_ms(env, 1000));
+		uint64_t now = ol_wake_seq(env);
+		/* Without the shared page another process's commit moves nothing
+		 * here: every slice may have brought records. */
+		bool moved = now != seen || !w->page;
+		seen = now;
+		pthread_mutex_lock(&w->wmu);
+		for (size_t i = 0; moved && i < w->nwatch; i++)
+			ol_notify_signal(w->watch[i]);
+	}
+	pthread_mutex_unlock(&w->wmu);
+	return NULL;
+}
+
+int wake_watch(offlog_env *env, struct ol_notify *n)
+{
+	ol_wakeup *w = &env->wake;
+	int rc = 0;
+	pthread_mutex_lock(&w->wmu);
+	struct ol_notify **grown = realloc(w->watch, (w->nwatch + 1) * sizeof *grown);
+	if (!grown) {
+		rc = ol_err(OFFLOG_ENOMEM, "offlog_consumer_fd: out of memory");
+	} else {
+		w->watch = grown;
+		w->watch[w->nwatch++] = n;
+		if (!w->watching && pthread_create(&w->watcher, NULL, watcher_main, env) != 0) {
+			w->nwatch--;
+			rc = ol_err(OFFLOG_ENOMEM, "cannot start the thread that watches for commits");
+		} else {
+			w->watching = true;
+			pthread_cond_signal(&w->wcv);
+		}
+	}
+	pthread_mutex_unlock(&w->wmu);
+	return rc;
+}
+
+void wake_unwatch(offlog_env *env, struct ol_notify *n)
+{
+	ol_wakeup *w = &env->wake;
+	pthread_mutex_lock(&w->wmu);
+	for (size_t i = 0; i < w->nwatch; i++)
+		if (w->watch[i] == n) {
+			w->watch[i] = w->watch[--w->nwatch];
+			break;
+		}
+	pthread_mutex_unlock(&w->wmu);
+}
+
+void wake_stop_watcher(offlog_env *env)
+{
+	ol_wakeup *w = &env->wake;
+	pthread_mutex_lock(&w->wmu);
+	bool running = w->watching;
+	w->wstop = true;
+	pthread_cond_signal(&w->wcv);
+	pthread_mutex_unlock(&w->wmu);
+	if (!running)
+		return;
+	/* After wstop is set: a wait that began before ends now. */
+	ol_wake_interrupt(env);
+	pthread_join(w->watcher, NULL);
+	w->watching = false;
 }

@@ -558,15 +558,18 @@ typedef struct alog {
 	int calls;
 	int err[8];
 	int64_t off[8];   /* the offset of t/0 in the report, or -1 */
+	bool empty_msg[8]; /* errmsg was "" */
 } alog;
 
-static void alog_cb(void *opaque, int err, const offlog_partition_offset *offsets, size_t count)
+static void alog_cb(void *opaque, int err, const char *errmsg, const offlog_partition_offset *offsets,
+                    size_t count)
 {
 	alog *l = opaque;
 	int i = l->calls++;
 	if (i >= 8)
 		return;
 	l->err[i] = err;
+	l->empty_msg[i] = errmsg && errmsg[0] == 0;
 	l->off[i] = -1;
 	for (size_t k = 0; k < count; k++)
 		if (!strcmp(offsets[k].topic, "t") && offsets[k].partition == 0)
@@ -600,6 +603,7 @@ static void test_sync_commit_waits_for_earlier_async_commits(void **state)
 		assert_int_equal(l.calls, 2);
 		assert_int_equal(l.err[0], 0);
 		assert_int_equal(l.err[1], 0);
+		assert_true(l.empty_msg[0] && l.empty_msg[1]);
 		assert_int_equal(l.off[0], p1);
 		assert_int_equal(l.off[1], p1);
 		assert_int_equal(committed_of(f->env, "g", "t", 0), p2);
@@ -736,9 +740,11 @@ static void test_calls_that_wait_for_async_commits_refuse_inside_a_txn(void **st
 static offlog_consumer *cb_consumer;
 static int cb_rc[4];
 
-static void nesting_cb(void *opaque, int err, const offlog_partition_offset *offsets, size_t count)
+static void nesting_cb(void *opaque, int err, const char *errmsg,
+                       const offlog_partition_offset *offsets, size_t count)
 {
 	(void)opaque;
+	(void)errmsg;
 	(void)err;
 	(void)offsets;
 	(void)count;

@@ -941,9 +941,11 @@ static int run_commit_offsets(ctx *x)
 static const op COMMIT_OFFSETS = {"offlog_consumer_commit_offsets", before_commit,
                                   run_commit_offsets, after_commit, false};
 
-static void commit_cb(void *opaque, int err, const offlog_partition_offset *offsets, size_t count)
+static void commit_cb(void *opaque, int err, const char *errmsg, const offlog_partition_offset *offsets,
+                      size_t count)
 {
 	ctx *x = opaque;
+	(void)errmsg;
 	atomic_fetch_add(&x->reports, 1);
 	x->nout = count;
 	if (err == 0 && count == 1 && strcmp(offsets[0].topic, "t") == 0 && offsets[0].err == 0)

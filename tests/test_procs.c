@@ -749,9 +749,11 @@ static void commit_sync(cons *k, int how)
 	send_acks(k->c, a, n);
 }
 
-static void on_commit(void *opaque, int err, const offlog_partition_offset *offs, size_t count)
+static void on_commit(void *opaque, int err, const char *errmsg, const offlog_partition_offset *offs,
+                      size_t count)
 {
 	cons *k = opaque;
+	(void)errmsg;
 	if (err == OFFLOG_EFENCED)
 		return;
 	if (err)
