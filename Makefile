@@ -221,6 +221,14 @@ compare-kafka:
 
 test-bins: lib $(TESTS) $(EXAMPLES) $(TOOL) $(if $(COMPARE_SKIP),,$(COMPARE))
 
+# The Python and Node packages' tests (bindings/*/run-tests.sh: each skips
+# itself when its interpreter is missing), against this build's shared
+# library. Not under a sanitizer or valgrind: the interpreter, not the
+# library, would be the program checked.
+BINDINGS_TESTS := $(wildcard bindings/*/run-tests.sh)
+BINDINGS_SKIP := $(strip $(if $(TEST_WRAP)$(findstring -fsanitize,$(CFLAGS) $(LDFLAGS)),\
+  the bindings' tests run only in the plain build (make check)))
+
 # TEST_WRAP runs each binary under a tool (valgrind); tests are run one after
 # another and every failure is reported before make fails.
 TEST_WRAP ?=
@@ -235,6 +243,10 @@ check: test-bins
 	OFFLOG_CLI_WRAP="$(TEST_WRAP)" bash tests/cli_test.sh $(CURDIR)/$(TOOL) || { echo "FAILED: tests/cli_test.sh"; fail=1; }; \
 	if [ -n "$(COMPARE_SKIP)" ]; then echo "$(COMPARE_SKIP)"; \
 	else echo "== $(COMPARE)"; $(TEST_WRAP) $(COMPARE) || { echo "FAILED: $(COMPARE)"; fail=1; }; fi; \
+	if [ -n "$(BINDINGS_SKIP)" ]; then echo "$(BINDINGS_SKIP)"; \
+	else for b in $(BINDINGS_TESTS); do \
+	  echo "== $$b"; OFFLOG_LIBRARY=$(CURDIR)/$(BUILD)/libofflog.so bash $$b || { echo "FAILED: $$b"; fail=1; }; \
+	done; fi; \
 	if [ $$fail = 0 ]; then echo "all tests passed"; else echo "some tests FAILED"; exit 1; fi
 
 run: $(BUILD)/examples/quickstart
