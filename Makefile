@@ -359,7 +359,8 @@ SUBST = sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@EXEC_PREFIX@|$(PC_EXEC_PREFIX)|g'
   -e 's|@REQUIRES_PRIVATE@|$(if $(HAVE_LMDB_PC),lmdb)|g' \
   -e 's|@LIBS_PRIVATE@|$(if $(HAVE_LMDB_PC),,-llmdb )-pthread|g' \
   -e 's|@CMAKE_INCLUDEDIR@|$(CMAKE_INCLUDEDIR)|g' -e 's|@SIZEOF_VOID_P@|$(SIZEOF_VOID_P)|g' \
-  -e 's|@VERSION@|$(VERSION)|g' -e 's|@VERSION_MAJOR@|$(VERSION_MAJOR)|g' -e 's|@ABI_MAJOR@|$(ABI_MAJOR)|g'
+  -e 's|@VERSION@|$(VERSION)|g' -e 's|@VERSION_MAJOR@|$(VERSION_MAJOR)|g' \
+  -e 's|@VERSION_MINOR@|$(VERSION_MINOR)|g' -e 's|@ABI_MAJOR@|$(ABI_MAJOR)|g'
 
 # Written at every install: they hold PREFIX and LIBDIR, which may change.
 .PHONY: $(BUILD)/offlog.pc $(CMAKE_FILES)
