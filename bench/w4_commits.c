@@ -121,7 +121,7 @@ static double offlog_run(w4_cell *c, int v, const char *dir)
 		die("W4 %s: log end offset %lld after %lld records", vnames[v],
 		    (long long)ol_log_end(env, 0), (long long)records);
 	if (v == V_PER_RECORD || v == V_PER_BATCH || v == V_TXN_COMMIT) {
-		offlog_committed got;
+		offlog_committed got = OFFLOG_COMMITTED_INIT;
 		ol_check(offlog_group_committed(&got, env, GROUP, BENCH_TOPIC, 0),
 		         "offlog_group_committed");
 		if (got.offset != records)

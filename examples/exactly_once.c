@@ -102,7 +102,7 @@ int main(int argc, char **argv)
 	printf("readings consumed, %d alerts produced (%lld in the log, %d expected)\n", produced,
 	       (long long)alerts, expected);
 	for (int32_t p = 0; p < 3; p++) {
-		offlog_committed cm;
+		offlog_committed cm = OFFLOG_COMMITTED_INIT;
 		int64_t leo;
 		check(offlog_consumer_committed(&cm, c, "readings", p), "committed");
 		check(offlog_watermarks_get(NULL, NULL, &leo, env, "readings", p), "watermarks");

@@ -84,7 +84,7 @@ static void print_table(offlog_env *env, offlog_consumer *c)
 	printf("%-10s %9s %16s %14s %5s\n", "TOPIC", "PARTITION", "COMMITTED-OFFSET", "LOG-END-OFFSET",
 	       "LAG");
 	for (int p = 0; p < PARTITIONS; p++) {
-		offlog_committed cm;
+		offlog_committed cm = OFFLOG_COMMITTED_INIT;
 		int64_t leo, lag;
 		check(offlog_consumer_committed(&cm, c, TOPIC, p), "committed");
 		check(offlog_watermarks_get(NULL, NULL, &leo, env, TOPIC, p), "watermarks");
@@ -119,7 +119,7 @@ int main(int argc, char **argv)
 	c = open_consumer(env);
 	int exact = 1;
 	for (int p = 0; p < PARTITIONS; p++) {
-		offlog_committed cm;
+		offlog_committed cm = OFFLOG_COMMITTED_INIT;
 		int64_t pos;
 		check(offlog_consumer_committed(&cm, c, TOPIC, p), "committed");
 		check(offlog_consumer_position(&pos, c, TOPIC, p), "position");

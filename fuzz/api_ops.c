@@ -331,10 +331,14 @@ static void on_delivery(void *opaque, const offlog_delivery *d)
 	sink += strlen(d->topic);
 }
 
-static void on_commit(void *opaque, int err, const offlog_partition_offset *o, size_t n)
+static void on_commit(void *opaque, int err, const char *errmsg, const offlog_partition_offset *o,
+                      size_t n)
 {
 	(void)opaque;
 	check("async commit", err);
+	/* A report's message: empty exactly when it succeeded. */
+	if (!errmsg || (err == 0) != (errmsg[0] == 0))
+		abort();
 	for (size_t i = 0; i < n; i++) {
 		check("async commit entry", o[i].err);
 		sink += strlen(o[i].topic);
@@ -879,7 +883,7 @@ static void op_consumer_query(input *in)
 		expect((lag >= 0 || lag == OFFLOG_LAG_UNKNOWN) &&
 		           (plag >= 0 || plag == OFFLOG_LAG_UNKNOWN),
 		       "lag is >= 0 or unknown");
-	offlog_committed co;
+	offlog_committed co = OFFLOG_COMMITTED_INIT;
 	if (CHECK(offlog_consumer_committed(&co, s->c, t, p)) == 0)
 		expect(co.offset >= 0 || co.offset == OFFLOG_OFFSET_INVALID, "committed offset");
 }
@@ -1059,7 +1063,7 @@ static void op_group(input *in)
 		CHECK(offlog_group_delete(env, g));
 		break;
 	default: {
-		offlog_committed co;
+		offlog_committed co = OFFLOG_COMMITTED_INIT;
 		const char *t = topic(in);
 		if (CHECK(offlog_group_committed(&co, env, g, t, partition(in))) == 0)
 			expect(co.offset >= 0 || co.offset == OFFLOG_OFFSET_INVALID, "committed offset");
@@ -1126,7 +1130,7 @@ static void op_misc(input *in)
 {
 	uint8_t kind = u8(in) % 3;
 	if (kind == 0) {
-		offlog_store_info si;
+		offlog_store_info si = OFFLOG_STORE_INFO_INIT;
 		if (CHECK(offlog_store_stat(&si, env)) == 0)
 			expect(si.map_used <= si.map_size && si.page_size > 0, "store stat");
 	} else if (kind == 1) {

@@ -261,7 +261,7 @@ static void read_topic(offlog_env *env, const char *topic, bool write)
 		}
 		offlog_partition_offset po = {topic, p, 1700000000010, NULL, 0};
 		CHECK(offlog_offsets_for_times(env, &po, 1));
-		offlog_committed co;
+		offlog_committed co = OFFLOG_COMMITTED_INIT;
 		CHECK(offlog_group_committed(&co, env, "g1", topic, p));
 	}
 	offlog_batch_free(b);
@@ -306,7 +306,7 @@ static void use_store(bool rdonly)
 		}
 		offlog_names_free(names, n);
 	}
-	offlog_store_info si;
+	offlog_store_info si = OFFLOG_STORE_INFO_INIT;
 	CHECK(offlog_store_stat(&si, env));
 	if (rdonly) {   /* a compacting copy walks every table through LMDB */
 		char copy[700];

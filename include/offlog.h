@@ -1326,7 +1326,8 @@ OFFLOG_API int offlog_consumer_commit_offsets(offlog_consumer *consumer,
                                               offlog_partition_offset *offsets, size_t count);
 
 /* The consumer's group's committed offset for a partition (assigned or not).
- * OFFLOG_ESTATE for a consumer without a group. */
+ * OFFLOG_ESTATE for a consumer without a group; OFFLOG_EINVAL when
+ * out->version is 0 or newer than the library's. */
 OFFLOG_API int offlog_consumer_committed(offlog_committed *out, offlog_consumer *consumer,
                                          const char *topic, int32_t partition);
 

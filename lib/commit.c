@@ -73,6 +73,7 @@ static int commit_decode(const ol_val *v, const char *group, offlog_committed *o
 	/* Commits are checked to be >= 0. */
 	if (fmt != COMMIT_FMT || !meta || !rd_done(&r) || offset < 0)
 		return ol_err(OFFLOG_ECORRUPT, "committed offset of group %s is damaged", group);
+	out->version = OFFLOG_COMMITTED_VERSION;
 	out->offset = offset;
 	out->commit_time_ms = time_ms;
 	out->metadata_len = mlen;
@@ -85,6 +86,7 @@ int commit_get(ol_txn *t, const char *group, uint32_t tid, int32_t part, offlog_
 {
 	uint8_t k[COMMIT_KEY_MAX];
 	ol_val v;
+	out->version = OFFLOG_COMMITTED_VERSION;
 	out->offset = OFFLOG_OFFSET_INVALID;
 	out->commit_time_ms = 0;
 	out->metadata_len = 0;
@@ -388,15 +390,21 @@ OFFLOG_API int offlog_group_committed(offlog_committed *out, offlog_env *env, co
 	if (!out || !env)
 		return ol_err(OFFLOG_EINVAL, "offlog_group_committed: NULL argument");
 	OL_ENV_CHECK(env);
-	int rc = ol_check_group(group);
+	int rc = ol_check_version(out->version, OFFLOG_COMMITTED_VERSION, "offlog_committed");
+	if (rc == 0)
+		rc = ol_check_group(group);
 	if (rc)
 		return rc;
 	ol_txn t;
 	ol_topic tp;
+	/* Read aside and copied whole: on an error *out is as it was. */
+	offlog_committed cm = OFFLOG_COMMITTED_INIT;
 	if ((rc = db_read_begin(&t, env)) != 0)
 		return rc;
 	if ((rc = topic_get_part(&t, topic, partition, &tp)) == 0)
-		rc = commit_get(&t, group, tp.id, partition, out);
+		rc = commit_get(&t, group, tp.id, partition, &cm);
 	db_abort(&t);
+	if (rc == 0)
+		*out = cm;
 	return rc;
 }

@@ -9,7 +9,9 @@
 #include "db.h"
 #include "group.h"
 
-/* out->offset is OFFLOG_OFFSET_INVALID when the group has none. */
+/* Fills every field of *out, version included (the library's own), so an
+ * internal offlog_committed needs no initialiser; out->offset is
+ * OFFLOG_OFFSET_INVALID when the group has none. */
 int commit_get(ol_txn *t, const char *group, uint32_t tid, int32_t part, offlog_committed *out);
 /* Store one committed offset; the caller has validated it. */
 int commit_store(ol_txn *t, const char *group, uint32_t tid, int32_t part, int64_t offset,

@@ -123,9 +123,12 @@ OFFLOG_API int offlog_consumer_committed(offlog_committed *out, offlog_consumer 
 	int rc = consumer_enter(c, "offlog_consumer_committed");
 	if (rc)
 		return rc;
-	if (!c->group)
+	/* The struct is judged before the consumer's state, as by
+	 * offlog_group_committed(), which checks it again. */
+	rc = ol_check_version(out->version, OFFLOG_COMMITTED_VERSION, "offlog_committed");
+	if (rc == 0 && !c->group)
 		rc = ol_err(OFFLOG_ESTATE, "the consumer has no group");
-	else
+	if (rc == 0)
 		rc = offlog_group_committed(out, c->env, c->group, topic, partition);
 	return consumer_leave(c, rc);
 }

@@ -86,6 +86,17 @@ int ol_err(int code, const char *fmt, ...)
 	return code;
 }
 
+/* A caller's output struct of a newer header may be larger than this
+ * library's, which would leave fields it expects unset: it is refused, as
+ * is version 0, the mark of a struct the caller never initialised. */
+int ol_check_version(unsigned version, unsigned known, const char *type)
+{
+	if (version == 0 || version > known)
+		return ol_err(OFFLOG_EINVAL, "%s.version %u is not supported (this library knows %u%s)",
+		              type, version, known, version ? "" : "; is it declared with its _INIT?");
+	return 0;
+}
+
 unsigned ol_err_count(void)
 {
 	return errcount;

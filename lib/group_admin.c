@@ -329,6 +329,7 @@ OFFLOG_API int offlog_group_describe(offlog_group_description **out, offlog_env 
 		free(d);
 		return ol_err(OFFLOG_ENOMEM, "offlog_group_describe: out of memory");
 	}
+	d->version = OFFLOG_GROUP_DESCRIPTION_VERSION;
 	ol_txn t;
 	if ((rc = db_read_begin(&t, env)) == 0) {
 		rc = describe_in(&t, group, d);

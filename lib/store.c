@@ -490,13 +490,17 @@ OFFLOG_API int offlog_store_stat(offlog_store_info *info, offlog_env *env)
 	if (!info || !env)
 		return ol_err(OFFLOG_EINVAL, "offlog_store_stat: NULL argument");
 	OL_ENV_CHECK(env);
-	memset(info, 0, sizeof *info);
-	int rc = db_env_stat(env, info);
+	int rc = ol_check_version(info->version, OFFLOG_STORE_INFO_VERSION, "offlog_store_info");
 	if (rc)
 		return rc;
-	info->format_version = env->format;
-	info->durability = env->opts.durability;
-	info->read_only = env->rdonly;
+	/* Filled aside and copied whole: on an error *info is as it was. */
+	offlog_store_info s = OFFLOG_STORE_INFO_INIT;
+	if ((rc = db_env_stat(env, &s)) != 0)
+		return rc;
+	s.format_version = env->format;
+	s.durability = env->opts.durability;
+	s.read_only = env->rdonly;
+	*info = s;
 	return 0;
 }
 

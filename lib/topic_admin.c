@@ -370,6 +370,7 @@ static int fill_info(offlog_topic_info *info, ol_txn *t, const char *topic, cons
 {
 	char **groups;
 	size_t ngroups;
+	info->version = OFFLOG_TOPIC_INFO_VERSION;
 	snprintf(info->name, sizeof info->name, "%s", topic);
 	info->partition_count = tp->partitions;
 	info->created_ms = tp->created_ms;

@@ -166,7 +166,7 @@ int64_t position_of(offlog_consumer *c, const char *topic, int32_t partition)
 
 int64_t committed_of(offlog_env *env, const char *group, const char *topic, int32_t partition)
 {
-	offlog_committed cm;
+	offlog_committed cm = OFFLOG_COMMITTED_INIT;
 	assert_ok(offlog_group_committed(&cm, env, group, topic, partition));
 	return cm.offset;
 }

@@ -4,6 +4,7 @@
 #include "helpers.h"
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -131,7 +132,7 @@ static void test_consumer_commit_stores_current_positions(void **state)
 static void test_commit_offsets_records_offset_metadata_and_time(void **state)
 {
 	fx *f = F(state);
-	offlog_committed cm;
+	offlog_committed cm = OFFLOG_COMMITTED_INIT;
 	create_topic(f->env, "t", 1);
 	append_n(f->env, "t", 0, 10);
 	offlog_consumer *c = group_consumer(f->env, "g", 500);
@@ -153,7 +154,7 @@ static void test_commit_offsets_records_offset_metadata_and_time(void **state)
 static void test_group_committed_reads_commit_without_consumer(void **state)
 {
 	fx *f = F(state);
-	offlog_committed cm;
+	offlog_committed cm = OFFLOG_COMMITTED_INIT;
 	create_topic(f->env, "t", 1);
 	append_n(f->env, "t", 0, 10);
 	offlog_consumer *c = group_consumer(f->env, "g", 500);
@@ -173,7 +174,7 @@ static void test_group_committed_reads_commit_without_consumer(void **state)
 static void test_commit_without_metadata_has_empty_metadata(void **state)
 {
 	fx *f = F(state);
-	offlog_committed cm;
+	offlog_committed cm = OFFLOG_COMMITTED_INIT;
 	create_topic(f->env, "t", 1);
 	append_n(f->env, "t", 0, 10);
 	offlog_consumer *c = group_consumer(f->env, "g", 500);
@@ -190,7 +191,7 @@ static void test_commit_without_metadata_has_empty_metadata(void **state)
 static void test_commit_metadata_of_max_length_is_accepted(void **state)
 {
 	fx *f = F(state);
-	offlog_committed cm;
+	offlog_committed cm = OFFLOG_COMMITTED_INIT;
 	char *meta = malloc(OFFLOG_METADATA_MAX + 1);
 	assert_non_null(meta);
 	memset(meta, 'm', OFFLOG_METADATA_MAX);
@@ -208,14 +209,16 @@ static void test_commit_metadata_of_max_length_is_accepted(void **state)
 static void test_nothing_committed_is_invalid_offset_not_error(void **state)
 {
 	fx *f = F(state);
-	offlog_committed cm;
+	offlog_committed cm = OFFLOG_COMMITTED_INIT;
 	memset(&cm, 0x5a, sizeof cm);
+	cm.version = OFFLOG_COMMITTED_VERSION;
 	offlog_consumer *c = commit_setup(f);
 	assert_ok(offlog_consumer_committed(&cm, c, "t", 0));
 	assert_int_equal(cm.offset, OFFLOG_OFFSET_INVALID);
 	assert_int_equal(cm.commit_time_ms, 0);
 	assert_int_equal(cm.metadata_len, 0);
 	memset(&cm, 0x5a, sizeof cm);
+	cm.version = OFFLOG_COMMITTED_VERSION;
 	assert_ok(offlog_group_committed(&cm, f->env, "never-used", "t", 1));
 	assert_int_equal(cm.offset, OFFLOG_OFFSET_INVALID);
 	assert_int_equal(cm.commit_time_ms, 0);
@@ -385,7 +388,7 @@ static void test_commit_list_with_one_bad_entry_commits_none(void **state)
 static void test_failed_commit_keeps_previous_committed_offset(void **state)
 {
 	fx *f = F(state);
-	offlog_committed cm;
+	offlog_committed cm = OFFLOG_COMMITTED_INIT;
 	offlog_consumer *c = commit_setup(f);
 	offlog_partition_offset ok = {"t", 0, 2, "keep", 0};
 	assert_ok(offlog_consumer_commit_offsets(c, &ok, 1));
@@ -416,7 +419,7 @@ static void test_commit_offsets_without_group_is_estate(void **state)
 static void test_commit_calls_with_null_arguments_are_einval(void **state)
 {
 	fx *f = F(state);
-	offlog_committed cm;
+	offlog_committed cm = OFFLOG_COMMITTED_INIT;
 	offlog_consumer *c = commit_setup(f);
 	offlog_partition_offset e = {"t", 0, 1, NULL, 0};
 	assert_code(offlog_consumer_commit_offsets(NULL, &e, 1), OFFLOG_EINVAL);
@@ -431,7 +434,7 @@ static void test_commit_calls_with_null_arguments_are_einval(void **state)
 static void test_group_committed_with_bad_group_name_is_ename(void **state)
 {
 	fx *f = F(state);
-	offlog_committed cm;
+	offlog_committed cm = OFFLOG_COMMITTED_INIT;
 	create_topic(f->env, "t", 1);
 	assert_code(offlog_group_committed(&cm, f->env, "", "t", 0), OFFLOG_ENAME);
 	assert_code(offlog_group_committed(&cm, f->env, "a b", "t", 0), OFFLOG_ENAME);
@@ -440,10 +443,61 @@ static void test_group_committed_with_bad_group_name_is_ename(void **state)
 static void test_group_committed_of_unknown_topic_or_partition_fails(void **state)
 {
 	fx *f = F(state);
-	offlog_committed cm;
+	offlog_committed cm = OFFLOG_COMMITTED_INIT;
 	create_topic(f->env, "t", 1);
+	cm.offset = 99;   /* a failed read leaves the struct as it was */
 	assert_code(offlog_group_committed(&cm, f->env, "g", "nope", 0), OFFLOG_ENOTOPIC);
 	assert_code(offlog_group_committed(&cm, f->env, "g", "t", 1), OFFLOG_ENOPART);
+	assert_int_equal(cm.offset, 99);
+}
+
+/* A struct filled with a sentinel, of version v, and its copy. */
+static void committed_sentinel(offlog_committed *cm, offlog_committed *was, unsigned v)
+{
+	memset(cm, 0x5a, sizeof *cm);
+	cm->version = v;
+	cm->offset = 12345;
+	memcpy(was, cm, sizeof *was);
+}
+
+static void assert_version_refused(unsigned v)
+{
+	char want[64];
+	snprintf(want, sizeof want, "offlog_committed.version %u is not supported", v);
+	if (!strstr(offlog_errmsg(), want))
+		fail_msg("detail \"%s\" lacks \"%s\"", offlog_errmsg(), want);
+}
+
+/* Version 0 is a struct nobody initialised, a larger one a newer header's,
+ * which may have fields this library cannot fill: both calls refuse them
+ * and leave the struct exactly as it was, even where an offset is
+ * committed. */
+static void test_committed_refuses_version_0_and_newer_untouched(void **state)
+{
+	fx *f = F(state);
+	offlog_consumer *c = commit_setup(f);
+	offlog_partition_offset e = {"t", 0, 3, "m", 0};
+	assert_ok(offlog_consumer_commit_offsets(c, &e, 1));
+	const unsigned bad[] = {0, OFFLOG_COMMITTED_VERSION + 1, 7};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		offlog_committed cm, was;
+		committed_sentinel(&cm, &was, bad[i]);
+		assert_code(offlog_group_committed(&cm, f->env, "g", "t", 0), OFFLOG_EINVAL);
+		assert_version_refused(bad[i]);
+		assert_int_equal(cm.offset, 12345);
+		assert_memory_equal(&cm, &was, sizeof cm);
+		assert_code(offlog_consumer_committed(&cm, c, "t", 0), OFFLOG_EINVAL);
+		assert_version_refused(bad[i]);
+		assert_memory_equal(&cm, &was, sizeof cm);
+	}
+	offlog_committed cm, was;
+	committed_sentinel(&cm, &was, OFFLOG_COMMITTED_VERSION);
+	assert_ok(offlog_consumer_committed(&cm, c, "t", 0));
+	assert_int_equal(cm.version, OFFLOG_COMMITTED_VERSION);
+	assert_int_equal(cm.offset, 3);
+	assert_int_equal(cm.metadata_len, 1);
+	assert_string_equal(cm.metadata, "m");
+	assert_ok(offlog_consumer_close(c));
 }
 
 /* ---- boundaries --------------------------------------------------------- */
@@ -482,7 +536,7 @@ static void test_commit_can_move_committed_offset_backwards(void **state)
 static void test_committed_offsets_survive_deleting_another_topic(void **state)
 {
 	fx *f = F(state);
-	offlog_committed cm;
+	offlog_committed cm = OFFLOG_COMMITTED_INIT;
 	create_topic(f->env, "t", 1);
 	create_topic(f->env, "other", 1);
 	append_n(f->env, "t", 0, 5);
@@ -525,7 +579,7 @@ static void test_recreated_topic_has_no_committed_offset(void **state)
 static void test_committed_offset_of_deleted_topic_is_enotopic(void **state)
 {
 	fx *f = F(state);
-	offlog_committed cm;
+	offlog_committed cm = OFFLOG_COMMITTED_INIT;
 	create_topic(f->env, "t", 1);
 	append_n(f->env, "t", 0, 5);
 	offlog_consumer *c = group_consumer(f->env, "g", 500);
@@ -810,6 +864,7 @@ int main(void)
 		T(test_commit_calls_with_null_arguments_are_einval),
 		T(test_group_committed_with_bad_group_name_is_ename),
 		T(test_group_committed_of_unknown_topic_or_partition_fails),
+		T(test_committed_refuses_version_0_and_newer_untouched),
 
 		T(test_commit_zero_on_empty_partition_is_allowed),
 		T(test_commit_of_log_end_offset_is_allowed),

@@ -195,7 +195,7 @@ static void test_map_growth_waits_for_readers_in_other_threads(void **state)
 	pthread_join(th, NULL);
 	assert_ok(h.rc);
 	assert_int_equal(h.held, 1);
-	offlog_store_info info;
+	offlog_store_info info = OFFLOG_STORE_INFO_INIT;
 	assert_ok(offlog_store_stat(&info, env));
 	assert_true(info.map_size > (64 << 10));
 	assert_ok(offlog_close(env));
@@ -241,7 +241,7 @@ static void test_groups_commit_concurrently(void **state)
 		assert_ok(c[i].rc);
 		char group[16];
 		snprintf(group, sizeof group, "g%d", i);
-		offlog_committed cm;
+		offlog_committed cm = OFFLOG_COMMITTED_INIT;
 		assert_ok(offlog_group_committed(&cm, f->env, group, "t", 0));
 		assert_int_equal(cm.offset, 50);
 	}

@@ -1444,7 +1444,7 @@ static void test_consumer_calls_with_null_consumer_are_einval(void **state)
 	fx *f = F(state);
 	offlog_topic_partition tp = {"t", 0};
 	offlog_partition_offset e = {"t", 0, 0, NULL, 0};
-	offlog_committed cm;
+	offlog_committed cm = OFFLOG_COMMITTED_INIT;
 	const offlog_topic_partition *a;
 	size_t n;
 	int64_t off, lag;
@@ -1679,7 +1679,7 @@ static int inherited_consumer_calls(offlog_env *env, offlog_consumer *c)
 	const char *topics[1] = {"t"};
 	size_t n;
 	int64_t off, lag;
-	offlog_committed cm;
+	offlog_committed cm = OFFLOG_COMMITTED_INIT;
 	offlog_topic_partition tp = {"t", 0};
 	offlog_partition_offset po = {"t", 0, 1, NULL, 0};
 	offlog_consumer *other = NULL;
@@ -1788,7 +1788,7 @@ static void test_recreated_topic_gets_no_stale_commit_and_is_read_from_its_start
 	assert_true(n > 0);
 	assert_int_equal(r[0].offset, 0);
 	assert_ok(offlog_consumer_close(c));
-	offlog_committed cm;
+	offlog_committed cm = OFFLOG_COMMITTED_INIT;
 	assert_ok(offlog_group_committed(&cm, f->env, "g", "t", 0));
 	assert_true(cm.offset == OFFLOG_OFFSET_INVALID || cm.offset == (int64_t)n);
 }
@@ -1810,7 +1810,7 @@ static void test_commit_skips_a_position_beyond_the_log_end(void **state)
 	assert_ok(offlog_consumer_seek(c, "t", 0, 3));
 	assert_ok(offlog_consumer_seek(c, "t", 1, 99));
 	assert_ok(offlog_consumer_commit(c));
-	offlog_committed cm;
+	offlog_committed cm = OFFLOG_COMMITTED_INIT;
 	assert_ok(offlog_consumer_committed(&cm, c, "t", 0));
 	assert_int_equal(cm.offset, 3);
 	assert_ok(offlog_consumer_committed(&cm, c, "t", 1));

@@ -126,7 +126,7 @@ static void test_acknowledged_appends_survive_kill9(void **state)
 		assert_ok(offlog_open(&f->env, f->path, NULL));
 		for (int32_t p = 0; p < PARTS; p++)
 			check_partition(f->env, p, acked_end[p]);
-		offlog_committed c;
+		offlog_committed c = OFFLOG_COMMITTED_INIT;
 		assert_ok(offlog_group_committed(&c, f->env, "g", "t", 0));
 		/* The last acknowledged commit is there (a later unacknowledged one may be too). */
 		if (last_commit != OFFLOG_OFFSET_INVALID)

@@ -140,7 +140,7 @@ static void test_full_disk_fails_commit_and_keeps_the_old_offset(void **state)
 	int rc = offlog_consumer_commit_offsets(c, &e, 1);
 	heal();
 	assert_code(rc, OFFLOG_ENOSPC);
-	offlog_committed cm;
+	offlog_committed cm = OFFLOG_COMMITTED_INIT;
 	assert_ok(offlog_consumer_committed(&cm, c, "t", 0));
 	assert_int_equal(cm.offset, 2);
 	assert_ok(offlog_consumer_commit_offsets(c, &e, 1));
@@ -196,7 +196,7 @@ static void test_failed_transaction_commit_leaves_nothing(void **state)
 	heal();
 	assert_code(rc, OFFLOG_ENOSPC);
 	expect_log(f->env, 2);
-	offlog_committed cm;
+	offlog_committed cm = OFFLOG_COMMITTED_INIT;
 	assert_ok(offlog_group_committed(&cm, f->env, "g", "t", 0));
 	assert_int_equal(cm.offset, OFFLOG_OFFSET_INVALID);
 	/* The thread may begin a new transaction. */

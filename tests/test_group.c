@@ -256,7 +256,7 @@ static void cb_revoked(void *opaque, offlog_consumer *c, const offlog_topic_part
 	pthread_mutex_unlock(&G.mu);
 	for (size_t i = 0; i < n; i++) {
 		int b = tp_bit(tps[i].topic, tps[i].partition);
-		offlog_committed cm;
+		offlog_committed cm = OFFLOG_COMMITTED_INIT;
 		if (b >= 0 && offlog_consumer_committed(&cm, c, tps[i].topic, tps[i].partition) == 0)
 			m->committed_at_revoke[b] = cm.offset;
 	}
@@ -2605,6 +2605,7 @@ static void test_describe_shows_members_generation_and_lag(void **state)
 
 	offlog_group_description *d = NULL;
 	assert_ok(offlog_group_describe(&d, f->env, "g"));
+	assert_int_equal(d->version, OFFLOG_GROUP_DESCRIPTION_VERSION);
 	assert_string_equal(d->group, "g");
 	assert_string_equal(d->state, "Stable");
 	assert_int_equal(d->generation, m.generation);
@@ -2647,6 +2648,7 @@ static void test_describe_shows_members_generation_and_lag(void **state)
 
 	/* After the member left: no members, the commits stay. */
 	assert_ok(offlog_group_describe(&d, f->env, "g"));
+	assert_int_equal(d->version, OFFLOG_GROUP_DESCRIPTION_VERSION);
 	assert_int_equal(d->member_count, 0);
 	assert_string_equal(d->state, "Empty");
 	p0 = find_part(d, "t", 0);
@@ -2766,7 +2768,7 @@ static void test_reset_offsets_to_each_target_clamped(void **state)
 {
 	fx *f = *state;
 	reset_fixture(f);
-	offlog_committed cm;
+	offlog_committed cm = OFFLOG_COMMITTED_INIT;
 	assert_ok(offlog_group_committed(&cm, f->env, "r", "t", 0));
 	assert_int_equal(cm.offset, 4);
 	assert_int_equal(cm.metadata_len, 4);
@@ -2818,7 +2820,7 @@ static void test_reset_offsets_dry_run_writes_nothing(void **state)
 	assert_int_equal(e[1].offset, 1);
 	assert_int_equal(committed_of(f->env, "r", "t", 0), 4);
 	assert_int_equal(committed_of(f->env, "r", "t", 1), OFFLOG_OFFSET_INVALID);
-	offlog_committed cm;
+	offlog_committed cm = OFFLOG_COMMITTED_INIT;
 	assert_ok(offlog_group_committed(&cm, f->env, "r", "t", 0));
 	assert_string_equal(cm.metadata, "meta");
 	assert_true(store_digest(f->path) == digest);

@@ -334,7 +334,7 @@ static void on_delivery(void *opaque, const offlog_delivery *d)
 static int64_t committed_or_zero(struct child *c, const char *group, const char *topic,
                                  int32_t part)
 {
-	offlog_committed cm;
+	offlog_committed cm = OFFLOG_COMMITTED_INIT;
 	int rc = offlog_group_committed(&cm, c->env, group, topic, part);
 	if (rc)
 		child_fail(c, "offlog_group_committed", rc);
@@ -712,7 +712,7 @@ static void scan_store(struct killer *k, offlog_env *env)
 static bool check_commit(struct killer *k, offlog_env *env, int key)
 {
 	struct ckey *c = &k->keys[key];
-	offlog_committed cm;
+	offlog_committed cm = OFFLOG_COMMITTED_INIT;
 	assert_ok(offlog_group_committed(&cm, env, c->group, c->topic, c->part));
 	k->commits_checked++;
 	if (cm.offset == OFFLOG_OFFSET_INVALID) {
@@ -1280,7 +1280,7 @@ static void test_disk_full_mid_commit_fails_with_enospc_and_reopens_intact(void 
 		const char *bad = check_big(f->env, acked);
 		if (bad)
 			fail_msg("after reopen (budget %ld): %s", budget, bad);
-		offlog_committed cm;
+		offlog_committed cm = OFFLOG_COMMITTED_INIT;
 		assert_ok(offlog_group_committed(&cm, f->env, "g", "t", 0));
 		assert_true(cm.offset <= acked);
 	}
@@ -1404,7 +1404,7 @@ static const char *read_only_checks(offlog_env *env)
 	const offlog_record *r;
 	size_t n;
 	char **names;
-	offlog_committed cm;
+	offlog_committed cm = OFFLOG_COMMITTED_INIT;
 	RO_OK(offlog_watermarks_get(&ls, &hw, &leo, env, "t", 0));
 	if (ls != 0 || hw != 10 || leo != 10)
 		return "watermarks of t/0";
@@ -1725,7 +1725,7 @@ static void test_names_never_become_paths(void **state)
 	assert_ok(offlog_consumer_close(c));
 	const char *bad_groups[] = {"", "a b", "tab\t", "\xc3\xa9", long_name};
 	for (size_t i = 0; i < sizeof bad_groups / sizeof bad_groups[0]; i++) {
-		offlog_committed cm;
+		offlog_committed cm = OFFLOG_COMMITTED_INIT;
 		assert_code(offlog_consumer_open(&c, f->env, bad_groups[i], NULL), OFFLOG_ENAME);
 		assert_code(offlog_group_committed(&cm, f->env, bad_groups[i], "...", 0), OFFLOG_ENAME);
 	}

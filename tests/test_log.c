@@ -865,7 +865,7 @@ static void test_damaged_partition_state_and_commit_are_reported(void **state)
 	uint8_t ck[10] = {'g', 0};
 	ol_be32(ck + 2, 1);
 	ol_be32(ck + 6, 0);
-	offlog_committed c;
+	offlog_committed c = OFFLOG_COMMITTED_INIT;
 	poke_le64(f->env, T_COMMITS, ck, sizeof ck, 1, -5);
 	assert_code(offlog_group_committed(&c, f->env, "g", "t", 0), OFFLOG_ECORRUPT);
 	offlog_group_description *d;

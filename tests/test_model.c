@@ -757,7 +757,7 @@ static void check_all(world *w, bool contents)
 			continue;
 		for (int g = 0; g < NG; g++)
 			for (int32_t p = 0; p < t->np; p++) {
-				offlog_committed cm;
+				offlog_committed cm = OFFLOG_COMMITTED_INIT;
 				rc = offlog_group_committed(&cm, w->env, GNAME[g], TNAME[i], p);
 				CHECK_RC(rc, 0);
 				check_committed(w, g, i, p, &cm);
@@ -1904,7 +1904,7 @@ static void op_commit_offsets(world *w)
 static void op_committed(world *w)
 {
 	target x = pick_target(&w->m, 8);
-	offlog_committed cm;
+	offlog_committed cm = OFFLOG_COMMITTED_INIT;
 	int ti;
 	mpart *p;
 	if (chance(50)) {

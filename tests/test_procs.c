@@ -1543,7 +1543,7 @@ static void check_txns(run *R, offlog_env *env)
 				          s->index, t->inst, t->seq, s->index % 4, t->from, t->to, want);
 			last = t;
 		}
-		offlog_committed cm;
+		offlog_committed cm = OFFLOG_COMMITTED_INIT;
 		REQUIRE_OK(offlog_group_committed(&cm, env, group, "w", s->index % 4));
 		R->commits_checked++;
 		char meta[48] = "";
@@ -1564,7 +1564,7 @@ static void check_group(run *R, offlog_env *env)
 {
 	for (int t = 0; t < NCGTOPICS; t++)
 		for (int32_t p = 0; p < tparts[t]; p++) {
-			offlog_committed cm;
+			offlog_committed cm = OFFLOG_COMMITTED_INIT;
 			int64_t leo;
 			REQUIRE_OK(offlog_group_committed(&cm, env, GROUP, tname[t], p));
 			REQUIRE_OK(offlog_watermarks_get(NULL, NULL, &leo, env, tname[t], p));

@@ -284,7 +284,7 @@ static void test_readonly_store_refuses_writes_and_reads(void **state)
 	assert_ok(offlog_batch_records(&r, &n, NULL, b));
 	assert_int_equal(n, 3);
 	offlog_batch_free(b);
-	offlog_store_info info;
+	offlog_store_info info = OFFLOG_STORE_INFO_INIT;
 	assert_ok(offlog_store_stat(&info, f->env));
 	assert_int_equal(info.read_only, 1);
 	assert_int_equal(store_digest(f->path), before);
@@ -329,7 +329,7 @@ static void test_map_grows_when_full(void **state)
 		assert_ok(offlog_append(&off, NULL, env, "t", 0, &m));
 		assert_int_equal(off, i);
 	}
-	offlog_store_info info;
+	offlog_store_info info = OFFLOG_STORE_INFO_INIT;
 	assert_ok(offlog_store_stat(&info, env));
 	assert_true(info.map_size >= 4000u * 1000u);
 	assert_true(info.map_used <= info.map_size);
@@ -389,14 +389,41 @@ static void test_store_stat_reports_the_store(void **state)
 {
 	fx *f = *state;
 	offlog_store_info info;
+	memset(&info, 0x5a, sizeof info);   /* every field is written */
+	info.version = OFFLOG_STORE_INFO_VERSION;
 	assert_ok(offlog_store_stat(&info, f->env));
+	assert_int_equal(info.version, OFFLOG_STORE_INFO_VERSION);
 	assert_true(info.page_size >= 4096);
 	assert_int_equal(info.format_version, OFFLOG_FORMAT_VERSION);
 	assert_int_equal(info.durability, OFFLOG_DURABILITY_SYNC);
 	assert_int_equal(info.max_readers, 256);
+	assert_true(info.readers_used < info.max_readers);
 	assert_int_equal(info.read_only, 0);
-	assert_true(info.map_size >= info.map_used);
+	assert_true(info.map_used > 0 && info.map_size >= info.map_used);
 	assert_code(offlog_store_stat(NULL, f->env), OFFLOG_EINVAL);
+}
+
+/* Version 0 is a struct nobody initialised, a larger one a newer header's,
+ * which may have fields this library cannot fill: both are refused, and the
+ * struct is left exactly as it was. */
+static void test_store_stat_refuses_version_0_and_newer_untouched(void **state)
+{
+	fx *f = *state;
+	const unsigned bad[] = {0, OFFLOG_STORE_INFO_VERSION + 1, 7};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		offlog_store_info info, was;
+		memset(&info, 0x5a, sizeof info);
+		info.version = bad[i];
+		info.page_size = 12345;   /* a sentinel a fill would overwrite */
+		memcpy(&was, &info, sizeof was);
+		assert_code(offlog_store_stat(&info, f->env), OFFLOG_EINVAL);
+		assert_int_equal(info.page_size, 12345);
+		assert_memory_equal(&info, &was, sizeof info);
+		char want[64];
+		snprintf(want, sizeof want, "offlog_store_info.version %u is not supported", bad[i]);
+		if (!strstr(offlog_errmsg(), want))
+			fail_msg("detail \"%s\" lacks \"%s\"", offlog_errmsg(), want);
+	}
 }
 
 static void test_flush_in_sync_mode_succeeds(void **state)
@@ -715,7 +742,7 @@ static void test_store_stat_counts_readers(void **state)
 	fx *f = *state;
 	assert_ok(offlog_topic_create(f->env, "t", 1, NULL));
 	append_n(f->env, "t", 0, 1);
-	offlog_store_info info;
+	offlog_store_info info = OFFLOG_STORE_INFO_INIT;
 	assert_ok(offlog_store_stat(&info, f->env));
 	unsigned before = info.readers_used;
 	offlog_batch *b = NULL;
@@ -1152,6 +1179,8 @@ int main(void)
 		cmocka_unit_test(test_map_grows_when_full),
 		cmocka_unit_test(test_max_map_size_gives_mapfull_and_keeps_acked_records),
 		cmocka_unit_test_setup_teardown(test_store_stat_reports_the_store, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_store_stat_refuses_version_0_and_newer_untouched,
+		                                fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_flush_in_sync_mode_succeeds, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_verify_open_accepts_good_and_refuses_damaged_pages,
 		                                fx_setup, fx_teardown),

@@ -59,6 +59,38 @@ static void test_topic_config_is_kept(void **state)
 	offlog_topic_info_free(info);
 }
 
+/* The description carries the library's version, and `config`, moved last
+ * so that a longer configuration moves no other field, is still read whole,
+ * protected groups included. */
+static void test_describe_sets_version_and_config_last(void **state)
+{
+	fx *f = *state;
+	static const char *const groups[] = {"audit", "billing"};
+	offlog_topic_config cfg = OFFLOG_TOPIC_CONFIG_INIT;
+	cfg.retention_ms = 60000;
+	cfg.retention_bytes = 1 << 16;
+	cfg.cleanup_policy = OFFLOG_CLEANUP_COMPACT;
+	cfg.delete_retention_ms = 500;
+	cfg.max_message_bytes = 2048;
+	cfg.protected_groups = groups;
+	cfg.protected_group_count = 2;
+	assert_ok(offlog_topic_create(f->env, "v", 3, &cfg));
+	append_str(f->env, "v", 1, "k", "x");   /* a compacted topic wants keys */
+	offlog_topic_info *info;
+	assert_ok(offlog_topic_describe(&info, f->env, "v"));
+	assert_int_equal(info->version, OFFLOG_TOPIC_INFO_VERSION);
+	assert_string_equal(info->name, "v");
+	assert_int_equal(info->partition_count, 3);
+	assert_true(info->created_ms > 1600000000000);
+	assert_int_equal(info->partitions[1].partition, 1);
+	assert_int_equal(info->partitions[1].log_end, 1);
+	assert_config_equal(&info->config, &cfg);
+	assert_int_equal(info->config.protected_group_count, 2);
+	assert_string_equal(info->config.protected_groups[0], "audit");
+	assert_string_equal(info->config.protected_groups[1], "billing");
+	offlog_topic_info_free(info);
+}
+
 static void test_topic_names_are_validated(void **state)
 {
 	fx *f = *state;
@@ -317,6 +349,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_new_topic_partitions_start_empty),
 		T(test_topic_config_is_kept),
+		T(test_describe_sets_version_and_config_last),
 		T(test_topic_names_are_validated),
 		T(test_partition_count_and_config_are_validated),
 		T(test_duplicate_topic_is_refused_unchanged),

@@ -79,7 +79,7 @@ static void test_txn_appends_and_commits_appear_together(void **state)
 	assert_int_equal(after.leo[1], 0);
 	assert_int_equal(after.leo[2], 2);
 	assert_int_equal(after.committed, 5);
-	offlog_committed cm;
+	offlog_committed cm = OFFLOG_COMMITTED_INIT;
 	assert_ok(offlog_group_committed(&cm, f->env, "g", "in", 0));
 	assert_string_equal(cm.metadata, "done");
 }

@@ -99,7 +99,7 @@ static int stats_gather(store_totals *st, offlog_env *env)
 {
 	char **topics = NULL, **groups = NULL;
 	size_t nt = 0, ng = 0;
-	memset(st, 0, sizeof *st);
+	*st = (store_totals){.si = OFFLOG_STORE_INFO_INIT};
 	int r = offlog_store_reclaim_readers(env, NULL, &st->reclaimed);
 	if (r == 0)
 		r = offlog_store_stat(&st->si, env);
@@ -217,7 +217,7 @@ static void *progress_thread(void *arg)
 
 static int backup_run(offlog_env *env, const char *dest)
 {
-	offlog_store_info si;
+	offlog_store_info si = OFFLOG_STORE_INFO_INIT;
 	backup_progress bp = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false, dest, 0};
 	pthread_t th;
 	bool thread = false;

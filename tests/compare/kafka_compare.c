@@ -271,7 +271,7 @@ static void oread(sb *o, offlog_consumer *c, size_t count)
 
 static void ocommitted(sb *o, offlog_consumer *c, const char *topic, int32_t partition)
 {
-	offlog_committed cm;
+	offlog_committed cm = OFFLOG_COMMITTED_INIT;
 	if (oerr(o, offlog_consumer_committed(&cm, c, topic, partition), "committed"))
 		return;
 	if (cm.offset == OFFLOG_OFFSET_INVALID)
