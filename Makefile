@@ -330,6 +330,42 @@ lint-man:
 	done; out=$$(mandoc -T lint -W warning $$pages); \
 	if [ -n "$$out" ]; then echo "$$out"; exit 1; fi; echo "man pages: lint clean"
 
+# ---- the ABI ----------------------------------------------------------------
+# `make abi-check` compares the ABI the shared library exports, as the public
+# header declares it (its types; not lib/'s private ones), with the baseline
+# abi/libofflog.abi; `make abi-baseline` writes that baseline. Both need
+# abidw and abidiff (Debian, Ubuntu: abigail-tools) and build the library
+# apart, in ABI_BUILD, with the debugging information they read the types
+# from. The check (.ci/abi-compare) fails on any change but added functions
+# and the versioned structs (abi/libofflog.abignore) growing at their end,
+# unless OFFLOG_ABI_MAJOR moved: the baseline then names another SONAME, and
+# the check passes, saying to refresh it. The baseline is of one architecture
+# (x86_64): elsewhere the check says so and compares nothing.
+ABI_BUILD ?= build-abi
+ABI_BASELINE := abi/libofflog.abi
+ABI_SUPPR := abi/libofflog.abignore
+ABI_SHLIB := $(ABI_BUILD)/libofflog.so.$(VERSION)
+ABI_CURRENT := $(ABI_BUILD)/libofflog.abi
+# No absolute paths, locations or DT_NEEDED in the XML: it changes only when
+# the ABI does.
+ABIDW_FLAGS := --headers-dir include --drop-private-types --drop-undefined-syms \
+  --no-corpus-path --no-comp-dir-path --no-show-locs --no-elf-needed
+
+.PHONY: abi-check abi-baseline abi-lib
+abi-lib:
+	@command -v abidw >/dev/null && command -v abidiff >/dev/null || { \
+	  echo "abidw and abidiff not found: install abigail-tools (Debian, Ubuntu)" >&2; exit 1; }
+	@$(MAKE) --no-print-directory BUILD=$(ABI_BUILD) CFLAGS="-O2 -g" $(ABI_SHLIB)
+
+abi-baseline: abi-lib
+	@mkdir -p $(dir $(ABI_BASELINE))
+	abidw $(ABIDW_FLAGS) --out-file $(ABI_BASELINE) $(ABI_SHLIB)
+	@echo "abi-baseline: wrote $(ABI_BASELINE) ($(SONAME)); commit it"
+
+abi-check: abi-lib
+	abidw $(ABIDW_FLAGS) --out-file $(ABI_CURRENT) $(ABI_SHLIB)
+	bash .ci/abi-compare $(ABI_BASELINE) $(ABI_CURRENT) $(SONAME) $(ABI_SUPPR)
+
 # ---- benchmarks -------------------------------------------------------------
 
 -include bench/bench.mk

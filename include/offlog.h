@@ -1607,14 +1607,17 @@ OFFLOG_API void offlog_txn_abort(offlog_txn *txn);
 /* The whole description as one JSON document, static, never NULL:
  *   {"abi": 1, "version": "0.2.0", "soname": "libofflog.so.1",
  *    "pointer_size": 8,
- *    "structs": {"offlog_record": {"size": 80, "version": null,
+ *    "structs": {"offlog_record": {"size": 88, "version": null,
  *       "fields": [{"name": "topic", "offset": 0, "size": 8, "type": "pointer"}, ...]}, ...},
  *    "constants": {"OFFLOG_EINVAL": -1, ...}}
  * A field's type is one of int8..int64, uint8..uint64, size, pointer,
- * char[N], or struct NAME (another struct of the description). "version"
+ * char[N], or struct NAME (another struct of the description); an int or
+ * enum field is int32 (the library asserts that int has 32 bits). "version"
  * is the struct's current version number, null for frozen structs. Every
  * constant of this header that a binding needs (error codes, special
- * offsets, flags, enums, limits, struct versions) is in "constants". */
+ * offsets, flags, enums, limits, struct versions) is in "constants";
+ * OFFLOG_OFFSET_TAIL(n) is there as OFFLOG_OFFSET_TAIL_BASE. See
+ * offlog_abi_describe(3). */
 OFFLOG_API const char *offlog_abi_describe(void);
 
 /* The size of one struct of this header ("offlog_record"), and the offset
@@ -1624,7 +1627,9 @@ OFFLOG_API int offlog_abi_sizeof(size_t *size, const char *type);
 OFFLOG_API int offlog_abi_offsetof(size_t *offset, const char *type, const char *field);
 
 /* The value of one constant of this header ("OFFLOG_OFFSET_END"):
- * OFFLOG_EINVAL for a name the library does not know. */
+ * OFFLOG_EINVAL for a name the library does not know. The one constant
+ * beyond INT64_MAX, OFFLOG_PRODUCER_ID_STORE_MIN (2^63), is given as its
+ * bits (INT64_MIN; read them as a uint64_t); the document has its value. */
 OFFLOG_API int offlog_abi_constant(int64_t *value, const char *name);
 
 #ifdef __cplusplus
