@@ -853,7 +853,7 @@ OFFLOG_API int offlog_producer_fd(int *fd, offlog_producer *producer);
 /* The detail message of the last call on this producer that failed, on
  * whichever thread it ran (offlog_errmsg() is the calling thread's), e.g.
  * for a binding that made the call from a worker thread. "" when none has.
- * Valid until the producer's next failing call or close. */
+ * A copy in thread-local storage: valid until this thread calls it again. */
 OFFLOG_API const char *offlog_producer_errmsg(offlog_producer *producer);
 
 /* Close the producer: write and report what is queued (or, with
@@ -1208,16 +1208,20 @@ OFFLOG_API int offlog_consumer_release(offlog_consumer *consumer);
  * OFFLOG_EWAKEUP, or, when none is waiting, the next one (as Kafka's
  * wakeup()). Positions do not move; the poll after that one is a normal
  * poll. Callable from any thread, and from a signal handler (it only stores
- * a flag, bumps a counter and makes a wake-up system call), also while
- * another thread is inside a call on the consumer. Makes the consumer's
- * descriptor (offlog_consumer_fd()) readable. */
+ * a flag, bumps the store's wake-up counter and makes a wake-up system
+ * call; errno is kept), also while another thread is inside a call on the
+ * consumer, but not during or after its close. The store's other waiting
+ * consumers, in any process, wake too, look, and wait again. Makes the
+ * consumer's descriptor (offlog_consumer_fd()) readable. */
 OFFLOG_API int offlog_consumer_wakeup(offlog_consumer *consumer);
 
 /* A file descriptor that becomes readable when records may be available to
  * the consumer (a commit in any process of the store, including by one
- * that does not write the consumer's partitions) or after
- * offlog_consumer_wakeup(), for an event loop (epoll, poll(2), asyncio's
- * add_reader, libuv's uv_poll). When it is readable, call
+ * that does not write the consumer's partitions; an assign, resume, seek
+ * or subscribe of the consumer) or after offlog_consumer_wakeup(), for an
+ * event loop (epoll, poll(2), asyncio's add_reader, libuv's uv_poll). Where
+ * the store has no shared wake-up file (a read-only directory), commits of
+ * other processes are noticed within 10 ms. When it is readable, call
  * offlog_consumer_poll(c, &r, &n, 0) until it returns no record, then wait
  * again: poll reads the descriptor, and records left after a poll (more
  * than max_poll_records) do not make it readable. A group member must still

@@ -22,6 +22,7 @@
 #include "wake.h"
 #include "write.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -64,6 +65,13 @@ int consumer_leave(offlog_consumer *c, int rc)
 	if (--c->depth == 0)
 		atomic_store_explicit(&c->owner, 0, memory_order_release);
 	return rc;
+}
+
+int consumer_leave_changed(offlog_consumer *c, int rc)
+{
+	if (rc == 0)
+		ol_notify_signal(&c->note);
+	return consumer_leave(c, rc);
 }
 
 bool consumer_nested(const offlog_consumer *c)
@@ -333,7 +341,7 @@ OFFLOG_API int offlog_consumer_assign(offlog_consumer *c, const offlog_topic_par
 		return rc;
 	/* From a callback inside poll, the partitions poll is reading would go. */
 	rc = consumer_nested(c) ? nested_error("offlog_consumer_assign") : assign(c, tps, count);
-	return consumer_leave(c, rc);
+	return consumer_leave_changed(c, rc);
 }
 
 /* ---- assignment changes of a group member -------------------------------- */
@@ -432,7 +440,7 @@ static int set_paused(offlog_consumer *c, const offlog_topic_partition *tps, siz
 		rc = consumer_find_assigned(&cp, c, tps[i].topic, tps[i].partition);
 	for (size_t i = 0; i < n && rc == 0; i++)
 		consumer_find(c, tps[i].topic, tps[i].partition)->paused = on;
-	return consumer_leave(c, rc);
+	return consumer_leave_changed(c, rc);
 }
 
 OFFLOG_API int offlog_consumer_pause(offlog_consumer *c, const offlog_topic_partition *tps,
@@ -624,12 +632,15 @@ OFFLOG_API int offlog_consumer_poll(const offlog_record **records, size_t *count
 		return ol_err(OFFLOG_EINVAL, "offlog_consumer_poll: NULL argument");
 	*records = c->recs;
 	*count = 0;
-	if (timeout_ms < -1)
-		return ol_err(OFFLOG_EINVAL, "timeout_ms %d: must be >= -1", timeout_ms);
 	int rc = consumer_enter(c, "offlog_consumer_poll");
 	if (rc)
 		return rc;
-	rc = consumer_nested(c) ? nested_error("offlog_consumer_poll") : poll_wait(count, c, timeout_ms);
+	if (timeout_ms < -1)
+		rc = ol_err(OFFLOG_EINVAL, "timeout_ms %d: must be >= -1", timeout_ms);
+	else if (consumer_nested(c))
+		rc = nested_error("offlog_consumer_poll");
+	else
+		rc = poll_wait(count, c, timeout_ms);
 	return consumer_leave(c, rc);
 }
 
@@ -651,9 +662,11 @@ OFFLOG_API int offlog_consumer_wakeup(offlog_consumer *c)
 {
 	if (!c)
 		return OFFLOG_EINVAL;   /* no detail: ol_err is not async-signal-safe */
+	int saved = errno;   /* a signal handler's caller keeps its errno */
 	atomic_store(&c->wakeup, true);
 	ol_notify_signal(&c->note);
 	ol_wake_interrupt(c->env);
+	errno = saved;
 	return 0;
 }
 

@@ -68,6 +68,10 @@ const char *consumer_group(const offlog_consumer *c);
 int consumer_enter(offlog_consumer *c, const char *fn);
 /* Returns rc; a failure's detail is kept for offlog_consumer_errmsg(). */
 int consumer_leave(offlog_consumer *c, int rc);
+/* The same, after a call that may have made records readable without a
+ * commit (assign, resume, seek, subscribe): on success the descriptor
+ * (offlog_consumer_fd) is made readable. */
+int consumer_leave_changed(offlog_consumer *c, int rc);
 /* Called from a callback that another call on the consumer is running. */
 bool consumer_nested(const offlog_consumer *c);
 /* Add partitions (positions unknown; none of them already assigned) /

@@ -89,7 +89,7 @@ OFFLOG_API int offlog_consumer_seek(offlog_consumer *c, const char *topic, int32
 	if (rc)
 		return rc;
 	rc = seek_to(c, topic, partition, offset);
-	return consumer_leave(c, rc);
+	return consumer_leave_changed(c, rc);
 }
 
 static int seek_timestamp(offlog_consumer *c, const char *topic, int32_t partition,
@@ -123,7 +123,7 @@ OFFLOG_API int offlog_consumer_seek_timestamp(offlog_consumer *c, const char *to
 	if (rc)
 		return rc;
 	rc = seek_timestamp(c, topic, partition, timestamp_ms);
-	return consumer_leave(c, rc);
+	return consumer_leave_changed(c, rc);
 }
 
 static int seek_relative(offlog_consumer *c, const char *topic, int32_t partition, int64_t delta)
@@ -155,7 +155,7 @@ OFFLOG_API int offlog_consumer_seek_relative(offlog_consumer *c, const char *top
 	if (rc)
 		return rc;
 	rc = seek_relative(c, topic, partition, delta);
-	return consumer_leave(c, rc);
+	return consumer_leave_changed(c, rc);
 }
 
 /* ---- lag ---------------------------------------------------------------- */

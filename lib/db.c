@@ -155,6 +155,15 @@ static void map_usage(offlog_env *env, uint64_t *size, uint64_t *used)
 	*used = ((uint64_t)info.me_last_pgno + 1) * env->page_size;
 }
 
+uint64_t db_last_txn(offlog_env *env)
+{
+	MDB_envinfo info;
+	pthread_rwlock_rdlock(&env->map_lock);
+	mdb_env_info(env->mdb, &info);
+	pthread_rwlock_unlock(&env->map_lock);
+	return (uint64_t)info.me_last_txnid;
+}
+
 static void map_usage_shared(offlog_env *env, uint64_t *size, uint64_t *used)
 {
 	pthread_rwlock_rdlock(&env->map_lock);

@@ -155,6 +155,9 @@ unsigned ol_fork_generation(void);
 unsigned ol_fork_watch(void);
 /* Was env opened in another process (this one is a fork of it)? */
 bool ol_env_forked(const offlog_env *env);
+/* The id of the last write transaction committed to the store, by any
+ * process: it moves at every commit. */
+uint64_t db_last_txn(offlog_env *env);
 /* OFFLOG_ESTATE for a handle opened before fork(); fn (may be NULL) names
  * the call in the detail. */
 int ol_forked_error(const char *fn);

@@ -5,7 +5,6 @@
 #include <stdio.h>
 
 static _Thread_local char errbuf[512];
-static _Thread_local unsigned errcount;
 
 struct errdesc {
 	int code;
@@ -82,7 +81,6 @@ int ol_err(int code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(errbuf, sizeof errbuf, fmt, ap);
 	va_end(ap);
-	errcount++;
 	return code;
 }
 
@@ -95,10 +93,5 @@ int ol_check_version(unsigned version, unsigned known, const char *type)
 		return ol_err(OFFLOG_EINVAL, "%s.version %u is not supported (this library knows %u%s)",
 		              type, version, known, version ? "" : "; is it declared with its _INIT?");
 	return 0;
-}
-
-unsigned ol_err_count(void)
-{
-	return errcount;
 }
 

@@ -21,9 +21,5 @@ int ol_err(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)))
 /* 0, or OFFLOG_EINVAL with a detail message when `version`, the one a caller
  * set in an output struct named `type`, is 0 or above `known`. */
 int ol_check_version(unsigned version, unsigned known, const char *type);
-/* How many detail messages this thread has recorded: a call that sees it
- * move failed somewhere inside (a handle keeps that message for
- * offlog_*_errmsg()). */
-unsigned ol_err_count(void);
 
 #endif /* OFFLOG_INTERNAL_H */

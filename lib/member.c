@@ -389,7 +389,7 @@ OFFLOG_API int offlog_consumer_subscribe(offlog_consumer *c, const char *const *
 	if (rc)
 		return rc;
 	rc = subscribe(c, topics, count);
-	return consumer_leave(c, rc);
+	return consumer_leave_changed(c, rc);
 }
 
 /* Revoke everything and leave. When the leave cannot be written, an

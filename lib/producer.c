@@ -79,11 +79,14 @@ struct offlog_producer {
 	struct pmsg *head, **tail;
 	struct pmsg *done, **done_tail;  /* DELIVERY_POLL: reports not yet served */
 	pthread_mutex_t serve_mu; /* one thread serves reports at a time, in order */
+	size_t serving;           /* reports taken off `done`, their callbacks not yet run */
+	atomic_uintptr_t server;  /* the thread running this producer's callbacks, or 0 */
 	ol_notify note;           /* DELIVERY_POLL: readable while `done` is not empty */
 	pthread_mutex_t err_mu;
 	char lasterr[512];        /* offlog_producer_errmsg() */
 	size_t queued;
-	uint64_t queued_bytes;
+	uint64_t queued_bytes;    /* queued, being written, or (held reports) not yet served */
+	uint64_t pending_bytes;   /* queued only: what batches are made of */
 	unsigned flushers;
 	bool busy;                /* a batch is being written */
 	bool closing, purge;
@@ -359,16 +362,23 @@ static void write_batch(offlog_producer *p, struct pmsg *first, size_t count)
 }
 
 
-/* The producer whose callbacks this thread is running: its flush, poll and
- * close would wait for themselves. */
-static _Thread_local const offlog_producer *serving;
+static _Thread_local char thread_mark;
+
+/* Is this thread running p's callbacks? Its flush, poll and close of p
+ * would wait for themselves. */
+static bool in_callback(offlog_producer *p)
+{
+	return atomic_load(&p->server) == (uintptr_t)&thread_mark;
+}
 
 static void deliver(offlog_producer *p, struct pmsg *m, size_t count)
 {
-	serving = p;
-	for (size_t i = 0; i < count && p->opts.on_delivery; i++, m = m->next)
+	if (!p->opts.on_delivery)
+		return;
+	atomic_store(&p->server, (uintptr_t)&thread_mark);
+	for (size_t i = 0; i < count; i++, m = m->next)
 		p->opts.on_delivery(p->opts.opaque, &m->report);
-	serving = NULL;
+	atomic_store(&p->server, 0);
 }
 
 /* ---- the producer's thread ---------------------------------------------- */
@@ -376,7 +386,7 @@ static void deliver(offlog_producer *p, struct pmsg *m, size_t count)
 static bool batch_ready(offlog_producer *p)
 {
 	return p->closing || p->flushers || p->queued >= p->opts.batch_records ||
-	       p->queued_bytes >= p->opts.batch_bytes ||
+	       p->pending_bytes >= p->opts.batch_bytes ||
 	       ol_mono_ms() - p->head->queued_ms >= (int64_t)p->opts.linger_ms;
 }
 
@@ -396,6 +406,7 @@ static struct pmsg *take_batch(offlog_producer *p, size_t *count, uint64_t *byte
 		p->tail = &p->head;
 	last->next = NULL;
 	p->queued -= n;
+	p->pending_bytes -= sum;
 	*count = n;
 	*bytes = sum;
 	return first;
@@ -414,6 +425,13 @@ static void free_batch(struct pmsg *m, size_t count)
 static bool poll_mode(const offlog_producer *p)
 {
 	return p->opts.delivery_mode == OFFLOG_DELIVERY_POLL;
+}
+
+/* Are reports kept for offlog_producer_poll()? Without a callback there
+ * is nothing to serve. */
+static bool holds_reports(const offlog_producer *p)
+{
+	return poll_mode(p) && p->opts.on_delivery;
 }
 
 static void *producer_main(void *arg)
@@ -444,13 +462,13 @@ static void *producer_main(void *arg)
 		} else {
 			write_batch(p, batch, count);
 		}
-		if (!poll_mode(p)) {
+		if (!holds_reports(p)) {
 			deliver(p, batch, count);
 			free_batch(batch, count);
 		}
 		pthread_mutex_lock(&p->mu);
 		p->busy = false;
-		if (poll_mode(p)) {
+		if (holds_reports(p)) {
 			/* Served later: the bytes stay counted until then. */
 			if (!p->done)
 				ol_notify_signal(&p->note);
@@ -518,6 +536,7 @@ OFFLOG_API int offlog_producer_open(offlog_producer **out, offlog_env *env,
 	p->env = env;
 	p->fork_gen = env->fork_gen;
 	atomic_init(&p->fenced, false);
+	atomic_init(&p->server, 0);
 	p->tail = &p->head;
 	p->done_tail = &p->done;
 	ol_notify_init(&p->note);
@@ -585,22 +604,26 @@ static size_t serve(offlog_producer *p)
 	/* Drained before the list is taken: a report done after this makes the
 	 * descriptor readable again. */
 	ol_notify_drain(&p->note);
+	size_t n = 0;
+	uint64_t bytes = 0;
 	pthread_mutex_lock(&p->mu);
 	struct pmsg *list = p->done;
 	p->done = NULL;
 	p->done_tail = &p->done;
-	pthread_mutex_unlock(&p->mu);
-	size_t n = 0;
-	uint64_t bytes = 0;
 	for (struct pmsg *m = list; m; m = m->next, n++)
 		bytes += m->bytes;
+	/* Room for sends at once, also for a callback that sends again. */
+	p->queued_bytes -= bytes;
+	p->serving += n;
+	pthread_cond_broadcast(&p->space);
+	pthread_mutex_unlock(&p->mu);
 	deliver(p, list, n);
 	free_batch(list, n);
 	pthread_mutex_unlock(&p->serve_mu);
 	if (n) {
 		pthread_mutex_lock(&p->mu);
-		p->queued_bytes -= bytes;
-		pthread_cond_broadcast(&p->space);
+		p->serving -= n;
+		pthread_cond_broadcast(&p->idle);
 		pthread_mutex_unlock(&p->mu);
 	}
 	return n;
@@ -611,7 +634,8 @@ static int refuse_serving(const char *call)
 	return ol_err(OFFLOG_ESTATE, "%s: called from the producer's delivery callback", call);
 }
 
-/* Keep the detail of a failed call for offlog_producer_errmsg(). */
+/* Keep the detail of a failed call for offlog_producer_errmsg(), which
+ * copies it out under the same lock: any thread may be failing a send. */
 static int failed(offlog_producer *p, int rc)
 {
 	if (rc) {
@@ -632,7 +656,7 @@ OFFLOG_API int offlog_producer_close(offlog_producer *p, unsigned flags)
 	}
 	if (flags & ~OFFLOG_PRODUCER_PURGE)
 		return ol_err(OFFLOG_EINVAL, "unknown close flags 0x%x", flags);
-	if (serving == p)
+	if (in_callback(p))
 		return refuse_serving("offlog_producer_close");
 	pthread_mutex_lock(&p->mu);
 	p->closing = true;
@@ -651,14 +675,14 @@ OFFLOG_API int offlog_producer_close(offlog_producer *p, unsigned flags)
 /* Has everything sent been written and (DELIVERY_POLL) served? */
 static bool flushed(const offlog_producer *p)
 {
-	return !p->head && !p->busy && !p->done;
+	return !p->head && !p->busy && !p->done && !p->serving;
 }
 
 static int flush(offlog_producer *p, int timeout_ms)
 {
 	if (timeout_ms < -1)
 		return ol_err(OFFLOG_EINVAL, "timeout_ms %d: must be >= -1", timeout_ms);
-	if (serving == p)
+	if (in_callback(p))
 		return refuse_serving("offlog_producer_flush");
 	struct timespec ts = deadline_in(timeout_ms < 0 ? 0 : timeout_ms);
 	int rc = 0;
@@ -699,7 +723,7 @@ static int poll_reports(size_t *served, offlog_producer *p, int timeout_ms)
 		                             "producer's thread (delivery_mode OFFLOG_DELIVERY_THREAD)");
 	if (timeout_ms < -1)
 		return ol_err(OFFLOG_EINVAL, "timeout_ms %d: must be >= -1", timeout_ms);
-	if (serving == p)
+	if (in_callback(p))
 		return refuse_serving("offlog_producer_poll");
 	size_t n = serve(p);
 	if (n == 0 && timeout_ms != 0) {
@@ -753,7 +777,13 @@ OFFLOG_API int offlog_producer_fd(int *fd, offlog_producer *p)
 
 OFFLOG_API const char *offlog_producer_errmsg(offlog_producer *p)
 {
-	return p ? p->lasterr : "";
+	static _Thread_local char copy[sizeof p->lasterr];
+	if (!p)
+		return "";
+	pthread_mutex_lock(&p->err_mu);
+	memcpy(copy, p->lasterr, sizeof copy);
+	pthread_mutex_unlock(&p->err_mu);
+	return copy;
 }
 
 /* ---- send --------------------------------------------------------------- */
@@ -855,8 +885,9 @@ static int enqueue(offlog_producer *p, const char *topic, int32_t partition, int
 	p->tail = &m->next;
 	p->queued++;
 	p->queued_bytes += bytes;
+	p->pending_bytes += bytes;
 	if (p->queued == 1 || p->queued >= p->opts.batch_records ||
-	    p->queued_bytes >= p->opts.batch_bytes)
+	    p->pending_bytes >= p->opts.batch_bytes)
 		pthread_cond_signal(&p->work);
 	pthread_mutex_unlock(&p->mu);
 	return 0;
@@ -872,6 +903,19 @@ OFFLOG_API int offlog_producer_send(offlog_producer *p, const char *topic, int32
 	return failed(p, enqueue(p, topic, partition, -1, msg, msg_opaque));
 }
 
+static int send_sequenced(offlog_producer *p, const char *topic, int32_t partition,
+                          int64_t sequence, const offlog_message *msg, void *msg_opaque)
+{
+	if (!p->pid)
+		return ol_err(OFFLOG_ESTATE, "sequence numbers need an idempotent producer");
+	if (sequence < 0)
+		return ol_err(OFFLOG_EINVAL, "sequence %lld: must be >= 0", (long long)sequence);
+	if (msg && partition == OFFLOG_PARTITION_ANY && !msg->key)
+		return ol_err(OFFLOG_EINVAL,
+		              "a sequenced record needs its partition: give it, or a key to derive it");
+	return enqueue(p, topic, partition, sequence, msg, msg_opaque);
+}
+
 OFFLOG_API int offlog_producer_send_sequenced(offlog_producer *p, const char *topic,
                                              int32_t partition, int64_t sequence,
                                              const offlog_message *msg, void *msg_opaque)
@@ -880,14 +924,7 @@ OFFLOG_API int offlog_producer_send_sequenced(offlog_producer *p, const char *to
 		return ol_err(OFFLOG_EINVAL, "offlog_producer_send_sequenced: producer is NULL");
 	if (forked(p))
 		return refuse_forked("offlog_producer_send_sequenced");
-	if (!p->pid)
-		return ol_err(OFFLOG_ESTATE, "sequence numbers need an idempotent producer");
-	if (sequence < 0)
-		return ol_err(OFFLOG_EINVAL, "sequence %lld: must be >= 0", (long long)sequence);
-	if (msg && partition == OFFLOG_PARTITION_ANY && !msg->key)
-		return ol_err(OFFLOG_EINVAL,
-		              "a sequenced record needs its partition: give it, or a key to derive it");
-	return failed(p, enqueue(p, topic, partition, sequence, msg, msg_opaque));
+	return failed(p, send_sequenced(p, topic, partition, sequence, msg, msg_opaque));
 }
 
 /* ---- inspection --------------------------------------------------------- */

@@ -282,8 +282,10 @@ static void env_free(offlog_env *env)
 	write_destroy(env);
 	maintain_destroy(env);
 	pthread_rwlock_destroy(&env->map_lock);
-	pthread_mutex_destroy(&env->threads.mu);
-	pthread_cond_destroy(&env->threads.cv);
+	if (!ol_env_forked(env)) {   /* the parent's threads may wait on them */
+		pthread_mutex_destroy(&env->threads.mu);
+		pthread_cond_destroy(&env->threads.cv);
+	}
 	files_dir_close(&env->dir);
 	free(env->path);
 	free(env);

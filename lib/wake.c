@@ -26,6 +26,7 @@
 #include "wake.h"
 
 #include "clock.h"
+#include "db.h"
 #include "env.h"
 #include "files.h"
 #include "notify.h"
@@ -126,11 +127,15 @@ void wake_close(offlog_env *env)
 	if (env->wake.page)
 		munmap(env->wake.page, WAKE_SIZE);
 	env->wake.page = NULL;
+	free(env->wake.watch);
+	/* A forked child's copies may still count the parent's waiters (the
+	 * watcher): destroying them would wait for ever. */
+	if (ol_env_forked(env))
+		return;
 	pthread_mutex_destroy(&env->wake.mu);
 	pthread_cond_destroy(&env->wake.cv);
 	pthread_mutex_destroy(&env->wake.wmu);
 	pthread_cond_destroy(&env->wake.wcv);
-	free(env->wake.watch);
 }
 
 bool ol_wake_shared(const offlog_env *env)
@@ -205,28 +210,48 @@ void ol_wait_append(offlog_env *env, uint64_t seen, int64_t ms)
 
 /* ---- the watcher -------------------------------------------------------- */
 
+/* What moves at every commit: the counter, or without the shared page
+ * (which this process's commits alone move) LMDB's transaction id. */
+static uint64_t commits_seen(offlog_env *env)
+{
+	return env->wake.page ? ol_wake_seq(env) : db_last_txn(env);
+}
+
+static void signal_all(ol_wakeup *w)
+{
+	for (size_t i = 0; i < w->nwatch; i++)
+		ol_notify_signal(w->watch[i]);
+}
+
 static void *watcher_main(void *arg)
 {
 	offlog_env *env = arg;
 	ol_wakeup *w = &env->wake;
-	uint64_t seen = ol_wake_seq(env);
+	uint64_t seen = 0;
+	bool rebase = true;
 	pthread_mutex_lock(&w->wmu);
 	while (!w->wstop) {
 		if (w->nwatch == 0) {
 			pthread_cond_wait(&w->wcv, &w->wmu);
-			seen = ol_wake_seq(env);
+			rebase = true;
 			continue;
 		}
+		if (rebase) {
+			/* A commit before this read may have come after a poll
+			 * drained a descriptor: tell them all. */
+			seen = commits_seen(env);
+			signal_all(w);
+			rebase = false;
+		}
 		pthread_mutex_unlock(&w->wmu);
-		ol_wait_append(env, seen, ol_wait_slice_ms(env, 1000));
-		uint64_t now = ol_wake_seq(env);
-		/* Without the shared page another process's commit moves nothing
-		 * here: every slice may have brought records. */
-		bool moved = now != seen || !w->page;
+		/* Without the page, a slice or a commit of this process. */
+		ol_wait_append(env, w->page ? seen : ol_wake_seq(env), ol_wait_slice_ms(env, 1000));
+		uint64_t now = commits_seen(env);
+		bool moved = now != seen;
 		seen = now;
 		pthread_mutex_lock(&w->wmu);
-		for (size_t i = 0; moved && i < w->nwatch; i++)
-			ol_notify_signal(w->watch[i]);
+		if (moved)
+			signal_all(w);
 	}
 	pthread_mutex_unlock(&w->wmu);
 	return NULL;
