@@ -5,7 +5,8 @@
 #
 # Prints one line per comparison and writes $(BUILD)/bench/results.csv (one
 # row per system per comparison) and, when gnuplot is installed,
-# $(BUILD)/bench/w2-threads.png. The Redis Streams baseline runs when
+# $(BUILD)/bench/w2-threads.png. Then the Python binding's loops against the
+# same loops in C (bench-python). The Redis Streams baseline runs when
 # redis-server is installed (a private server on 127.0.0.1, started and
 # stopped by the benchmark); both are looked up at run time, and what is
 # missing is skipped with a message. The benchmark is always built with -O2,
@@ -31,5 +32,15 @@ $(BENCH_BIN): $(BENCH_SRC) $(BENCH_HDR) $(STLIB) include/offlog.h | bench-deps
 	$(CC) $(ALL_CFLAGS) -O2 $(SQLITE_CFLAGS) $(LDFLAGS) -o $@ $(BENCH_SRC) $(STLIB) \
 	  $(SQLITE_LIBS) $(LMDB_LIBS) $(THREAD_LIBS)
 
-bench: $(BENCH_BIN)
+bench: $(BENCH_BIN) lib
 	BENCH_QUICK="$(BENCH_QUICK)" $(BENCH_BIN) --csv $(BENCH_CSV)
+	@$(MAKE) --no-print-directory bench-python
+
+# The Python package against the same loops in C, built by the script from
+# bindings/python/bench/c_loop.c on the same shared library, in the same
+# rounds (ratios binding / C).
+.PHONY: bench-python
+bench-python: lib
+	@if command -v python3 >/dev/null; then OFFLOG_LIBRARY=$(CURDIR)/$(BUILD)/libofflog.so \
+	  BENCH_QUICK="$(BENCH_QUICK)" python3 bindings/python/bench/bench.py; \
+	else echo "bench-python: python3 not found: skipped"; fi
