@@ -472,7 +472,7 @@ OFFLOG_API int offlog_close(offlog_env *env)
 	}
 	long open = atomic_load(&env->handles);
 	if (open > 0)
-		return ol_err(OFFLOG_EBUSY, "offlog_close: %ld consumers, transactions or batches still open",
+		return ol_err(OFFLOG_EBUSY, "offlog_close: %ld consumers, producers, transactions or batches still open",
 		              open);
 	stop_threads(env);
 	wake_stop_watcher(env);

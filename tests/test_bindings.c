@@ -67,7 +67,8 @@ static void on_report(void *opaque, const offlog_delivery *d)
 	r->n++;
 }
 
-static offlog_producer *open_producer(offlog_env *env, reports *r, int mode)
+/* Options of a producer that reports into r (reset), without lingering. */
+static offlog_producer_options report_options(reports *r, int mode)
 {
 	offlog_producer_options o;
 	offlog_producer_options_init(&o);
@@ -77,10 +78,21 @@ static offlog_producer *open_producer(offlog_env *env, reports *r, int mode)
 	o.delivery_mode = mode;
 	memset(r, 0, sizeof *r);
 	r->me = pthread_self();
+	return o;
+}
+
+static offlog_producer *open_with(offlog_env *env, reports *r, const offlog_producer_options *o)
+{
 	offlog_producer *p = NULL;
-	assert_ok(offlog_producer_open(&p, env, &o));
+	assert_ok(offlog_producer_open(&p, env, o));
 	r->p = p;
 	return p;
+}
+
+static offlog_producer *open_producer(offlog_env *env, reports *r, int mode)
+{
+	offlog_producer_options o = report_options(r, mode);
+	return open_with(env, r, &o);
 }
 
 static void test_poll_mode_serves_reports_only_on_the_polling_thread(void **state)
@@ -174,16 +186,9 @@ static void test_purged_records_are_reported_by_close_in_poll_mode(void **state)
 	fx *f = *state;
 	create_topic(f->env, "t", 1);
 	reports r;
-	offlog_producer_options o;
-	offlog_producer_options_init(&o);
+	offlog_producer_options o = report_options(&r, OFFLOG_DELIVERY_POLL);
 	o.linger_ms = 60000;   /* nothing is written before close */
-	o.on_delivery = on_report;
-	o.opaque = &r;
-	o.delivery_mode = OFFLOG_DELIVERY_POLL;
-	memset(&r, 0, sizeof r);
-	r.me = pthread_self();
-	offlog_producer *p = NULL;
-	assert_ok(offlog_producer_open(&p, f->env, &o));
+	offlog_producer *p = open_with(f->env, &r, &o);
 	offlog_message m = msg("v");
 	for (int i = 0; i < 3; i++)
 		assert_ok(offlog_producer_send(p, "t", 0, &m, NULL));
@@ -269,18 +274,11 @@ static void test_unserved_reports_hold_queue_space(void **state)
 	fx *f = *state;
 	create_topic(f->env, "t", 1);
 	reports r;
-	offlog_producer_options o;
-	offlog_producer_options_init(&o);
+	offlog_producer_options o = report_options(&r, OFFLOG_DELIVERY_POLL);
 	o.linger_ms = 0;
 	o.queue_bytes = 4096;
 	o.queue_full = OFFLOG_QUEUE_FAIL;
-	o.on_delivery = on_report;
-	o.opaque = &r;
-	o.delivery_mode = OFFLOG_DELIVERY_POLL;
-	memset(&r, 0, sizeof r);
-	r.me = pthread_self();
-	offlog_producer *p = NULL;
-	assert_ok(offlog_producer_open(&p, f->env, &o));
+	offlog_producer *p = open_with(f->env, &r, &o);
 	char big[1024];
 	memset(big, 'x', sizeof big);
 	offlog_message m = {NULL, 0, big, sizeof big, OFFLOG_TIMESTAMP_NOW, NULL, 0};
@@ -359,17 +357,10 @@ static void test_held_reports_do_not_cut_lingering_short(void **state)
 	fx *f = *state;
 	create_topic(f->env, "t", 1);
 	reports r;
-	offlog_producer_options o;
-	offlog_producer_options_init(&o);
+	offlog_producer_options o = report_options(&r, OFFLOG_DELIVERY_POLL);
 	o.linger_ms = 60000;
 	o.batch_bytes = 2048;
-	o.on_delivery = on_report;
-	o.opaque = &r;
-	o.delivery_mode = OFFLOG_DELIVERY_POLL;
-	memset(&r, 0, sizeof r);
-	r.me = pthread_self();
-	offlog_producer *p = NULL;
-	assert_ok(offlog_producer_open(&p, f->env, &o));
+	offlog_producer *p = open_with(f->env, &r, &o);
 	char big[800];
 	memset(big, 'x', sizeof big);
 	offlog_message m = {NULL, 0, big, sizeof big, OFFLOG_TIMESTAMP_NOW, NULL, 0};
