@@ -174,8 +174,10 @@ static int refuse_fenced(const offlog_producer *p)
  * run twice: an earlier attempt's message goes). */
 static void report_init(struct pmsg *m, int err)
 {
-	free(m->errmsg);
-	m->errmsg = NULL;
+	if (m->errmsg) {   /* rare: not a call per record */
+		free(m->errmsg);
+		m->errmsg = NULL;
+	}
 	m->report = (offlog_delivery){.version = OFFLOG_DELIVERY_VERSION,
 	                              .topic = m->topic,
 	                              .partition = m->partition,
@@ -416,7 +418,8 @@ static void free_batch(struct pmsg *m, size_t count)
 {
 	for (size_t i = 0; i < count; i++) {
 		struct pmsg *next = m->next;
-		free(m->errmsg);
+		if (m->errmsg)
+			free(m->errmsg);
 		free(m);
 		m = next;
 	}
