@@ -681,6 +681,16 @@ static bool flushed(const offlog_producer *p)
 	return !p->head && !p->busy && !p->done && !p->serving;
 }
 
+/* Wait (p->mu held) for the producer's thread to finish a batch, or for
+ * ts when timeout_ms is not -1: false once that deadline passed. */
+static bool wait_idle(offlog_producer *p, int timeout_ms, const struct timespec *ts)
+{
+	if (timeout_ms >= 0)
+		return pthread_cond_timedwait(&p->idle, &p->mu, ts) == 0;
+	pthread_cond_wait(&p->idle, &p->mu);
+	return true;
+}
+
 static int flush(offlog_producer *p, int timeout_ms)
 {
 	if (timeout_ms < -1)
@@ -697,10 +707,7 @@ static int flush(offlog_producer *p, int timeout_ms)
 			pthread_mutex_unlock(&p->mu);
 			serve(p);
 			pthread_mutex_lock(&p->mu);
-		} else if (timeout_ms < 0) {
-			pthread_cond_wait(&p->idle, &p->mu);
-		} else if (pthread_cond_timedwait(&p->idle, &p->mu, &ts) != 0 && !flushed(p) &&
-		           !p->done) {
+		} else if (!wait_idle(p, timeout_ms, &ts) && !flushed(p) && !p->done) {
 			rc = ol_err(OFFLOG_ETIMEDOUT, "flush: %zu records still queued after %d ms",
 			            p->queued, timeout_ms);
 		}
@@ -732,12 +739,8 @@ static int poll_reports(size_t *served, offlog_producer *p, int timeout_ms)
 	if (n == 0 && timeout_ms != 0) {
 		struct timespec ts = deadline_in(timeout_ms < 0 ? 0 : timeout_ms);
 		pthread_mutex_lock(&p->mu);
-		while (!p->done) {
-			if (timeout_ms < 0)
-				pthread_cond_wait(&p->idle, &p->mu);
-			else if (pthread_cond_timedwait(&p->idle, &p->mu, &ts) != 0)
-				break;
-		}
+		while (!p->done && wait_idle(p, timeout_ms, &ts))
+			;
 		pthread_mutex_unlock(&p->mu);
 		n = serve(p);
 	}
